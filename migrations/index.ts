@@ -1,0 +1,4 @@
+import { InitialSchema1764000000000 } from './1764000000000-initial-schema.js';
+
+/** Migrations in order. Listed explicitly so the app, CLI and tests load the same set under ESM. */
+export const MIGRATIONS = [InitialSchema1764000000000];

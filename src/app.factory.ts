@@ -1,0 +1,71 @@
+import { BadRequestException, type INestApplication, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { ValidationError } from 'class-validator';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { randomUUID } from 'node:crypto';
+import { AppModule } from './app.module.js';
+import { AppLogger } from './common/app-logger.js';
+import { HttpExceptionFilter, sendError, toErrorBody } from './common/http-exception.filter.js';
+import { requestContext } from './common/request-context.js';
+import type { AppConfig } from './config/config.types.js';
+
+export type CreateAppOptions = { logger?: AppLogger };
+
+function flattenValidation(errors: ValidationError[], parent = ''): string[] {
+  return errors.flatMap((e) => {
+    const path = parent ? `${parent}.${e.property}` : e.property;
+    const own = Object.values(e.constraints ?? {});
+    return [...own.map((m) => (m.startsWith(e.property) ? m.replace(e.property, path) : `${path}: ${m}`)), ...flattenValidation(e.children ?? [], path)];
+  });
+}
+
+export function buildOpenApi(app: INestApplication) {
+  const doc = new DocumentBuilder()
+    .setTitle('oauth-connections')
+    .setDescription('Connect users\' provider accounts, keep their tokens encrypted and fresh, and hand valid access tokens to backend services.')
+    .setVersion('1.0')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'User session JWT (HS256, SESSION_JWT_SECRET)' }, 'session')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Service JWT (HS256, SERVICE_JWT_SECRET, aud "internal", at most 15 minutes)' }, 'service')
+    .build();
+  return SwaggerModule.createDocument(app, doc);
+}
+
+/** Builds the fully configured application; used by main.ts and every test. */
+export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestExpressApplication> {
+  const logger = options.logger ?? new AppLogger(config.logLevel, config.logFormat);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { logger, bodyParser: false, abortOnError: false });
+  app.set('trust proxy', config.trustProxy);
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const incoming = req.headers['x-request-id'];
+    const requestId = typeof incoming === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+    res.setHeader('X-Request-Id', requestId);
+    requestContext.run({ requestId }, next);
+  });
+  app.use(helmet({ contentSecurityPolicy: { directives: { 'script-src': ["'self'", "'unsafe-inline'"] } } }));
+  // Body parsers wrapped so their errors (bad JSON, too large) get our error shape, not Express's HTML.
+  const parsers = [express.json({ limit: config.bodyLimit }), express.urlencoded({ extended: false, limit: config.bodyLimit, parameterLimit: 100 })];
+  for (const parser of parsers) {
+    app.use((req: Request, res: Response, next: NextFunction) => parser(req, res, (err?: unknown) => (err ? sendError(res, toErrorBody(err).body) : next())));
+  }
+
+  app.useGlobalFilters(new HttpExceptionFilter());
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      stopAtFirstError: false,
+      exceptionFactory: (errors) => new BadRequestException({ error: 'validation_failed', message: flattenValidation(errors).join('; ') }),
+    }),
+  );
+
+  const document = buildOpenApi(app);
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+  return app;
+}

@@ -1,0 +1,44 @@
+import { applyDecorators, createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
+import { ApiBearerAuth, ApiForbiddenResponse, ApiSecurity, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ErrorResponseDto } from '../common/error-response.dto.js';
+import { AUTH_KIND, type AuthenticatedRequest, type AuthKind, type ServicePrincipal } from './auth.types.js';
+
+const unauthorized = ApiUnauthorizedResponse({ description: 'Missing, malformed, expired or wrongly signed token', type: ErrorResponseDto });
+
+/** No credentials needed. Explicit, so forgetting a policy is caught rather than opened. */
+export const Public = () => applyDecorators(SetMetadata(AUTH_KIND, 'public' satisfies AuthKind), ApiSecurity({}));
+
+/** A user session: `Authorization: Bearer <session JWT>` signed with SESSION_JWT_SECRET. */
+export const UserSession = () => applyDecorators(SetMetadata(AUTH_KIND, 'user' satisfies AuthKind), ApiBearerAuth('session'), unauthorized);
+
+/** A backend service: short-lived JWT with `aud: "internal"` signed with SERVICE_JWT_SECRET. */
+export const ServiceAuth = () =>
+  applyDecorators(
+    SetMetadata(AUTH_KIND, 'service' satisfies AuthKind),
+    ApiBearerAuth('service'),
+    unauthorized,
+    ApiForbiddenResponse({ description: "The service's platforms claim excludes this platform", type: ErrorResponseDto }),
+  );
+
+/** A user session carrying `role: "admin"`. */
+export const Admin = () =>
+  applyDecorators(
+    SetMetadata(AUTH_KIND, 'admin' satisfies AuthKind),
+    ApiBearerAuth('session'),
+    unauthorized,
+    ApiForbiddenResponse({ description: 'The session is not an admin session', type: ErrorResponseDto }),
+  );
+
+/** The authenticated user's id (routes under UserSession or Admin). */
+export const CurrentUserId = createParamDecorator((_: unknown, ctx: ExecutionContext): string => {
+  const principal = ctx.switchToHttp().getRequest<AuthenticatedRequest>().principal;
+  if (principal?.kind !== 'user') throw new Error('CurrentUserId used on a route without a user session');
+  return principal.userId;
+});
+
+/** The calling service (routes under ServiceAuth). */
+export const CurrentService = createParamDecorator((_: unknown, ctx: ExecutionContext): ServicePrincipal => {
+  const principal = ctx.switchToHttp().getRequest<AuthenticatedRequest>().principal;
+  if (principal?.kind !== 'service') throw new Error('CurrentService used on a route without ServiceAuth');
+  return principal;
+});

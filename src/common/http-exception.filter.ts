@@ -1,0 +1,79 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { DecryptionError } from '../crypto/crypto.exception.js';
+import { AppException } from './app.exception.js';
+
+export type ErrorBody = { statusCode: number; error: string; message: string };
+
+const STATUS_CODES: Record<number, string> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  406: 'not_acceptable',
+  408: 'request_timeout',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  422: 'unprocessable_entity',
+  429: 'too_many_requests',
+  431: 'request_header_fields_too_large',
+  500: 'internal_error',
+  503: 'service_unavailable',
+};
+
+/** Turns anything thrown into `{ statusCode, error, message }` without leaking internals. */
+export function toErrorBody(exception: unknown): { body: ErrorBody; headers: Record<string, string> } {
+  if (exception instanceof AppException) {
+    return { body: { statusCode: exception.status, error: exception.code, message: exception.message }, headers: exception.headers };
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const response = exception.getResponse() as string | { message?: unknown; error?: unknown };
+    let message = typeof response === 'string' ? response : response.message;
+    if (Array.isArray(message)) message = message.join('; ');
+    let code = STATUS_CODES[status] ?? (status >= 500 ? 'internal_error' : 'bad_request');
+    if (status === 404) message = 'Route not found'; // Nest's default echoes the URL, which may carry a secret.
+    if (typeof response === 'object' && typeof response.error === 'string' && /^[a-z_]+$/.test(response.error)) code = response.error;
+    return { body: { statusCode: status, error: code, message: typeof message === 'string' && message ? message : code.replace(/_/g, ' ') }, headers: {} };
+  }
+  // body-parser and other http-errors style exceptions
+  const e = exception as { status?: number; statusCode?: number; type?: string; expose?: boolean } | undefined;
+  const status = e?.status ?? e?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    if (e?.type === 'entity.parse.failed') return { body: { statusCode: 400, error: 'invalid_json', message: 'Request body is not valid JSON' }, headers: {} };
+    if (e?.type === 'entity.too.large') return { body: { statusCode: 413, error: 'payload_too_large', message: 'Request body is too large' }, headers: {} };
+    const code = STATUS_CODES[status] ?? 'bad_request';
+    return { body: { statusCode: status, error: code, message: code.replace(/_/g, ' ') }, headers: {} };
+  }
+  if (exception instanceof URIError) return { body: { statusCode: 400, error: 'bad_request', message: 'Malformed URL encoding' }, headers: {} };
+  if (exception instanceof DecryptionError) {
+    return {
+      body: { statusCode: 500, error: 'credential_unreadable', message: 'A stored credential could not be decrypted; check the encryption key ring' },
+      headers: {},
+    };
+  }
+  return { body: { statusCode: 500, error: 'internal_error', message: 'Internal server error' }, headers: {} };
+}
+
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpExceptionFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    const { body, headers } = toErrorBody(exception);
+    if (body.statusCode >= 500) {
+      const err = exception as Error;
+      this.logger.error(`Unhandled ${err?.name ?? 'error'}: ${err?.message ?? String(exception)}`, { stack: err?.stack?.split('\n').slice(1, 6).join(' | ') });
+    }
+    sendError(res, body, headers);
+  }
+}
+
+export function sendError(res: Response, body: ErrorBody, headers: Record<string, string> = {}): void {
+  if (res.headersSent) return;
+  for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+  res.status(body.statusCode).json(body);
+}

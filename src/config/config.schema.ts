@@ -1,0 +1,34 @@
+/**
+ * The single source of truth for every environment variable the service reads.
+ * The README's configuration table is checked against this list by a test.
+ */
+export type EnvSpec = {
+  name: string;
+  default?: string;
+  description: string;
+  /** Secret values are never echoed back in error messages. */
+  secret?: boolean;
+};
+
+export const ENV_SPECS: readonly EnvSpec[] = [
+  { name: 'NODE_ENV', default: 'development', description: '`development`, `production` or `test`. Production requires every secret and logs JSON.' },
+  { name: 'PORT', default: '3000', description: 'HTTP port of the public API.' },
+  { name: 'HOST', default: '0.0.0.0', description: 'Interface the HTTP server binds to.' },
+  { name: 'APP_URL', default: 'http://localhost:$PORT', description: 'Public base URL of the service, used to build redirect URIs.' },
+  { name: 'DATA_DIR', default: './.data', description: 'Where the embedded database and generated development secrets live.' },
+  { name: 'DATABASE_URL', description: 'Postgres URL (`postgres://user:pass@host:5432/db`). Unset: an embedded PGlite database in `DATA_DIR/pg`.', secret: true },
+  { name: 'DB_POOL_SIZE', default: '10', description: 'Maximum connections in the database pool.' },
+  { name: 'DB_STATEMENT_TIMEOUT_MS', default: '15000', description: 'Postgres `statement_timeout` for the service\'s connections (0 disables).' },
+  { name: 'DB_SSL', default: 'false', description: '`true` to require TLS to Postgres (`verify` to also check the certificate chain).' },
+  { name: 'MIGRATIONS_RUN', default: 'true', description: 'Run pending migrations at startup. Set `false` when a deploy step runs `npm run migration:run`.' },
+  { name: 'TOKEN_ENCRYPTION_KEYS', description: 'Key ring `kid1:hex64,kid2:hex64`. The first key encrypts; the others only decrypt.', secret: true },
+  { name: 'TOKEN_ENCRYPTION_KEY', description: 'Simple form of the key ring: one 64-character hex key, key id `k1`.', secret: true },
+  { name: 'SESSION_JWT_SECRET', description: 'HS256 secret for user session JWTs (at least 32 characters in production).', secret: true },
+  { name: 'SERVICE_JWT_SECRET', description: 'HS256 secret for service JWTs used on internal routes (at least 32 characters in production).', secret: true },
+  { name: 'LOG_LEVEL', default: 'info', description: '`error`, `warn`, `info`, `debug` or `verbose`.' },
+  { name: 'LOG_FORMAT', default: 'pretty (json in production)', description: '`json` or `pretty`.' },
+  { name: 'BODY_LIMIT', default: '64kb', description: 'Maximum request body size.' },
+  { name: 'TRUST_PROXY', default: 'false', description: 'Express `trust proxy` setting: `true`, `false`, a hop count or a list of addresses.' },
+];
+
+export const ENV_NAMES = new Set(ENV_SPECS.map((s) => s.name));

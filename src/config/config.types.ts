@@ -1,0 +1,34 @@
+export type NodeEnv = 'development' | 'production' | 'test';
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'verbose';
+
+export type EncryptionKey = { kid: string; key: string };
+
+export type DatabaseConfig = {
+  /** Unset: embedded PGlite under `dataDir/pg`. */
+  url?: string;
+  poolSize: number;
+  statementTimeoutMs: number;
+  ssl: false | 'require' | 'verify';
+  migrationsRun: boolean;
+};
+
+export type AppConfig = {
+  nodeEnv: NodeEnv;
+  isProduction: boolean;
+  port: number;
+  host: string;
+  appUrl: string;
+  dataDir: string;
+  database: DatabaseConfig;
+  encryptionKeys: EncryptionKey[];
+  sessionJwtSecret: string;
+  serviceJwtSecret: string;
+  logLevel: LogLevel;
+  logFormat: 'json' | 'pretty';
+  bodyLimit: string;
+  trustProxy: boolean | number | string;
+  /** Development only: secrets taken from DATA_DIR/secrets.json, and which of them were generated on this start. */
+  devSecrets: { used: string[]; generated: string[] };
+};
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

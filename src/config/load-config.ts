@@ -1,0 +1,115 @@
+import { resolve } from 'node:path';
+import { ConfigError } from './config.error.js';
+import type { AppConfig, EncryptionKey, LogLevel, NodeEnv } from './config.types.js';
+import { EnvReader } from './env-parsers.js';
+import { type DevSecrets, loadOrCreateDevSecrets } from './secrets.js';
+
+export type Env = Record<string, string | undefined>;
+
+const HEX64 = /^[0-9a-fA-F]{64}$/;
+const KID = /^[A-Za-z0-9_-]{1,32}$/;
+const MIN_SECRET_LENGTH = 32;
+
+function parseKeyRing(name: string, value: string, problems: string[]): EncryptionKey[] {
+  const keys: EncryptionKey[] = [];
+  for (const [index, entry] of value.split(',').entries()) {
+    const [kid, key, ...rest] = entry.trim().split(':');
+    if (rest.length > 0 || !kid || key === undefined) {
+      problems.push(`${name}: entry ${index + 1} must look like kid:<64 hex characters>`);
+      continue;
+    }
+    if (!KID.test(kid)) problems.push(`${name}: key id "${kid}" must be 1-32 characters of A-Z, a-z, 0-9, _ or -`);
+    // Never echo the key itself, only its shape.
+    if (!HEX64.test(key)) problems.push(`${name}: key "${kid}" must be 64 hex characters (got ${key.length} characters)`);
+    if (keys.some((k) => k.kid === kid)) problems.push(`${name}: key id "${kid}" appears twice`);
+    keys.push({ kid, key: key.toLowerCase() });
+  }
+  return keys;
+}
+
+/**
+ * Reads and validates every setting once. Throws a ConfigError listing every problem,
+ * each naming its variable. In development, missing secrets come from (or are generated into)
+ * `DATA_DIR/secrets.json`.
+ */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const r = new EnvReader(env);
+  const nodeEnv = r.oneOf<NodeEnv>('NODE_ENV', ['development', 'production', 'test'], 'development');
+  const isProduction = nodeEnv === 'production';
+  const port = r.int('PORT', 3000, 0, 65535);
+  const host = r.string('HOST', '0.0.0.0');
+  const appUrl = r.url('APP_URL', `http://localhost:${port}`, ['http:', 'https:'])!;
+  const dataDir = resolve(r.string('DATA_DIR', './.data'));
+  const databaseUrl = r.url('DATABASE_URL', undefined, ['postgres:', 'postgresql:']);
+  const sslRaw = r.oneOf('DB_SSL', ['true', 'false', 'verify'], 'false');
+  const logLevel = r.oneOf<LogLevel>('LOG_LEVEL', ['error', 'warn', 'info', 'debug', 'verbose'], 'info');
+  const logFormat = r.oneOf('LOG_FORMAT', ['json', 'pretty'], isProduction ? 'json' : 'pretty');
+  const bodyLimit = r.string('BODY_LIMIT', '64kb');
+  if (!/^\d+(b|kb|mb)?$/i.test(bodyLimit)) r.problems.push(`BODY_LIMIT must be a size such as 64kb or 1mb (got "${bodyLimit}")`);
+  const trustProxyRaw = r.string('TRUST_PROXY', 'false');
+  const trustProxy = trustProxyRaw === 'true' ? true : trustProxyRaw === 'false' ? false : /^\d+$/.test(trustProxyRaw) ? Number(trustProxyRaw) : trustProxyRaw;
+
+  const database = {
+    url: databaseUrl,
+    poolSize: r.int('DB_POOL_SIZE', 10, 1, 500),
+    statementTimeoutMs: r.int('DB_STATEMENT_TIMEOUT_MS', 15_000, 0, 3_600_000),
+    ssl: sslRaw === 'false' ? (false as const) : sslRaw === 'verify' ? ('verify' as const) : ('require' as const),
+    migrationsRun: r.bool('MIGRATIONS_RUN', true),
+  };
+
+  // Secrets: the environment wins; development falls back to the data directory.
+  const fromEnv: DevSecrets = {
+    TOKEN_ENCRYPTION_KEYS: r.raw('TOKEN_ENCRYPTION_KEYS') ?? (r.raw('TOKEN_ENCRYPTION_KEY') ? `k1:${r.raw('TOKEN_ENCRYPTION_KEY')}` : undefined),
+    SESSION_JWT_SECRET: r.raw('SESSION_JWT_SECRET'),
+    SERVICE_JWT_SECRET: r.raw('SERVICE_JWT_SECRET'),
+  };
+  if (r.raw('TOKEN_ENCRYPTION_KEYS') && r.raw('TOKEN_ENCRYPTION_KEY')) {
+    r.problems.push('TOKEN_ENCRYPTION_KEY and TOKEN_ENCRYPTION_KEYS are both set; keep only TOKEN_ENCRYPTION_KEYS');
+  }
+  const missing = (Object.keys(fromEnv) as (keyof DevSecrets)[]).filter((k) => !fromEnv[k]);
+  let devSecrets = { used: [] as string[], generated: [] as string[] };
+  let secrets = fromEnv;
+  if (missing.length > 0) {
+    if (isProduction) {
+      for (const name of missing) {
+        r.problems.push(name === 'TOKEN_ENCRYPTION_KEYS' ? 'TOKEN_ENCRYPTION_KEYS (or TOKEN_ENCRYPTION_KEY) is required in production' : `${name} is required in production`);
+      }
+    } else if (r.problems.length === 0) {
+      const dev = loadOrCreateDevSecrets(dataDir, missing);
+      secrets = { ...fromEnv, ...Object.fromEntries(missing.map((k) => [k, dev.secrets[k]])) };
+      devSecrets = { used: missing, generated: dev.generated };
+    }
+  }
+
+  const keyVar = r.raw('TOKEN_ENCRYPTION_KEYS') || !r.raw('TOKEN_ENCRYPTION_KEY') ? 'TOKEN_ENCRYPTION_KEYS' : 'TOKEN_ENCRYPTION_KEY';
+  const encryptionKeys = secrets.TOKEN_ENCRYPTION_KEYS ? parseKeyRing(keyVar, secrets.TOKEN_ENCRYPTION_KEYS, r.problems) : [];
+  for (const name of ['SESSION_JWT_SECRET', 'SERVICE_JWT_SECRET'] as const) {
+    const value = secrets[name];
+    if (value && isProduction && value.length < MIN_SECRET_LENGTH) {
+      r.problems.push(`${name} must be at least ${MIN_SECRET_LENGTH} characters in production (got ${value.length})`);
+    }
+  }
+  if (secrets.SESSION_JWT_SECRET && secrets.SESSION_JWT_SECRET === secrets.SERVICE_JWT_SECRET) {
+    r.problems.push('SESSION_JWT_SECRET and SERVICE_JWT_SECRET must differ, or a user session could act as a service');
+  }
+
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+
+  return {
+    nodeEnv,
+    isProduction,
+    port,
+    host,
+    appUrl,
+    dataDir,
+    database,
+    encryptionKeys,
+    sessionJwtSecret: secrets.SESSION_JWT_SECRET!,
+    serviceJwtSecret: secrets.SERVICE_JWT_SECRET!,
+    logLevel,
+    logFormat: logFormat as 'json' | 'pretty',
+    bodyLimit,
+    trustProxy,
+    devSecrets,
+  };
+}

@@ -1,0 +1,53 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, Unique, UpdateDateColumn } from 'typeorm';
+import { encryptedColumn } from '../crypto/encrypted-column.transformer.js';
+import type { Secret } from '../crypto/secret.js';
+
+export type ConnectionStatus = 'active' | 'needs_reauth';
+
+/** One provider account connected by one user: at most one per (user, platform). */
+@Entity({ name: 'connections' })
+@Unique('uq_connections_user_platform', ['userId', 'platform'])
+export class Connection {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'user_id', type: 'varchar', length: 255 })
+  userId!: string;
+
+  @Column({ type: 'varchar', length: 64 })
+  platform!: string;
+
+  @Column({ name: 'account_id', type: 'varchar', length: 255, nullable: true })
+  accountId!: string | null;
+
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  username!: string | null;
+
+  @Column({ type: 'varchar', length: 16, default: 'active' })
+  status!: ConnectionStatus;
+
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
+  scopes!: string[];
+
+  @Column({ name: 'access_token', type: 'text', transformer: encryptedColumn })
+  accessToken!: Secret;
+
+  @Column({ name: 'refresh_token', type: 'text', nullable: true, transformer: encryptedColumn })
+  refreshToken!: Secret | null;
+
+  @Column({ name: 'access_token_expires_at', type: 'timestamptz', nullable: true })
+  accessTokenExpiresAt!: Date | null;
+
+  @Column({ name: 'refresh_token_expires_at', type: 'timestamptz', nullable: true })
+  refreshTokenExpiresAt!: Date | null;
+
+  /** When the current access token was issued (Instagram refreshes only tokens older than 24 h). */
+  @Column({ name: 'access_token_issued_at', type: 'timestamptz', nullable: true })
+  accessTokenIssuedAt!: Date | null;
+
+  @CreateDateColumn({ name: 'connected_at', type: 'timestamptz' })
+  connectedAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

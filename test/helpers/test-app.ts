@@ -1,0 +1,68 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DataSource } from 'typeorm';
+import { createApp } from '../../src/app.factory.js';
+import { TokenIssuerService } from '../../src/auth/token-issuer.service.js';
+import { AppLogger } from '../../src/common/app-logger.js';
+import type { AppConfig } from '../../src/config/config.types.js';
+import { type Env, loadConfig } from '../../src/config/load-config.js';
+import { createTestDb, type TestDb } from './test-db.js';
+
+export const TEST_KEY_1 = 'a'.repeat(64);
+export const TEST_KEY_2 = 'b'.repeat(64);
+export const SESSION_SECRET = 'session-secret-for-tests-0123456789abcdef';
+export const SERVICE_SECRET = 'service-secret-for-tests-0123456789abcdef';
+
+export type TestApp = {
+  app: NestExpressApplication;
+  url: string;
+  config: AppConfig;
+  dataSource: DataSource;
+  db: TestDb;
+  logs: string[];
+  userToken: (sub: string, opts?: { admin?: boolean }) => string;
+  serviceToken: (sub: string, opts?: { platforms?: string[]; ttl?: number }) => string;
+  close: () => Promise<void>;
+};
+
+export function baseTestEnv(overrides: Env = {}): Env {
+  return {
+    NODE_ENV: 'test',
+    PORT: '0',
+    TOKEN_ENCRYPTION_KEYS: `k1:${TEST_KEY_1}`,
+    SESSION_JWT_SECRET: SESSION_SECRET,
+    SERVICE_JWT_SECRET: SERVICE_SECRET,
+    LOG_LEVEL: 'warn',
+    LOG_FORMAT: 'json',
+    ...overrides,
+  };
+}
+
+/** Starts the real application on a fresh database (or `db`, to share one between instances). */
+export async function startTestApp(options: { env?: Env; db?: TestDb } = {}): Promise<TestApp> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'oc-test-'));
+  const ownDb = !options.db;
+  const db = options.db ?? (await createTestDb());
+  const config = loadConfig(baseTestEnv({ DATA_DIR: dataDir, DATABASE_URL: db.url, ...options.env }));
+  const logs: string[] = [];
+  const app = await createApp(config, { logger: new AppLogger(config.logLevel, 'json', (line) => logs.push(line)) });
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  return {
+    app,
+    url: `http://127.0.0.1:${address.port}`,
+    config,
+    dataSource: app.get(DataSource),
+    db,
+    logs,
+    userToken: (sub, opts) => TokenIssuerService.session(config.sessionJwtSecret, { sub, admin: opts?.admin }),
+    serviceToken: (sub, opts) => TokenIssuerService.service(config.serviceJwtSecret, { sub, ...opts }),
+    close: async () => {
+      await app.close();
+      if (ownDb) await db.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
