@@ -1,4 +1,5 @@
 import { InitialSchema1764000000000 } from './1764000000000-initial-schema.js';
+import { OauthStates1764000100000 } from './1764000100000-oauth-states.js';
 
 /** Migrations in order. Listed explicitly so the app, CLI and tests load the same set under ESM. */
-export const MIGRATIONS = [InitialSchema1764000000000];
+export const MIGRATIONS = [InitialSchema1764000000000, OauthStates1764000100000];

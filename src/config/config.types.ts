@@ -1,3 +1,5 @@
+import type { ProviderConfig } from '../providers/provider.types.js';
+
 export type NodeEnv = 'development' | 'production' | 'test';
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'verbose';
 
@@ -23,6 +25,10 @@ export type AppConfig = {
   encryptionKeys: EncryptionKey[];
   sessionJwtSecret: string;
   serviceJwtSecret: string;
+  oauthRedirectUri: string;
+  providers: ProviderConfig[];
+  providerHttp: { timeoutMs: number; connectTimeoutMs: number; maxResponseBytes: number };
+  connectStateTtlMs: number;
   logLevel: LogLevel;
   logFormat: 'json' | 'pretty';
   bodyLimit: string;

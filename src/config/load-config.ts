@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { ConfigError } from './config.error.js';
 import type { AppConfig, EncryptionKey, LogLevel, NodeEnv } from './config.types.js';
 import { EnvReader } from './env-parsers.js';
+import { loadProviders } from './providers-config.js';
 import { type DevSecrets, loadOrCreateDevSecrets } from './secrets.js';
 
 export type Env = Record<string, string | undefined>;
@@ -48,6 +49,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (!/^\d+(b|kb|mb)?$/i.test(bodyLimit)) r.problems.push(`BODY_LIMIT must be a size such as 64kb or 1mb (got "${bodyLimit}")`);
   const trustProxyRaw = r.string('TRUST_PROXY', 'false');
   const trustProxy = trustProxyRaw === 'true' ? true : trustProxyRaw === 'false' ? false : /^\d+$/.test(trustProxyRaw) ? Number(trustProxyRaw) : trustProxyRaw;
+
+  const oauthRedirectUri = r.url('OAUTH_REDIRECT_URI', `${appUrl}/my/settings/social`, ['http:', 'https:'])!;
+  const providers = loadProviders(env, r.raw('PROVIDERS_FILE'), isProduction, r.problems);
+  const providerHttp = {
+    timeoutMs: r.int('PROVIDER_HTTP_TIMEOUT_MS', 10_000, 100, 120_000),
+    connectTimeoutMs: r.int('PROVIDER_CONNECT_TIMEOUT_MS', 3_000, 100, 60_000),
+    maxResponseBytes: 1024 * 1024,
+  };
+  const connectStateTtlMs = r.durationMs('CONNECT_STATE_TTL', 600_000);
 
   const database = {
     url: databaseUrl,
@@ -106,6 +116,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     encryptionKeys,
     sessionJwtSecret: secrets.SESSION_JWT_SECRET!,
     serviceJwtSecret: secrets.SERVICE_JWT_SECRET!,
+    oauthRedirectUri,
+    providers,
+    providerHttp,
+    connectStateTtlMs,
     logLevel,
     logFormat: logFormat as 'json' | 'pretty',
     bodyLimit,

@@ -1,4 +1,5 @@
 import { Connection } from '../connections/connection.entity.js';
+import { OAuthState } from '../connections/oauth-state.entity.js';
 
 /** Every entity, listed once for the app, the migration CLI and the tests. */
-export const ENTITIES = [Connection];
+export const ENTITIES = [Connection, OAuthState];

@@ -1,0 +1,94 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
+import { Secret } from '../crypto/secret.js';
+import { ProviderError } from '../providers/provider.exception.js';
+import { ProviderRegistry } from '../providers/provider-registry.service.js';
+import type { ConnectDto, ConnectResultDto, ConnectUrlDto } from './connections.dto.js';
+import { ConnectionsException } from './connections.exception.js';
+import { ConnectionRepository } from './connection.repository.js';
+import { OAuthStateRepository } from './oauth-state.repository.js';
+
+const MAX_PENDING_STATES = 20;
+
+const sha256 = (value: string, encoding: 'hex' | 'base64url') => createHash('sha256').update(value).digest(encoding);
+const addSeconds = (s: number | undefined) => (s === undefined ? null : new Date(Date.now() + s * 1000));
+
+/** connect-url and connect: the authorization code flow as RFC 9700 asks of a confidential client. */
+@Injectable()
+export class ConnectFlowService {
+  private readonly logger = new Logger('ConnectFlow');
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly registry: ProviderRegistry,
+    private readonly states: OAuthStateRepository,
+    private readonly connections: ConnectionRepository,
+  ) {}
+
+  async connectUrl(userId: string, platform: string): Promise<ConnectUrlDto> {
+    const provider = this.registry.get(platform);
+    if ((await this.states.pruneAndCountPending(userId)) >= MAX_PENDING_STATES) throw ConnectionsException.tooManyPending(MAX_PENDING_STATES);
+    const state = randomBytes(32).toString('base64url');
+    const verifier = provider.config.pkce ? randomBytes(48).toString('base64url') : undefined;
+    await this.states.insert({
+      stateHash: sha256(state, 'hex'),
+      userId,
+      platform,
+      redirectUri: provider.redirectUri,
+      codeVerifier: verifier ? Secret.fromPlaintext(verifier) : null,
+      expiresAt: new Date(Date.now() + this.config.connectStateTtlMs),
+    });
+    const url = provider.adapter.authorizationUrl({ state, redirectUri: provider.redirectUri, codeChallenge: verifier && sha256(verifier, 'base64url') });
+    return { url };
+  }
+
+  async connect(userId: string, platform: string, body: ConnectDto): Promise<ConnectResultDto> {
+    const provider = this.registry.get(platform);
+    // A malformed request must not burn the user's state.
+    if (body.error === undefined && !body.code) throw ConnectionsException.missingCode();
+    const pending = await this.states.consume(sha256(body.state, 'hex'), userId, platform);
+    if (!pending) throw ConnectionsException.invalidState();
+    if (pending.expiresAt.getTime() < Date.now()) throw ConnectionsException.stateExpired();
+    if (body.error !== undefined) throw ConnectionsException.accessDenied(body.error.replace(/[^A-Za-z0-9_.-]/g, '').slice(0, 64));
+    // RFC 9207: a response naming another issuer is a mix-up attempt.
+    if (body.iss !== undefined && provider.config.issuer && body.iss !== provider.config.issuer) throw ConnectionsException.issuerMismatch();
+
+    const { adapter } = provider;
+    try {
+      const tokens = await adapter.exchangeCode({ code: adapter.normalizeCode(body.code!), redirectUri: pending.redirectUri, codeVerifier: pending.codeVerifier?.reveal() });
+      const profile = await adapter.fetchProfile(tokens);
+      const connection = await this.connections.upsertGrant({
+        userId,
+        platform,
+        accountId: profile.accountId,
+        username: profile.username,
+        scopes: tokens.scopes ?? provider.config.scopes,
+        accessToken: Secret.fromPlaintext(tokens.accessToken),
+        refreshToken: tokens.refreshToken ? Secret.fromPlaintext(tokens.refreshToken) : null,
+        accessTokenExpiresAt: addSeconds(tokens.expiresIn),
+        refreshTokenExpiresAt: addSeconds(tokens.refreshTokenExpiresIn),
+        accessTokenIssuedAt: new Date(),
+      });
+      this.logger.log(`User connected ${platform}`, { platform, connectionId: connection.id });
+      return { connected: true, platform, accountId: connection.accountId, username: connection.username };
+    } catch (error) {
+      throw this.toHttp(error, platform);
+    }
+  }
+
+  private toHttp(error: unknown, platform: string): unknown {
+    if (!(error instanceof ProviderError)) return error;
+    this.logger.warn(`Connect to ${platform} failed: ${error.message}`, { platform, failureClass: error.failureClass, providerError: error.details.providerCode });
+    switch (error.failureClass) {
+      case 'invalid_client':
+        this.logger.error(`Provider ${platform} rejected our client credentials: check ${platform} clientId/clientSecret`, { platform });
+        return ConnectionsException.providerMisconfigured();
+      case 'invalid_grant':
+      case 'provider_error':
+        return ConnectionsException.providerRejected(error.details.providerCode);
+      default:
+        return ConnectionsException.providerUnavailable(error.details.retryAfterMs);
+    }
+  }
+}

@@ -1,0 +1,34 @@
+import { AppException } from '../common/app.exception.js';
+
+/** Errors of the connect flow and connection management. */
+export class ConnectionsException extends AppException {
+  static invalidState(): ConnectionsException {
+    return new ConnectionsException(400, 'invalid_state', 'The state is unknown, already used, or belongs to another user or platform; start the connection again');
+  }
+  static stateExpired(): ConnectionsException {
+    return new ConnectionsException(400, 'state_expired', 'The connection attempt expired; start it again');
+  }
+  static accessDenied(providerError: string): ConnectionsException {
+    return new ConnectionsException(400, 'access_denied', `The user did not authorise the connection (${providerError})`);
+  }
+  static issuerMismatch(): ConnectionsException {
+    return new ConnectionsException(400, 'issuer_mismatch', 'The authorization response comes from an unexpected issuer');
+  }
+  static missingCode(): ConnectionsException {
+    return new ConnectionsException(400, 'validation_failed', 'code is required unless error is given');
+  }
+  static tooManyPending(limit: number): ConnectionsException {
+    return new ConnectionsException(429, 'too_many_pending_states', `At most ${limit} connection attempts may be pending per user; finish or wait for one to expire`);
+  }
+  static providerRejected(providerCode: string | undefined): ConnectionsException {
+    return new ConnectionsException(400, 'provider_error', `The provider rejected the request${providerCode ? ` (${providerCode})` : ''}`);
+  }
+  static providerUnavailable(retryAfterMs?: number): ConnectionsException {
+    const headers: Record<string, string> = retryAfterMs ? { 'Retry-After': String(Math.ceil(retryAfterMs / 1000)) } : {};
+    // 424: the request was fine but the provider it depends on failed; the user can retry.
+    return new ConnectionsException(424, 'provider_unavailable', 'The provider did not answer usably; try again shortly', headers);
+  }
+  static providerMisconfigured(): ConnectionsException {
+    return new ConnectionsException(424, 'provider_misconfigured', "The provider rejected this service's client credentials; an operator must fix the configuration");
+  }
+}

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { ProvidersModule } from '../providers/providers.module.js';
+import { ConnectFlowService } from './connect-flow.service.js';
+import { ConnectionRepository } from './connection.repository.js';
+import { ConnectionsController } from './connections.controller.js';
+import { ConnectionsService } from './connections.service.js';
+import { OAuthStateRepository } from './oauth-state.repository.js';
+
+@Module({
+  imports: [ProvidersModule],
+  controllers: [ConnectionsController],
+  providers: [ConnectFlowService, ConnectionsService, ConnectionRepository, OAuthStateRepository],
+  exports: [ConnectionRepository, ConnectionsService],
+})
+export class ConnectionsModule {}

@@ -1,0 +1,58 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { KeyRing } from '../crypto/key-ring.js';
+import { Secret } from '../crypto/secret.js';
+import { OAuthState } from './oauth-state.entity.js';
+
+export type ConsumedState = { userId: string; platform: string; redirectUri: string; codeVerifier: Secret | null; expiresAt: Date };
+
+@Injectable()
+export class OAuthStateRepository {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly ring: KeyRing,
+  ) {}
+
+  async insert(state: Pick<OAuthState, 'stateHash' | 'userId' | 'platform' | 'redirectUri' | 'codeVerifier' | 'expiresAt'>, manager?: EntityManager): Promise<void> {
+    await (manager ?? this.dataSource.manager).getRepository(OAuthState).insert(state);
+  }
+
+  /** Deletes the user's expired or used states; returns how many pending ones remain. */
+  async pruneAndCountPending(userId: string, manager?: EntityManager): Promise<number> {
+    const m = manager ?? this.dataSource.manager;
+    await m.query('DELETE FROM oauth_states WHERE user_id = $1 AND (expires_at < now() OR used_at IS NOT NULL)', [userId]);
+    const [row] = await m.query('SELECT count(*)::int AS n FROM oauth_states WHERE user_id = $1', [userId]);
+    return row.n as number;
+  }
+
+  /**
+   * Marks the state used, atomically, only for the user and platform it was issued to, so a
+   * replayed, foreign or cross-platform state matches nothing.
+   */
+  async consume(stateHash: string, userId: string, platform: string): Promise<ConsumedState | undefined> {
+    const rows = (await this.dataSource.query(
+      `UPDATE oauth_states SET used_at = now()
+       WHERE state_hash = $1 AND user_id = $2 AND platform = $3 AND used_at IS NULL
+       RETURNING user_id, platform, redirect_uri, code_verifier, expires_at`,
+      [stateHash, userId, platform],
+    )) as [Record<string, unknown>[], number] | Record<string, unknown>[];
+    // The pg driver answers UPDATE ... RETURNING as [rows, count].
+    const list = Array.isArray(rows[0]) ? (rows[0] as Record<string, unknown>[]) : (rows as Record<string, unknown>[]);
+    const row = list[0];
+    if (!row) return undefined;
+    return {
+      userId: row.user_id as string,
+      platform: row.platform as string,
+      redirectUri: row.redirect_uri as string,
+      codeVerifier: row.code_verifier ? Secret.fromStored(row.code_verifier as string, this.ring) : null,
+      expiresAt: new Date(row.expires_at as string),
+    };
+  }
+
+  /** Periodic cleanup of states past expiry (kept one day for diagnosis). */
+  async deleteExpiredBefore(cutoff: Date): Promise<number> {
+    const result = await this.dataSource.createQueryBuilder().delete().from(OAuthState).where('expires_at < :cutoff', { cutoff }).execute();
+    return result.affected ?? 0;
+  }
+}

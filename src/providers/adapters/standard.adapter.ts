@@ -1,0 +1,189 @@
+import type { ProviderHttpClient, ProviderRequest, ProviderResponse } from '../provider-http.client.js';
+import { parseRetryAfter } from '../provider-http.client.js';
+import { type FailureClass, ProviderError } from '../provider.exception.js';
+import type { Profile, ProviderConfig, TokenSet } from '../provider.types.js';
+
+export type AuthorizeArgs = { state: string; redirectUri: string; codeChallenge?: string; scopes?: string[] };
+export type ExchangeArgs = { code: string; redirectUri: string; codeVerifier?: string };
+export type StoredTokens = { accessToken: string; refreshToken?: string | null };
+
+const GRANT_DEAD = new Set(['invalid_grant', 'invalid_token', 'expired_token', 'access_denied']);
+const CLIENT_WRONG = new Set(['invalid_client', 'unauthorized_client', 'unsupported_grant_type']);
+const TRANSIENT = new Set(['temporarily_unavailable', 'server_error', 'slow_down']);
+
+/** Reads a dotted path (`data.user.open_id`) from a JSON value. */
+export function pick(value: unknown, path: string): unknown {
+  return path.split('.').reduce<unknown>((v, key) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined), value);
+}
+
+const asString = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v.slice(0, 255) : typeof v === 'number' ? String(v) : null);
+
+/**
+ * RFC 6749 / 7009 / 7636 client behaviour. Provider adapters extend this and override only
+ * what their provider does differently.
+ */
+export class StandardAdapter {
+  constructor(
+    protected readonly p: ProviderConfig,
+    protected readonly http: ProviderHttpClient,
+  ) {}
+
+  get supportsRefresh(): boolean {
+    return this.p.refreshable;
+  }
+
+  get supportsRevocation(): boolean {
+    return Boolean(this.p.revocationUrl);
+  }
+
+  authorizationUrl(args: AuthorizeArgs): string {
+    const url = new URL(this.p.authorizationUrl);
+    const params: Record<string, string> = {
+      [this.clientIdParam]: this.p.clientId,
+      response_type: 'code',
+      redirect_uri: args.redirectUri,
+      state: args.state,
+      ...this.p.authorizationParams,
+    };
+    const scopes = args.scopes ?? this.p.scopes;
+    if (scopes.length) params.scope = scopes.join(this.p.scopeSeparator);
+    if (args.codeChallenge) Object.assign(params, { code_challenge: args.codeChallenge, code_challenge_method: 'S256' });
+    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+    return url.toString();
+  }
+
+  protected get clientIdParam(): string {
+    return 'client_id';
+  }
+
+  /** Some providers decorate the code in the redirect (Instagram appends `#_`). */
+  normalizeCode(code: string): string {
+    return code;
+  }
+
+  async exchangeCode(args: ExchangeArgs): Promise<TokenSet> {
+    const res = await this.tokenRequest(this.p.tokenUrl, 'token exchange', {
+      grant_type: 'authorization_code',
+      code: args.code,
+      redirect_uri: args.redirectUri,
+      code_verifier: args.codeVerifier,
+    });
+    return this.parseTokens(res, 'token exchange');
+  }
+
+  async refresh(tokens: StoredTokens): Promise<TokenSet> {
+    if (!tokens.refreshToken) throw new ProviderError('invalid_grant', 'refresh: no refresh token stored; the user must reconnect');
+    const res = await this.tokenRequest(this.p.refreshUrl, 'refresh', { grant_type: 'refresh_token', refresh_token: tokens.refreshToken });
+    return this.parseTokens(res, 'refresh');
+  }
+
+  async fetchProfile(tokens: TokenSet): Promise<Profile> {
+    if (!this.p.userInfoUrl) return { accountId: tokens.accountId ?? null, username: null };
+    const res = await this.http.send({ method: 'GET', url: this.p.userInfoUrl, headers: { authorization: `Bearer ${tokens.accessToken}` }, purpose: 'user info' });
+    const body = this.expectJson(res, 'user info');
+    return this.profileFrom(body, tokens);
+  }
+
+  protected profileFrom(body: unknown, tokens: TokenSet): Profile {
+    return {
+      accountId: asString(pick(body, this.p.accountIdField)) ?? tokens.accountId ?? null,
+      username: asString(pick(body, this.p.usernameField)) ?? asString(pick(body, 'name')),
+    };
+  }
+
+  /** RFC 7009: the refresh token when there is one (it revokes the grant), else the access token. */
+  async revoke(tokens: StoredTokens): Promise<void> {
+    if (!this.p.revocationUrl) return;
+    const [token, hint] = tokens.refreshToken ? [tokens.refreshToken, 'refresh_token'] : [tokens.accessToken, 'access_token'];
+    const res = await this.tokenRequest(this.p.revocationUrl, 'revocation', { token, token_type_hint: hint });
+    if (res.status !== 200) throw this.errorFrom(res, 'revocation');
+  }
+
+  /** POST with the configured client authentication. */
+  protected tokenRequest(url: string, purpose: string, form: Record<string, string | undefined>): Promise<ProviderResponse> {
+    const req: ProviderRequest = { method: 'POST', url, purpose, form: { ...form } };
+    if (this.p.clientAuthMethod === 'client_secret_basic') {
+      // RFC 6749 §2.3.1: form-encode each part before base64.
+      const basic = Buffer.from(`${encodeURIComponent(this.p.clientId)}:${encodeURIComponent(this.p.clientSecret)}`).toString('base64');
+      req.headers = { authorization: `Basic ${basic}` };
+      req.form!.client_id = this.p.clientId; // harmless and required by some (X) for public-client fallbacks
+    } else {
+      req.form![this.clientIdParam] = this.p.clientId;
+      req.form!.client_secret = this.p.clientSecret;
+    }
+    return this.http.send(req);
+  }
+
+  protected expectJson(res: ProviderResponse, purpose: string): unknown {
+    if (res.status < 200 || res.status >= 300) throw this.errorFrom(res, purpose);
+    if (res.json === undefined || typeof res.json !== 'object' || res.json === null) {
+      throw new ProviderError('malformed', `${purpose}: provider answered ${res.status} without a JSON object`, { status: res.status });
+    }
+    return res.json;
+  }
+
+  /** Validates a token endpoint answer: status, JSON, access_token, numeric expiries. */
+  protected parseTokens(res: ProviderResponse, purpose: string): TokenSet {
+    const body = this.expectJson(res, purpose) as Record<string, unknown>;
+    const bodyError = this.errorCodeOf(body);
+    if (bodyError && typeof body.access_token !== 'string') throw this.classified(bodyError, res, purpose);
+    return this.tokensFrom(body, purpose, res.status);
+  }
+
+  protected tokensFrom(body: Record<string, unknown>, purpose: string, status = 200): TokenSet {
+    const accessToken = body.access_token;
+    if (typeof accessToken !== 'string' || accessToken.length === 0) {
+      throw new ProviderError('malformed', `${purpose}: token response has no access_token`, { status });
+    }
+    const seconds = (field: string): number | undefined => {
+      const v = body[field];
+      if (v === undefined || v === null) return undefined;
+      const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
+      if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) throw new ProviderError('malformed', `${purpose}: ${field} is not a number`, { status });
+      return n;
+    };
+    const refresh = body.refresh_token;
+    const scope = body.scope;
+    return {
+      accessToken,
+      refreshToken: typeof refresh === 'string' && refresh.length > 0 ? refresh : undefined,
+      expiresIn: seconds('expires_in'),
+      refreshTokenExpiresIn: seconds('refresh_token_expires_in') ?? seconds('refresh_expires_in'),
+      scopes: typeof scope === 'string' ? scope.split(/[\s,]+/).filter(Boolean) : undefined,
+      accountId: asString(body.open_id) ?? asString(body.user_id) ?? undefined,
+    };
+  }
+
+  /** The provider's error code from an error body; adapters override for non-standard shapes. */
+  protected errorCodeOf(body: unknown): string | undefined {
+    const e = pick(body, 'error');
+    return typeof e === 'string' && e.length > 0 ? e.slice(0, 64) : undefined;
+  }
+
+  protected classOf(code: string): FailureClass {
+    if (GRANT_DEAD.has(code)) return 'invalid_grant';
+    if (CLIENT_WRONG.has(code)) return 'invalid_client';
+    if (TRANSIENT.has(code)) return 'transient';
+    return 'provider_error';
+  }
+
+  protected classified(code: string, res: ProviderResponse, purpose: string): ProviderError {
+    const failureClass = res.status === 429 ? 'rate_limited' : res.status >= 500 && this.classOf(code) === 'provider_error' ? 'transient' : this.classOf(code);
+    return new ProviderError(failureClass, `${purpose}: provider answered ${res.status} ${code}`, {
+      providerCode: code,
+      status: res.status,
+      retryAfterMs: parseRetryAfter(res.headers['retry-after']),
+    });
+  }
+
+  /** Classifies a non-2xx answer without ever quoting its body. */
+  errorFrom(res: ProviderResponse, purpose: string): ProviderError {
+    const code = res.json !== undefined ? this.errorCodeOf(res.json) : undefined;
+    if (code) return this.classified(code, res, purpose);
+    const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
+    if (res.status === 429) return new ProviderError('rate_limited', `${purpose}: provider answered 429`, { status: 429, retryAfterMs });
+    if (res.status >= 500) return new ProviderError('transient', `${purpose}: provider answered ${res.status}`, { status: res.status, retryAfterMs });
+    if (res.status === 401) return new ProviderError('invalid_client', `${purpose}: provider answered 401`, { status: 401 });
+    return new ProviderError('malformed', `${purpose}: provider answered ${res.status} without an OAuth error`, { status: res.status });
+  }
+}

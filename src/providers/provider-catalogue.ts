@@ -1,0 +1,150 @@
+import type { AdapterKind, ProviderConfig } from './provider.types.js';
+
+type BuiltIn = Omit<ProviderConfig, 'id' | 'clientId' | 'clientSecret' | 'redirectUri'> & { adapter: AdapterKind };
+
+const standardDefaults = {
+  scopeSeparator: ' ',
+  pkce: true,
+  clientAuthMethod: 'client_secret_post' as const,
+  authorizationParams: {},
+  accountIdField: 'sub',
+  usernameField: 'preferred_username',
+  rotatesRefreshToken: false,
+  refreshable: true,
+};
+
+const GOOGLE = {
+  authorizationUrl: 'https://accounts.google.com/o/oauth2/v2/auth',
+  tokenUrl: 'https://oauth2.googleapis.com/token',
+  refreshUrl: 'https://oauth2.googleapis.com/token',
+  revocationUrl: 'https://oauth2.googleapis.com/revoke',
+  issuer: 'https://accounts.google.com',
+  // Offline access plus a forced consent screen is the only way Google returns a refresh token every time.
+  authorizationParams: { access_type: 'offline', prompt: 'consent', include_granted_scopes: 'true' },
+};
+
+/**
+ * Built-in providers with their documented endpoints (checked against the providers' docs,
+ * November 2026). Every field can be overridden per deployment through PROVIDERS_FILE.
+ */
+export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
+  tiktok: {
+    ...standardDefaults,
+    adapter: 'tiktok',
+    displayName: 'TikTok',
+    authorizationUrl: 'https://www.tiktok.com/v2/auth/authorize/',
+    tokenUrl: 'https://open.tiktokapis.com/v2/oauth/token/',
+    refreshUrl: 'https://open.tiktokapis.com/v2/oauth/token/',
+    revocationUrl: 'https://open.tiktokapis.com/v2/oauth/revoke/',
+    userInfoUrl: 'https://open.tiktokapis.com/v2/user/info/',
+    scopes: ['user.info.basic'],
+    scopeSeparator: ',',
+    pkce: false, // web Login Kit; PKCE is for the desktop/mobile kits
+    accountIdField: 'data.user.open_id',
+    usernameField: 'data.user.display_name',
+    rotatesRefreshToken: true,
+  },
+  instagram: {
+    ...standardDefaults,
+    adapter: 'instagram',
+    displayName: 'Instagram',
+    authorizationUrl: 'https://www.instagram.com/oauth/authorize',
+    tokenUrl: 'https://api.instagram.com/oauth/access_token',
+    // Long-lived token exchange and refresh live on the Graph host.
+    refreshUrl: 'https://graph.instagram.com/refresh_access_token',
+    userInfoUrl: 'https://graph.instagram.com/me',
+    scopes: ['instagram_business_basic'],
+    scopeSeparator: ',',
+    pkce: false,
+    accountIdField: 'user_id',
+    usernameField: 'username',
+  },
+  google: {
+    ...standardDefaults,
+    ...GOOGLE,
+    adapter: 'google',
+    displayName: 'Google',
+    userInfoUrl: 'https://openidconnect.googleapis.com/v1/userinfo',
+    scopes: ['openid', 'email', 'profile'],
+    usernameField: 'email',
+  },
+  youtube: {
+    ...standardDefaults,
+    ...GOOGLE,
+    adapter: 'youtube',
+    displayName: 'YouTube',
+    userInfoUrl: 'https://www.googleapis.com/youtube/v3/channels?part=snippet&mine=true',
+    scopes: ['https://www.googleapis.com/auth/youtube.readonly'],
+    accountIdField: 'items.0.id',
+    usernameField: 'items.0.snippet.title',
+  },
+  x: {
+    ...standardDefaults,
+    adapter: 'x',
+    displayName: 'X',
+    authorizationUrl: 'https://x.com/i/oauth2/authorize',
+    tokenUrl: 'https://api.x.com/2/oauth2/token',
+    refreshUrl: 'https://api.x.com/2/oauth2/token',
+    revocationUrl: 'https://api.x.com/2/oauth2/revoke',
+    userInfoUrl: 'https://api.x.com/2/users/me',
+    scopes: ['tweet.read', 'users.read', 'offline.access'],
+    clientAuthMethod: 'client_secret_basic',
+    accountIdField: 'data.id',
+    usernameField: 'data.username',
+    rotatesRefreshToken: true,
+  },
+  linkedin: {
+    ...standardDefaults,
+    adapter: 'linkedin',
+    displayName: 'LinkedIn',
+    authorizationUrl: 'https://www.linkedin.com/oauth/v2/authorization',
+    tokenUrl: 'https://www.linkedin.com/oauth/v2/accessToken',
+    refreshUrl: 'https://www.linkedin.com/oauth/v2/accessToken',
+    revocationUrl: 'https://www.linkedin.com/oauth/v2/revoke',
+    userInfoUrl: 'https://api.linkedin.com/v2/userinfo',
+    issuer: 'https://www.linkedin.com/oauth',
+    scopes: ['openid', 'profile', 'email'],
+    pkce: false, // LinkedIn's web flow does not accept PKCE
+    usernameField: 'name',
+  },
+  facebook: {
+    ...standardDefaults,
+    adapter: 'facebook',
+    displayName: 'Facebook',
+    authorizationUrl: 'https://www.facebook.com/v21.0/dialog/oauth',
+    tokenUrl: 'https://graph.facebook.com/v21.0/oauth/access_token',
+    refreshUrl: 'https://graph.facebook.com/v21.0/oauth/access_token',
+    revocationUrl: 'https://graph.facebook.com/v21.0/me/permissions',
+    userInfoUrl: 'https://graph.facebook.com/v21.0/me?fields=id,name',
+    scopes: ['public_profile'],
+    scopeSeparator: ',',
+    pkce: false,
+    accountIdField: 'id',
+    usernameField: 'name',
+    refreshable: false, // long-lived user tokens last 60 days; renewal needs the user
+  },
+  pinterest: {
+    ...standardDefaults,
+    adapter: 'pinterest',
+    displayName: 'Pinterest',
+    authorizationUrl: 'https://www.pinterest.com/oauth/',
+    tokenUrl: 'https://api.pinterest.com/v5/oauth/token',
+    refreshUrl: 'https://api.pinterest.com/v5/oauth/token',
+    userInfoUrl: 'https://api.pinterest.com/v5/user_account',
+    scopes: ['user_accounts:read'],
+    scopeSeparator: ',',
+    pkce: false,
+    clientAuthMethod: 'client_secret_basic',
+    accountIdField: 'id',
+    usernameField: 'username',
+    rotatesRefreshToken: true,
+  },
+};
+
+/** Environment variable names holding a built-in provider's client credentials. */
+export function credentialEnvNames(id: string): { clientId: string; clientSecret: string } {
+  const prefix = id.toUpperCase();
+  return id === 'tiktok'
+    ? { clientId: 'TIKTOK_CLIENT_KEY', clientSecret: 'TIKTOK_CLIENT_SECRET' }
+    : { clientId: `${prefix}_CLIENT_ID`, clientSecret: `${prefix}_CLIENT_SECRET` };
+}

@@ -1,0 +1,40 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
+import { createAdapter, type StandardAdapter } from './adapters/index.js';
+import { ProviderHttpClient } from './provider-http.client.js';
+import { ProvidersException } from './provider.exception.js';
+import type { ProviderConfig } from './provider.types.js';
+
+export type Provider = { config: ProviderConfig; adapter: StandardAdapter; redirectUri: string };
+
+/** The enabled providers, resolved once at boot. */
+@Injectable()
+export class ProviderRegistry {
+  private readonly providers: Map<string, Provider>;
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig, http: ProviderHttpClient) {
+    this.providers = new Map(
+      config.providers.map((p) => [p.id, { config: p, adapter: createAdapter(p, http), redirectUri: p.redirectUri ?? config.oauthRedirectUri }]),
+    );
+  }
+
+  list(): Provider[] {
+    return [...this.providers.values()];
+  }
+
+  /** What a settings page may show: never credentials or endpoints. */
+  publicList(): { id: string; displayName: string; scopes: string[] }[] {
+    return this.list().map(({ config }) => ({ id: config.id, displayName: config.displayName, scopes: config.scopes }));
+  }
+
+  /** The provider, or 404 unknown_platform. */
+  get(platform: string): Provider {
+    const provider = this.providers.get(platform);
+    if (!provider) throw ProvidersException.unknownPlatform(platform);
+    return provider;
+  }
+
+  has(platform: string): boolean {
+    return this.providers.has(platform);
+  }
+}

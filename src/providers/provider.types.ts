@@ -1,0 +1,86 @@
+export type ClientAuthMethod = 'client_secret_post' | 'client_secret_basic';
+
+/** The fields a PROVIDERS_FILE entry may set (exactly these names). */
+export const PROVIDER_FIELDS = [
+  'displayName',
+  'authorizationUrl',
+  'tokenUrl',
+  'refreshUrl',
+  'revocationUrl',
+  'userInfoUrl',
+  'issuer',
+  'scopes',
+  'scopeSeparator',
+  'pkce',
+  'clientAuthMethod',
+  'clientId',
+  'clientSecret',
+  'authorizationParams',
+  'redirectUri',
+  'accountIdField',
+  'usernameField',
+] as const;
+
+export type ProviderFileEntry = Partial<{
+  displayName: string;
+  authorizationUrl: string;
+  tokenUrl: string;
+  refreshUrl: string;
+  revocationUrl: string;
+  userInfoUrl: string;
+  issuer: string;
+  scopes: string[];
+  scopeSeparator: string;
+  pkce: boolean;
+  clientAuthMethod: ClientAuthMethod;
+  clientId: string;
+  clientSecret: string;
+  authorizationParams: Record<string, string>;
+  redirectUri: string;
+  accountIdField: string;
+  usernameField: string;
+}>;
+
+/** Which code handles a provider's deviations from the standard. */
+export type AdapterKind = 'standard' | 'tiktok' | 'instagram' | 'google' | 'youtube' | 'x' | 'linkedin' | 'facebook' | 'pinterest';
+
+/** A fully resolved, enabled provider. */
+export type ProviderConfig = {
+  id: string;
+  adapter: AdapterKind;
+  displayName: string;
+  authorizationUrl: string;
+  tokenUrl: string;
+  refreshUrl: string;
+  revocationUrl?: string;
+  userInfoUrl?: string;
+  issuer?: string;
+  scopes: string[];
+  scopeSeparator: string;
+  pkce: boolean;
+  clientAuthMethod: ClientAuthMethod;
+  clientId: string;
+  clientSecret: string;
+  authorizationParams: Record<string, string>;
+  redirectUri?: string;
+  accountIdField: string;
+  usernameField: string;
+  /** Whether the provider issues a new refresh token on every refresh. */
+  rotatesRefreshToken: boolean;
+  /** Whether access tokens can be renewed without the user (false: Facebook). */
+  refreshable: boolean;
+};
+
+/** What every adapter returns from a code exchange or a refresh. */
+export type TokenSet = {
+  accessToken: string;
+  refreshToken?: string;
+  /** Seconds, when the provider says. */
+  expiresIn?: number;
+  refreshTokenExpiresIn?: number;
+  scopes?: string[];
+  /** Provider-specific identifiers in the token response (TikTok open_id, Instagram user_id). */
+  accountId?: string;
+};
+
+export type Profile = { accountId: string | null; username: string | null };
