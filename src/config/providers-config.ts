@@ -118,7 +118,8 @@ export function loadProviders(env: Env, filePath: string | undefined, isProducti
     merged.refreshUrl = entry.refreshUrl ?? (builtIn && builtIn.refreshUrl !== builtIn.tokenUrl ? builtIn.refreshUrl : merged.tokenUrl);
     for (const field of URL_FIELDS) {
       const value = merged[field];
-      if (value === undefined) continue;
+      // refreshUrl copied from tokenUrl is reported once, as tokenUrl.
+      if (value === undefined || (field === 'refreshUrl' && value === merged.tokenUrl)) continue;
       try {
         const url = new URL(value);
         if (url.protocol !== 'https:' && (isProduction || url.protocol !== 'http:' || !isLoopback(url))) {

@@ -27,7 +27,9 @@ export class InstagramAdapter extends GraphAdapter {
     const short = this.tokensFrom((Array.isArray(body.data) ? body.data[0] : body) as Record<string, unknown>, 'token exchange');
     const long = await this.graphGet(new URL('/access_token', this.p.refreshUrl).toString(), { grant_type: 'ig_exchange_token', client_secret: this.p.clientSecret, access_token: short.accessToken }, 'long-lived token exchange');
     const tokens = this.parseTokens(long, 'long-lived token exchange');
-    return { ...tokens, accountId: short.accountId, scopes: tokens.scopes ?? short.scopes };
+    // user_id is a JSON number often beyond 2^53, which JSON.parse rounds: take its digits from the text.
+    const exactId = /"user_id"\s*:\s*(\d+)/.exec(res.text)?.[1];
+    return { ...tokens, accountId: exactId ?? short.accountId, scopes: tokens.scopes ?? short.scopes };
   }
 
   override async refresh(tokens: StoredTokens): Promise<TokenSet> {
