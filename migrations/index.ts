@@ -1,5 +1,6 @@
 import { InitialSchema1764000000000 } from './1764000000000-initial-schema.js';
 import { OauthStates1764000100000 } from './1764000100000-oauth-states.js';
+import { TokenLifecycle1764000200000 } from './1764000200000-token-lifecycle.js';
 
 /** Migrations in order. Listed explicitly so the app, CLI and tests load the same set under ESM. */
-export const MIGRATIONS = [InitialSchema1764000000000, OauthStates1764000100000];
+export const MIGRATIONS = [InitialSchema1764000000000, OauthStates1764000100000, TokenLifecycle1764000200000];

@@ -6,6 +6,7 @@ import type { ValidationError } from 'class-validator';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
 import { AppModule } from './app.module.js';
 import { AppLogger } from './common/app-logger.js';
 import { HttpExceptionFilter, sendError, toErrorBody } from './common/http-exception.filter.js';
@@ -33,6 +34,19 @@ export function buildOpenApi(app: INestApplication) {
   return SwaggerModule.createDocument(app, doc);
 }
 
+/** Listens on PORT and, when set, INTERNAL_PORT (same app, internal routes only there). */
+export async function listen(app: NestExpressApplication, config: AppConfig, port = config.port, host = config.host): Promise<void> {
+  await app.listen(port, host);
+  if (config.internalPort === undefined) return;
+  const internal = createServer(app.getHttpAdapter().getInstance());
+  await new Promise<void>((resolve, reject) => internal.once('error', reject).listen(config.internalPort, host, resolve));
+  const close = app.close.bind(app);
+  app.close = async () => {
+    await new Promise<void>((resolve) => internal.close(() => resolve()));
+    await close();
+  };
+}
+
 /** Builds the fully configured application; used by main.ts and every test. */
 export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestExpressApplication> {
   const logger = options.logger ?? new AppLogger(config.logLevel, config.logFormat);
@@ -47,6 +61,16 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     res.setHeader('X-Request-Id', requestId);
     requestContext.run({ requestId }, next);
   });
+  if (config.internalPort !== undefined) {
+    // Internal routes answer only on INTERNAL_PORT, and that port serves nothing else but health.
+    const internalPort = config.internalPort;
+    app.use((req: Request, res: Response, next: NextFunction) => {
+      const onInternal = req.socket.localPort === internalPort;
+      const internalRoute = /^\/social\/[^/]+\/internal-token\/?$/.test(req.path);
+      if (internalRoute === onInternal || req.path.startsWith('/health')) return next();
+      sendError(res, { statusCode: 404, error: 'not_found', message: 'Route not found' });
+    });
+  }
   app.use(helmet({ contentSecurityPolicy: { directives: { 'script-src': ["'self'", "'unsafe-inline'"] } } }));
   // Body parsers wrapped so their errors (bad JSON, too large) get our error shape, not Express's HTML.
   const parsers = [express.json({ limit: config.bodyLimit }), express.urlencoded({ extended: false, limit: config.bodyLimit, parameterLimit: 100 })];

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { createApp } from './app.factory.js';
+import { createApp, listen } from './app.factory.js';
 import { AppLogger } from './common/app-logger.js';
 import { ConfigError } from './config/config.error.js';
 import { loadConfig } from './config/load-config.js';
@@ -25,7 +25,7 @@ async function main(): Promise<void> {
     );
   }
   const app = await createApp(config, { logger });
-  await app.listen(config.port, config.host);
+  await listen(app, config);
   // Graceful shutdown: stop accepting requests, close the pool, then the embedded database.
   let stopping = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
       );
     });
   }
-  logger.log(`Listening on ${config.appUrl} (API docs at ${config.appUrl}/docs, database: ${config.database.url ? 'Postgres' : `embedded PGlite in ${config.dataDir}/pg`})`, 'Main');
+  logger.log(`Listening on ${config.appUrl} (API docs at ${config.appUrl}/docs,${config.internalPort !== undefined ? ` internal-token on port ${config.internalPort},` : ''} database: ${config.database.url ? 'Postgres' : `embedded PGlite in ${config.dataDir}/pg`})`, 'Main');
 }
 
 main().catch((error: unknown) => {

@@ -29,6 +29,17 @@ export type AppConfig = {
   providers: ProviderConfig[];
   providerHttp: { timeoutMs: number; connectTimeoutMs: number; maxResponseBytes: number };
   connectStateTtlMs: number;
+  refresh: {
+    windowMs: number;
+    scheduledWindowMs: number;
+    cron: string | null;
+    runBudgetMs: number;
+    concurrency: number;
+    concurrencyPerProvider: number;
+    idleMaxMs: number;
+  };
+  internalPort?: number;
+  webhook: { url?: string; secret?: string };
   logLevel: LogLevel;
   logFormat: 'json' | 'pretty';
   bodyLimit: string;

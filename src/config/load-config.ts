@@ -59,6 +59,23 @@ export function loadConfig(env: Env = process.env): AppConfig {
   };
   const connectStateTtlMs = r.durationMs('CONNECT_STATE_TTL', 600_000);
 
+  const cron = r.string('REFRESH_CRON', '*/10 * * * *');
+  if (cron !== 'off' && !/^(\S+\s+){4,5}\S+$/.test(cron)) r.problems.push(`REFRESH_CRON must be a cron expression or off (got "${cron}")`);
+  const refresh = {
+    windowMs: r.durationMs('REFRESH_WINDOW', 2 * 3_600_000),
+    scheduledWindowMs: r.durationMs('SCHEDULED_REFRESH_WINDOW', 6 * 3_600_000),
+    cron: cron === 'off' ? null : cron,
+    runBudgetMs: r.durationMs('REFRESH_RUN_BUDGET', 5 * 60_000),
+    concurrency: r.int('REFRESH_CONCURRENCY', 20, 1, 1000),
+    concurrencyPerProvider: r.int('REFRESH_CONCURRENCY_PER_PROVIDER', 10, 1, 1000),
+    idleMaxMs: r.durationMs('REFRESH_IDLE_MAX', 30 * 86_400_000),
+  };
+  const internalPortRaw = r.raw('INTERNAL_PORT');
+  const internalPort = internalPortRaw === undefined ? undefined : r.int('INTERNAL_PORT', 0, 0, 65535);
+  const webhook = { url: r.url('WEBHOOK_URL', undefined, ['http:', 'https:']), secret: r.raw('WEBHOOK_SECRET') };
+  if (webhook.url && !webhook.secret) r.problems.push('WEBHOOK_SECRET is required when WEBHOOK_URL is set');
+  if (webhook.secret && webhook.secret.length < 16) r.problems.push('WEBHOOK_SECRET must be at least 16 characters');
+
   const database = {
     url: databaseUrl,
     poolSize: r.int('DB_POOL_SIZE', 10, 1, 500),
@@ -120,6 +137,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     providers,
     providerHttp,
     connectStateTtlMs,
+    refresh,
+    internalPort,
+    webhook,
     logLevel,
     logFormat: logFormat as 'json' | 'pretty',
     bodyLimit,

@@ -1,9 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import { Secret } from '../crypto/secret.js';
 import { ProviderError } from '../providers/provider.exception.js';
 import { ProviderRegistry } from '../providers/provider-registry.service.js';
+import { WebhookOutboxRepository } from '../webhooks/webhook-outbox.repository.js';
 import type { ConnectDto, ConnectResultDto, ConnectUrlDto } from './connections.dto.js';
 import { ConnectionsException } from './connections.exception.js';
 import { ConnectionRepository } from './connection.repository.js';
@@ -24,6 +27,8 @@ export class ConnectFlowService {
     private readonly registry: ProviderRegistry,
     private readonly states: OAuthStateRepository,
     private readonly connections: ConnectionRepository,
+    private readonly outbox: WebhookOutboxRepository,
+    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
   async connectUrl(userId: string, platform: string): Promise<ConnectUrlDto> {
@@ -58,7 +63,7 @@ export class ConnectFlowService {
     try {
       const tokens = await adapter.exchangeCode({ code: adapter.normalizeCode(body.code!), redirectUri: pending.redirectUri, codeVerifier: pending.codeVerifier?.reveal() });
       const profile = await adapter.fetchProfile(tokens);
-      const connection = await this.connections.upsertGrant({
+      const grant = {
         userId,
         platform,
         accountId: profile.accountId,
@@ -69,6 +74,11 @@ export class ConnectFlowService {
         accessTokenExpiresAt: addSeconds(tokens.expiresIn),
         refreshTokenExpiresAt: addSeconds(tokens.refreshTokenExpiresIn),
         accessTokenIssuedAt: new Date(),
+      };
+      const connection = await this.dataSource.transaction(async (m) => {
+        const saved = await this.connections.upsertGrant(grant, m);
+        await this.outbox.enqueue(m, 'connection.created', { connectionId: saved.id, userId, platform, accountId: saved.accountId, status: 'active' });
+        return saved;
       });
       this.logger.log(`User connected ${platform}`, { platform, connectionId: connection.id });
       return { connected: true, platform, accountId: connection.accountId, username: connection.username };

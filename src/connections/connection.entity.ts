@@ -45,6 +45,32 @@ export class Connection {
   @Column({ name: 'access_token_issued_at', type: 'timestamptz', nullable: true })
   accessTokenIssuedAt!: Date | null;
 
+  /** Bumped on every token write; writers update only the version they read. */
+  @Column({ name: 'token_version', type: 'integer', default: 1 })
+  tokenVersion!: number;
+
+  @Column({ name: 'last_refreshed_at', type: 'timestamptz', nullable: true })
+  lastRefreshedAt!: Date | null;
+
+  /** Failure class of the last failed refresh (cleared on success). */
+  @Column({ name: 'last_refresh_error', type: 'varchar', length: 32, nullable: true })
+  lastRefreshError!: string | null;
+
+  @Column({ name: 'last_refresh_error_code', type: 'varchar', length: 64, nullable: true })
+  lastRefreshErrorCode!: string | null;
+
+  @Column({ name: 'consecutive_failures', type: 'integer', default: 0 })
+  consecutiveFailures!: number;
+
+  @Column({ name: 'next_retry_at', type: 'timestamptz', nullable: true })
+  nextRetryAt!: Date | null;
+
+  @Column({ name: 'refresh_lease_owner', type: 'varchar', length: 80, nullable: true, select: false })
+  refreshLeaseOwner!: string | null;
+
+  @Column({ name: 'refresh_lease_expires_at', type: 'timestamptz', nullable: true, select: false })
+  refreshLeaseExpiresAt!: Date | null;
+
   @CreateDateColumn({ name: 'connected_at', type: 'timestamptz' })
   connectedAt!: Date;
 

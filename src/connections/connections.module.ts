@@ -10,6 +10,6 @@ import { OAuthStateRepository } from './oauth-state.repository.js';
   imports: [ProvidersModule],
   controllers: [ConnectionsController],
   providers: [ConnectFlowService, ConnectionsService, ConnectionRepository, OAuthStateRepository],
-  exports: [ConnectionRepository, ConnectionsService],
+  exports: [ConnectionRepository, ConnectionsService, OAuthStateRepository],
 })
 export class ConnectionsModule {}

@@ -1,6 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { ProviderError } from '../providers/provider.exception.js';
 import { ProviderRegistry } from '../providers/provider-registry.service.js';
+import { WebhookOutboxRepository } from '../webhooks/webhook-outbox.repository.js';
 import type { Connection } from './connection.entity.js';
 import { ConnectionRepository } from './connection.repository.js';
 import type { ConnectionStatusDto, DisconnectResultDto } from './connections.dto.js';
@@ -26,6 +29,8 @@ export class ConnectionsService {
   constructor(
     private readonly registry: ProviderRegistry,
     private readonly connections: ConnectionRepository,
+    private readonly outbox: WebhookOutboxRepository,
+    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
   async status(userId: string, platform: string): Promise<ConnectionStatusDto> {
@@ -50,7 +55,11 @@ export class ConnectionsService {
       const detail = error instanceof ProviderError ? { failureClass: error.failureClass, providerError: error.details.providerCode } : { failureClass: (error as Error).name };
       this.logger.warn(`Revocation at ${platform} failed; deleting the local connection anyway: ${(error as Error).message}`, { platform, connectionId: connection.id, ...detail });
     }
-    await this.connections.deleteForUser(userId, platform);
+    await this.dataSource.transaction(async (m) => {
+      if (await this.connections.deleteForUser(userId, platform, m)) {
+        await this.outbox.enqueue(m, 'connection.deleted', { connectionId: connection.id, userId, platform, accountId: connection.accountId });
+      }
+    });
     return { connected: false };
   }
 }

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { installPgliteSocketBatching } from './pglite-socket-batching.js';
 
 /**
  * The development database: PGlite persisted under DATA_DIR/pg and served on a loopback port,
@@ -18,6 +19,7 @@ export class EmbeddedPostgres {
 
   /** `dataDir` undefined keeps the database in memory (tests). */
   static async start(options: { dataDir?: string; maxConnections: number }): Promise<EmbeddedPostgres> {
+    installPgliteSocketBatching();
     let lockFile: string | undefined;
     let pgDir: string | undefined;
     if (options.dataDir) {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DataSource } from 'typeorm';
-import { createApp } from '../../src/app.factory.js';
+import { createApp, listen } from '../../src/app.factory.js';
 import { TokenIssuerService } from '../../src/auth/token-issuer.service.js';
 import { AppLogger } from '../../src/common/app-logger.js';
 import type { AppConfig } from '../../src/config/config.types.js';
@@ -48,7 +48,7 @@ export async function startTestApp(options: { env?: Env; db?: TestDb } = {}): Pr
   const config = loadConfig(baseTestEnv({ DATA_DIR: dataDir, DATABASE_URL: db.url, ...options.env }));
   const logs: string[] = [];
   const app = await createApp(config, { logger: new AppLogger(config.logLevel, 'json', (line) => logs.push(line)) });
-  await app.listen(0, '127.0.0.1');
+  await listen(app, config, 0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   return {
     app,

@@ -1,0 +1,8 @@
+import { Module } from '@nestjs/common';
+import { TokensModule } from '../tokens/tokens.module.js';
+import { InternalTokenController } from './internal-token.controller.js';
+import { InternalTokenService } from './internal-token.service.js';
+import { TokenAuditService } from './token-audit.service.js';
+
+@Module({ imports: [TokensModule], controllers: [InternalTokenController], providers: [InternalTokenService, TokenAuditService] })
+export class InternalModule {}

@@ -1,0 +1,111 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { CronJob } from 'cron';
+import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
+import { OAuthStateRepository } from '../connections/oauth-state.repository.js';
+import { ProviderRegistry } from '../providers/provider-registry.service.js';
+import { TokenLeaseRepository } from '../tokens/token-lease.repository.js';
+import { TokenRefreshService } from '../tokens/token-refresh.service.js';
+
+export type RunReport = { claimed: number; refreshed: number; failed: number; durationMs: number; stoppedByBudget: boolean };
+
+const JOB = 'scheduled-refresh';
+
+/**
+ * Keeps connections alive for users who are not active: claims due connections in small
+ * batches (leases, SKIP LOCKED) so several instances share the work, bounds concurrency overall
+ * and per provider, and stops claiming when the run's time budget is spent.
+ */
+@Injectable()
+export class RefreshSchedulerService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Scheduler');
+  private running?: Promise<RunReport>;
+  private stopping = false;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly registry: ProviderRegistry,
+    private readonly leases: TokenLeaseRepository,
+    private readonly refresher: TokenRefreshService,
+    private readonly states: OAuthStateRepository,
+    private readonly schedulerRegistry: SchedulerRegistry,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.config.refresh.cron) return;
+    const job = CronJob.from({ cronTime: this.config.refresh.cron, onTick: () => void this.runOnce().catch((e: Error) => this.logger.error(`Scheduled refresh failed: ${e.message}`)), start: true });
+    this.schedulerRegistry.addCronJob(JOB, job as never);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    if (this.schedulerRegistry.doesExist('cron', JOB)) this.schedulerRegistry.deleteCronJob(JOB);
+    await this.running?.catch(() => undefined);
+  }
+
+  /** One run; a run already in progress in this process is joined, never overlapped. */
+  runOnce(budgetMs = this.config.refresh.runBudgetMs): Promise<RunReport> {
+    this.running ??= this.run(budgetMs).finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async run(budgetMs: number): Promise<RunReport> {
+    const started = Date.now();
+    const deadline = started + budgetMs;
+    const { concurrency, concurrencyPerProvider, scheduledWindowMs, idleMaxMs } = this.config.refresh;
+    const providers = this.registry.list().filter((p) => p.config.refreshable);
+    const selfRefresh = providers.filter((p) => p.config.adapter === 'instagram').map((p) => p.config.id);
+    const withRefreshToken = providers.filter((p) => p.config.adapter !== 'instagram').map((p) => p.config.id);
+    const owner = TokenRefreshService.newOwner();
+    const inflight = new Set<Promise<void>>();
+    const perPlatform = new Map<string, number>();
+    const report: RunReport = { claimed: 0, refreshed: 0, failed: 0, durationMs: 0, stoppedByBudget: false };
+
+    const start = (id: string) => {
+      const task = (async () => {
+        const c = await this.leases.findLeased(id, owner);
+        if (!c) return;
+        perPlatform.set(c.platform, (perPlatform.get(c.platform) ?? 0) + 1);
+        try {
+          const after = await this.refresher.refreshHolding(c, owner, 'scheduled');
+          if (after.tokenVersion > c.tokenVersion) report.refreshed++;
+          else report.failed++;
+        } finally {
+          perPlatform.set(c.platform, perPlatform.get(c.platform)! - 1);
+        }
+      })().catch((error: Error) => {
+        report.failed++;
+        this.logger.error(`Scheduled refresh of ${id} failed unexpectedly: ${error.message}`);
+      });
+      inflight.add(task);
+      void task.finally(() => inflight.delete(task));
+    };
+
+    for (;;) {
+      if (this.stopping) break;
+      if (Date.now() >= deadline) {
+        report.stoppedByBudget = true;
+        break;
+      }
+      const free = concurrency - inflight.size;
+      const open = (ids: string[]) => ids.filter((p) => (perPlatform.get(p) ?? 0) < concurrencyPerProvider);
+      let claimed: string[] = [];
+      if (free > 0) {
+        const rt = open(withRefreshToken);
+        const sr = open(selfRefresh);
+        if (rt.length || sr.length) {
+          claimed = await this.leases.claimDue({ owner, limit: Math.min(free, concurrencyPerProvider), refreshTokenPlatforms: rt, selfRefreshPlatforms: sr, windowMs: scheduledWindowMs, idleMaxMs });
+        }
+      }
+      report.claimed += claimed.length;
+      claimed.forEach(start);
+      if (claimed.length === 0 && inflight.size === 0) break;
+      if (inflight.size >= concurrency || claimed.length === 0) await Promise.race(inflight);
+    }
+    await Promise.all(inflight);
+    await this.states.deleteExpiredBefore(new Date(Date.now() - 86_400_000)).catch(() => undefined);
+    report.durationMs = Date.now() - started;
+    if (report.claimed > 0) this.logger.log(`Scheduled refresh: ${report.refreshed} refreshed, ${report.failed} failed in ${report.durationMs} ms${report.stoppedByBudget ? ' (budget reached)' : ''}`);
+    return report;
+  }
+}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { ConnectionsModule } from '../connections/connections.module.js';
+import { ProvidersModule } from '../providers/providers.module.js';
+import { TokensModule } from '../tokens/tokens.module.js';
+import { RefreshSchedulerService } from './refresh-scheduler.service.js';
+
+@Module({
+  imports: [ScheduleModule.forRoot(), ProvidersModule, ConnectionsModule, TokensModule],
+  providers: [RefreshSchedulerService],
+  exports: [RefreshSchedulerService],
+})
+export class SchedulerModule {}

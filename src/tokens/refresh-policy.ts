@@ -1,0 +1,38 @@
+import type { Connection } from '../connections/connection.entity.js';
+import type { ProviderConfig } from '../providers/provider.types.js';
+
+const INSTAGRAM_MIN_AGE_MS = 24 * 3_600_000;
+
+/** When a token should be refreshed, and whether it can be. Pure, so it is tested directly. */
+export const RefreshPolicy = {
+  /** The refresh window, capped at half the token's lifetime so short-lived tokens are not refreshed on every call. */
+  effectiveWindow(c: Pick<Connection, 'accessTokenExpiresAt' | 'accessTokenIssuedAt' | 'connectedAt'>, windowMs: number): number {
+    if (!c.accessTokenExpiresAt) return 0;
+    const issued = (c.accessTokenIssuedAt ?? c.connectedAt).getTime();
+    const lifetime = c.accessTokenExpiresAt.getTime() - issued;
+    return lifetime > 0 ? Math.min(windowMs, lifetime / 2) : windowMs;
+  },
+
+  expiresWithin(c: Pick<Connection, 'accessTokenExpiresAt' | 'accessTokenIssuedAt' | 'connectedAt'>, windowMs: number, now = Date.now()): boolean {
+    if (!c.accessTokenExpiresAt) return false; // a token without expiry is refreshed only for idleness
+    return c.accessTokenExpiresAt.getTime() - now < RefreshPolicy.effectiveWindow(c, windowMs);
+  },
+
+  isExpired(c: Pick<Connection, 'accessTokenExpiresAt'>, now = Date.now()): boolean {
+    return c.accessTokenExpiresAt !== null && c.accessTokenExpiresAt.getTime() <= now;
+  },
+
+  /** Whether this connection can be refreshed now without the user. */
+  canRefresh(c: Pick<Connection, 'refreshToken' | 'accessTokenIssuedAt' | 'connectedAt'>, p: Pick<ProviderConfig, 'refreshable' | 'adapter'>, now = Date.now()): boolean {
+    if (!p.refreshable) return false;
+    if (p.adapter === 'instagram') return now - (c.accessTokenIssuedAt ?? c.connectedAt).getTime() >= INSTAGRAM_MIN_AGE_MS;
+    return c.refreshToken !== null;
+  },
+
+  /** Exponential backoff with full jitter, at least the provider's Retry-After. */
+  backoffMs(consecutiveFailures: number, retryAfterMs = 0, random = Math.random): number {
+    const ceiling = Math.min(30_000 * 2 ** Math.max(0, consecutiveFailures - 1), 3_600_000);
+    const jittered = ceiling / 2 + random() * (ceiling / 2);
+    return Math.max(jittered, retryAfterMs);
+  },
+};

@@ -1,0 +1,64 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
+import type { Connection } from '../connections/connection.entity.js';
+import { ConnectionRepository } from '../connections/connection.repository.js';
+import { ProviderError } from '../providers/provider.exception.js';
+import { ProviderRegistry } from '../providers/provider-registry.service.js';
+import { WebhookOutboxRepository } from '../webhooks/webhook-outbox.repository.js';
+import type { RefreshTrigger } from './refresh-history.repository.js';
+import { RefreshPolicy } from './refresh-policy.js';
+import { TokenLeaseRepository } from './token-lease.repository.js';
+import { TokenRefreshService } from './token-refresh.service.js';
+import { TokensException } from './tokens.exception.js';
+
+/** The one way to obtain a provider access token: valid, or refreshed first. */
+@Injectable()
+export class TokenAccessService {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly registry: ProviderRegistry,
+    private readonly connections: ConnectionRepository,
+    private readonly refresher: TokenRefreshService,
+    private readonly leases: TokenLeaseRepository,
+    private readonly outbox: WebhookOutboxRepository,
+  ) {}
+
+  async getValidToken(userId: string, platform: string, trigger: RefreshTrigger = 'lazy'): Promise<Connection> {
+    const provider = this.registry.get(platform);
+    let c = await this.connections.findForUser(userId, platform);
+    if (!c) throw TokensException.notConnected(platform);
+    if (c.status === 'needs_reauth') throw TokensException.reauthRequired(platform);
+    const windowMs = this.config.refresh.windowMs;
+    const now = Date.now();
+    const inBackoff = c.nextRetryAt !== null && c.nextRetryAt.getTime() > now;
+    if (RefreshPolicy.expiresWithin(c, windowMs, now) && RefreshPolicy.canRefresh(c, provider.config, now) && !inBackoff) {
+      try {
+        c = await this.refresher.refresh(c.id, trigger, { windowMs });
+      } catch (error) {
+        if (!(error instanceof ProviderError)) throw error;
+        // Waiting for another process timed out: fall through and serve what is stored if still valid.
+      }
+    }
+    if (c.status === 'needs_reauth') throw TokensException.reauthRequired(platform);
+    if (RefreshPolicy.isExpired(c)) {
+      if (!RefreshPolicy.canRefresh(c, provider.config) && provider.config.adapter !== 'instagram') {
+        await this.expireWithoutRefresh(c);
+        throw TokensException.reauthRequired(platform);
+      }
+      throw TokensException.providerUnavailable(platform, c.nextRetryAt ? c.nextRetryAt.getTime() - Date.now() : 30_000);
+    }
+    return c;
+  }
+
+  /** An expired token that nothing can renew (Facebook, no refresh token): the user must reconnect. */
+  private async expireWithoutRefresh(c: Connection): Promise<void> {
+    await this.dataSource.transaction(async (m) => {
+      if (await this.leases.markNeedsReauth(m, c, { failureClass: 'expired' })) {
+        await this.outbox.enqueue(m, 'connection.reauth_required', { connectionId: c.id, userId: c.userId, platform: c.platform, accountId: c.accountId, status: 'needs_reauth', failureClass: 'expired' });
+      }
+    });
+  }
+}

@@ -1,0 +1,141 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { Connection } from '../connections/connection.entity.js';
+import { Secret } from '../crypto/secret.js';
+import type { TokenSet } from '../providers/provider.types.js';
+
+/** Lease seconds: a crashed holder blocks a connection at most this long. */
+export const LEASE_MS = 30_000;
+
+export type LeaseState = { tokenVersion: number; leaseOwner: string | null; leaseExpiresAt: Date | null; status: string };
+
+const plus = (s: number | undefined) => (s === undefined ? undefined : new Date(Date.now() + s * 1000));
+
+/**
+ * Named queries for refreshing: a lease (owner + expiry) that only its owner can release,
+ * and token writes conditional on the token version the writer read.
+ */
+@Injectable()
+export class TokenLeaseRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  private qb(manager?: EntityManager) {
+    return (manager ?? this.dataSource.manager).getRepository(Connection).createQueryBuilder();
+  }
+
+  /** Takes the lease if it is free or expired; returns the connection (with tokens) when taken. */
+  async tryAcquire(id: string, owner: string): Promise<Connection | null> {
+    const result = await this.qb()
+      .update(Connection)
+      .set({ refreshLeaseOwner: owner, refreshLeaseExpiresAt: () => `now() + interval '${LEASE_MS} milliseconds'` })
+      .where('id = :id AND status = :active AND (refresh_lease_owner IS NULL OR refresh_lease_expires_at < now())', { id, active: 'active' })
+      .execute();
+    if (!result.affected) return null;
+    return this.dataSource.getRepository(Connection).findOneBy({ id });
+  }
+
+  async leaseState(id: string): Promise<LeaseState | null> {
+    const [row] = await this.dataSource.query('SELECT token_version, refresh_lease_owner, refresh_lease_expires_at, status FROM connections WHERE id = $1', [id]);
+    if (!row) return null;
+    return { tokenVersion: row.token_version, leaseOwner: row.refresh_lease_owner, leaseExpiresAt: row.refresh_lease_expires_at && new Date(row.refresh_lease_expires_at), status: row.status };
+  }
+
+  /**
+   * Claims due connections for a scheduler run: their lease goes to `owner`, and other instances
+   * skip them (SKIP LOCKED), so each due connection is refreshed once per run across instances.
+   * Due: access token inside the window, refresh token past half its life, or unused too long.
+   */
+  async claimDue(args: { owner: string; limit: number; refreshTokenPlatforms: string[]; selfRefreshPlatforms: string[]; windowMs: number; idleMaxMs: number }): Promise<string[]> {
+    const rows = (await this.dataSource.query(
+      `UPDATE connections SET refresh_lease_owner = $1, refresh_lease_expires_at = now() + interval '${LEASE_MS} milliseconds'
+       WHERE id IN (
+         SELECT id FROM connections
+         WHERE status = 'active'
+           AND ((platform = ANY($2) AND refresh_token IS NOT NULL)
+             OR (platform = ANY($3) AND coalesce(access_token_issued_at, connected_at) < now() - interval '24 hours'))
+           AND (next_retry_at IS NULL OR next_retry_at <= now())
+           AND (refresh_lease_owner IS NULL OR refresh_lease_expires_at < now())
+           AND (access_token_expires_at < now() + $4 * interval '1 millisecond'
+             OR refresh_token_expires_at < now() + (refresh_token_expires_at - coalesce(last_refreshed_at, connected_at)) / 2
+             OR coalesce(last_refreshed_at, connected_at) < now() - $5 * interval '1 millisecond')
+         ORDER BY access_token_expires_at NULLS LAST
+         LIMIT $6
+         FOR UPDATE SKIP LOCKED)
+       RETURNING id`,
+      [args.owner, args.refreshTokenPlatforms, args.selfRefreshPlatforms, args.windowMs, args.idleMaxMs, args.limit],
+    )) as unknown[];
+    const list = (Array.isArray(rows[0]) ? rows[0] : rows) as { id: string }[];
+    return list.map((r) => r.id);
+  }
+
+  /** Loads a connection we hold the lease of. */
+  findLeased(id: string, owner: string): Promise<Connection | null> {
+    return this.dataSource.getRepository(Connection).createQueryBuilder('c').where('c.id = :id AND c.refresh_lease_owner = :owner', { id, owner }).getOne();
+  }
+
+  /** Releases only our own lease. */
+  async release(id: string, owner: string): Promise<void> {
+    await this.dataSource.query('UPDATE connections SET refresh_lease_owner = NULL, refresh_lease_expires_at = NULL WHERE id = $1 AND refresh_lease_owner = $2', [id, owner]);
+  }
+
+  /**
+   * Persists a refresh before anyone can use the new access token. Keeps the old refresh token
+   * when the provider sent none. Writes only over the version we refreshed from.
+   */
+  async saveRefreshed(manager: EntityManager, c: Connection, tokens: TokenSet): Promise<boolean> {
+    const set: Record<string, unknown> = {
+      accessToken: Secret.fromPlaintext(tokens.accessToken),
+      accessTokenExpiresAt: plus(tokens.expiresIn) ?? null,
+      accessTokenIssuedAt: new Date(),
+      tokenVersion: () => 'token_version + 1',
+      lastRefreshedAt: new Date(),
+      lastRefreshError: null,
+      lastRefreshErrorCode: null,
+      consecutiveFailures: 0,
+      nextRetryAt: null,
+      status: 'active',
+      refreshLeaseOwner: null,
+      refreshLeaseExpiresAt: null,
+    };
+    if (tokens.refreshToken) {
+      set.refreshToken = Secret.fromPlaintext(tokens.refreshToken);
+      set.refreshTokenExpiresAt = plus(tokens.refreshTokenExpiresIn) ?? null;
+    } else if (tokens.refreshTokenExpiresIn !== undefined) {
+      set.refreshTokenExpiresAt = plus(tokens.refreshTokenExpiresIn);
+    }
+    if (tokens.scopes?.length) set.scopes = tokens.scopes;
+    const result = await this.qb(manager).update(Connection).set(set).where('id = :id AND token_version = :v', { id: c.id, v: c.tokenVersion }).execute();
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** The grant is dead: stop refreshing until the user reconnects. */
+  async markNeedsReauth(manager: EntityManager, c: Connection, failure: { failureClass: string; code?: string }): Promise<boolean> {
+    const result = await this.qb(manager)
+      .update(Connection)
+      .set({
+        status: 'needs_reauth',
+        lastRefreshError: failure.failureClass,
+        lastRefreshErrorCode: failure.code ?? null,
+        consecutiveFailures: () => 'consecutive_failures + 1',
+        nextRetryAt: null,
+        refreshLeaseOwner: null,
+        refreshLeaseExpiresAt: null,
+      })
+      .where('id = :id AND token_version = :v', { id: c.id, v: c.tokenVersion })
+      .execute();
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** A failure that may pass: back off; `countAgainstConnection` false for operator errors. */
+  async recordFailure(manager: EntityManager, c: Connection, owner: string, f: { failureClass: string; code?: string; retryAt: Date; countAgainstConnection: boolean }): Promise<number> {
+    const rows = (await manager.query(
+      `UPDATE connections SET last_refresh_error = $3, last_refresh_error_code = $4, next_retry_at = $5,
+         consecutive_failures = consecutive_failures + $6, refresh_lease_owner = NULL, refresh_lease_expires_at = NULL
+       WHERE id = $1 AND (refresh_lease_owner = $2 OR refresh_lease_owner IS NULL) RETURNING consecutive_failures`,
+      [c.id, owner, f.failureClass, f.code ?? null, f.retryAt, f.countAgainstConnection ? 1 : 0],
+    )) as unknown[];
+    const list = (Array.isArray(rows[0]) ? rows[0] : rows) as { consecutive_failures: number }[];
+    return list[0]?.consecutive_failures ?? c.consecutiveFailures;
+  }
+}

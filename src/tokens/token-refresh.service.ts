@@ -1,0 +1,137 @@
+import { randomBytes } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { Connection } from '../connections/connection.entity.js';
+import { ProviderError } from '../providers/provider.exception.js';
+import { ProviderRegistry } from '../providers/provider-registry.service.js';
+import type { TokenSet } from '../providers/provider.types.js';
+import { WebhookOutboxRepository } from '../webhooks/webhook-outbox.repository.js';
+import { RefreshHistoryRepository, type RefreshTrigger } from './refresh-history.repository.js';
+import { RefreshPolicy } from './refresh-policy.js';
+import { LEASE_MS, TokenLeaseRepository } from './token-lease.repository.js';
+
+const INSTANCE = randomBytes(4).toString('hex');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// Operator errors (our credentials, our key ring) are retried slowly and never blamed on the user.
+const OPERATOR_RETRY_MS = 5 * 60_000;
+
+/**
+ * Refreshes one connection at a time, everywhere: callers in this process share one in-flight
+ * refresh; across processes a lease (owner + 30 s expiry, released only by its owner) makes
+ * the others wait and then read the result. Tokens are persisted before anyone can use them.
+ */
+@Injectable()
+export class TokenRefreshService {
+  private readonly logger = new Logger('TokenRefresh');
+  private readonly inflight = new Map<string, Promise<Connection>>();
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly registry: ProviderRegistry,
+    private readonly leases: TokenLeaseRepository,
+    private readonly history: RefreshHistoryRepository,
+    private readonly outbox: WebhookOutboxRepository,
+  ) {}
+
+  static newOwner(): string {
+    return `${INSTANCE}:${randomBytes(6).toString('hex')}`;
+  }
+
+  /** Refreshes (or waits for the refresh in progress) and returns the connection as stored afterwards. */
+  refresh(connectionId: string, trigger: RefreshTrigger, opts: { force?: boolean; windowMs?: number } = {}): Promise<Connection> {
+    const existing = this.inflight.get(connectionId);
+    if (existing) return existing;
+    const run = this.refreshAcrossProcesses(connectionId, trigger, opts).finally(() => this.inflight.delete(connectionId));
+    this.inflight.set(connectionId, run);
+    return run;
+  }
+
+  private async refreshAcrossProcesses(id: string, trigger: RefreshTrigger, opts: { force?: boolean; windowMs?: number }): Promise<Connection> {
+    const start = await this.leases.leaseState(id);
+    if (!start) return this.reload(id);
+    const deadline = Date.now() + LEASE_MS + 5_000;
+    for (;;) {
+      const owner = TokenRefreshService.newOwner();
+      const leased = await this.leases.tryAcquire(id, owner);
+      if (leased) {
+        // Another process may have refreshed between our read and the lease.
+        const refreshedMeanwhile = leased.tokenVersion !== start.tokenVersion;
+        if (refreshedMeanwhile || (!opts.force && opts.windowMs !== undefined && !RefreshPolicy.expiresWithin(leased, opts.windowMs))) {
+          await this.leases.release(id, owner);
+          return this.reload(id);
+        }
+        return this.refreshHolding(leased, owner, trigger);
+      }
+      const state = await this.leases.leaseState(id);
+      if (!state || state.status !== 'active' || state.tokenVersion !== start.tokenVersion) return this.reload(id);
+      if (state.leaseOwner === null) return this.reload(id); // the holder finished without new tokens (a failure): report it
+      if (Date.now() > deadline) throw new ProviderError('transient', 'refresh: another process has held the refresh lease too long');
+      await sleep(50 + Math.random() * 100);
+    }
+  }
+
+  /** Called with the lease held by `owner` (lazy path above, or a scheduler claim). */
+  async refreshHolding(c: Connection, owner: string, trigger: RefreshTrigger): Promise<Connection> {
+    const started = Date.now();
+    let tokens: TokenSet;
+    try {
+      const provider = this.registry.get(c.platform);
+      tokens = await provider.adapter.refresh({ accessToken: c.accessToken.reveal(), refreshToken: c.refreshToken?.reveal() ?? null });
+    } catch (error) {
+      await this.handleFailure(c, owner, trigger, error, Date.now() - started);
+      return this.reload(c.id);
+    }
+    const saved = await this.dataSource.transaction(async (m) => {
+      const ok = await this.leases.saveRefreshed(m, c, tokens);
+      await this.history.recordAttempt(m, { connectionId: c.id, platform: c.platform, trigger, outcome: 'success', durationMs: Date.now() - started });
+      if (ok && c.consecutiveFailures > 0) {
+        await this.outbox.enqueue(m, 'connection.recovered', { connectionId: c.id, userId: c.userId, platform: c.platform, accountId: c.accountId, status: 'active' });
+      }
+      return ok;
+    });
+    if (!saved) {
+      // Our lease expired and someone else wrote newer tokens; theirs win, ours are dropped.
+      this.logger.warn(`Refresh of ${c.platform} connection ${c.id} finished after its lease expired; keeping the newer tokens`, { platform: c.platform });
+      await this.leases.release(c.id, owner);
+    }
+    return this.reload(c.id);
+  }
+
+  private async handleFailure(c: Connection, owner: string, trigger: RefreshTrigger, error: unknown, durationMs: number): Promise<void> {
+    const pe = error instanceof ProviderError ? error : undefined;
+    const failureClass = pe?.failureClass ?? (error instanceof Error && error.name === 'DecryptionError' ? 'undecryptable' : 'internal');
+    const code = pe?.details.providerCode;
+    const message = error instanceof Error ? error.message : String(error);
+    const base = { connectionId: c.id, platform: c.platform, userId: c.userId };
+    await this.dataSource.transaction(async (m) => {
+      await this.history.recordFailure(m, { ...base, trigger, failureClass, providerCode: code, httpStatus: pe?.details.status, message });
+      await this.history.recordAttempt(m, { connectionId: c.id, platform: c.platform, trigger, outcome: 'failure', durationMs });
+      if (failureClass === 'invalid_grant') {
+        if (await this.leases.markNeedsReauth(m, c, { failureClass, code })) {
+          await this.outbox.enqueue(m, 'connection.reauth_required', { ...base, accountId: c.accountId, status: 'needs_reauth', failureClass, providerError: code ?? null });
+        }
+        return;
+      }
+      const operatorError = failureClass === 'invalid_client' || failureClass === 'undecryptable' || failureClass === 'internal';
+      const retryIn = operatorError ? OPERATOR_RETRY_MS : RefreshPolicy.backoffMs(c.consecutiveFailures + 1, pe?.details.retryAfterMs);
+      const failures = await this.leases.recordFailure(m, c, owner, { failureClass, code, retryAt: new Date(Date.now() + retryIn), countAgainstConnection: !operatorError });
+      if (!operatorError && failures === 1) {
+        await this.outbox.enqueue(m, 'connection.refresh_failed', { ...base, accountId: c.accountId, status: 'active', failureClass, providerError: code ?? null, consecutiveFailures: failures });
+      }
+    });
+    if (failureClass === 'invalid_grant') {
+      this.logger.warn(`${c.platform} rejected the grant of connection ${c.id}; it needs re-authorisation`, { platform: c.platform, connectionId: c.id, providerError: code });
+    } else if (failureClass === 'invalid_client') {
+      this.logger.error(`${c.platform} rejected OUR client credentials while refreshing: fix the ${c.platform} clientId/clientSecret. Connections are not blamed.`, { platform: c.platform });
+    } else if (failureClass === 'undecryptable' || failureClass === 'internal') {
+      this.logger.error(`Refresh of connection ${c.id} failed inside this service: ${message}`, { platform: c.platform, connectionId: c.id });
+    } else {
+      this.logger.warn(`Refresh of ${c.platform} connection ${c.id} failed (${failureClass}); backing off`, { platform: c.platform, connectionId: c.id, providerError: code });
+    }
+  }
+
+  private async reload(id: string): Promise<Connection> {
+    return this.dataSource.getRepository(Connection).findOneByOrFail({ id });
+  }
+}

@@ -1,0 +1,19 @@
+import { AppException } from '../common/app.exception.js';
+
+export class TokensException extends AppException {
+  static notConnected(platform: string): TokensException {
+    return new TokensException(404, 'not_connected', `The user has not connected ${platform}`);
+  }
+  static reauthRequired(platform: string): TokensException {
+    return new TokensException(409, 'reauth_required', `The user must reconnect ${platform}: the provider no longer accepts this grant`);
+  }
+  static providerUnavailable(platform: string, retryAfterMs: number): TokensException {
+    const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+    return new TokensException(503, 'provider_unavailable', `The access token has expired and ${platform} is failing to refresh it; retry in ${seconds} s`, {
+      'Retry-After': String(seconds),
+    });
+  }
+  static platformNotAllowed(platform: string): TokensException {
+    return new TokensException(403, 'forbidden', `This service token may not read ${platform} tokens`);
+  }
+}

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { ConnectionsModule } from '../connections/connections.module.js';
+import { ProvidersModule } from '../providers/providers.module.js';
+import { RefreshHistoryRepository } from './refresh-history.repository.js';
+import { TokenAccessService } from './token-access.service.js';
+import { TokenLeaseRepository } from './token-lease.repository.js';
+import { TokenRefreshService } from './token-refresh.service.js';
+
+@Module({
+  imports: [ProvidersModule, ConnectionsModule],
+  providers: [TokenAccessService, TokenRefreshService, TokenLeaseRepository, RefreshHistoryRepository],
+  exports: [TokenAccessService, TokenRefreshService, TokenLeaseRepository],
+})
+export class TokensModule {}

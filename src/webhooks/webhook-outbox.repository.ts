@@ -1,0 +1,56 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
+import type { ConnectionEventData, WebhookEventType } from './webhook-events.js';
+
+export type OutboxRow = { id: string; eventId: string; eventType: WebhookEventType; payload: unknown; attempts: number; createdAt: Date };
+
+/** The transactional outbox: events are written with the change that caused them. */
+@Injectable()
+export class WebhookOutboxRepository {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Call inside the transaction that makes the change. A no-op when no WEBHOOK_URL is set. */
+  async enqueue(manager: EntityManager, type: WebhookEventType, data: ConnectionEventData): Promise<void> {
+    if (!this.config.webhook.url) return;
+    await manager.query('INSERT INTO webhook_outbox (event_type, payload) VALUES ($1, $2)', [type, JSON.stringify(data)]);
+  }
+
+  /** Claims due, undelivered events for `owner` (others skip them), oldest first. */
+  async claimDue(owner: string, limit: number, leaseMs: number): Promise<OutboxRow[]> {
+    const rows = (await this.dataSource.query(
+      `UPDATE webhook_outbox SET lease_owner = $1, lease_expires_at = now() + ($3 || ' milliseconds')::interval
+       WHERE id IN (
+         SELECT id FROM webhook_outbox
+         WHERE delivered_at IS NULL AND next_attempt_at <= now() AND (lease_owner IS NULL OR lease_expires_at < now())
+         ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
+       RETURNING id, event_id, event_type, payload, attempts, created_at`,
+      [owner, limit, String(leaseMs)],
+    )) as unknown[];
+    const list = (Array.isArray(rows[0]) ? rows[0] : rows) as Record<string, unknown>[];
+    return list
+      .map((r) => ({ id: String(r.id), eventId: r.event_id as string, eventType: r.event_type as WebhookEventType, payload: r.payload, attempts: r.attempts as number, createdAt: new Date(r.created_at as string) }))
+      .sort((a, b) => Number(a.id) - Number(b.id));
+  }
+
+  async markDelivered(id: string, owner: string): Promise<void> {
+    await this.dataSource.query('UPDATE webhook_outbox SET delivered_at = now(), attempts = attempts + 1, lease_owner = NULL, lease_expires_at = NULL, last_error = NULL WHERE id = $1 AND lease_owner = $2', [id, owner]);
+  }
+
+  async markFailed(id: string, owner: string, retryInMs: number, error: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE webhook_outbox SET attempts = attempts + 1, next_attempt_at = now() + ($3 || ' milliseconds')::interval,
+       lease_owner = NULL, lease_expires_at = NULL, last_error = $4 WHERE id = $1 AND lease_owner = $2`,
+      [id, owner, String(Math.round(retryInMs)), error.slice(0, 300)],
+    );
+  }
+
+  async pendingCount(): Promise<number> {
+    const [row] = await this.dataSource.query('SELECT count(*)::int AS n FROM webhook_outbox WHERE delivered_at IS NULL');
+    return row.n as number;
+  }
+}

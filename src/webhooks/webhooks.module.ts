@@ -1,0 +1,11 @@
+import { Global, Module } from '@nestjs/common';
+import { WebhookDispatcherService } from './webhook-dispatcher.service.js';
+import { WebhookOutboxRepository } from './webhook-outbox.repository.js';
+
+/** Global so feature modules can enqueue events (WebhookOutboxRepository) without import cycles. */
+@Global()
+@Module({
+  providers: [WebhookOutboxRepository, WebhookDispatcherService],
+  exports: [WebhookOutboxRepository, WebhookDispatcherService],
+})
+export class WebhooksModule {}
