@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { AdminModule } from './admin/admin.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ConnectionsModule } from './connections/connections.module.js';
 import { ConfigModule } from './config/config.module.js';
@@ -16,7 +17,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), CryptoModule, DatabaseModule, AuthModule, HealthModule, ProvidersModule, ConnectionsModule, InternalModule, SchedulerModule, WebhooksModule],
+      imports: [ConfigModule.forRoot(config), CryptoModule, DatabaseModule, AuthModule, HealthModule, ProvidersModule, ConnectionsModule, InternalModule, SchedulerModule, WebhooksModule, AdminModule],
     };
   }
 }

@@ -1,5 +1,9 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { AdminSessionController } from './admin-session.controller.js';
+import { AdminSessionFacade } from './admin-session.facade.js';
+import { AdminSessionService } from './admin-session.service.js';
+import { AdminUserRepository } from './admin-user.repository.js';
 import { AuthController } from './auth.controller.js';
 import { AuthGuard } from './auth.guard.js';
 import { JwtVerifierService } from './jwt-verifier.service.js';
@@ -7,8 +11,8 @@ import { TokenIssuerService } from './token-issuer.service.js';
 
 @Global()
 @Module({
-  controllers: [AuthController],
-  providers: [JwtVerifierService, TokenIssuerService, { provide: APP_GUARD, useClass: AuthGuard }],
-  exports: [JwtVerifierService, TokenIssuerService],
+  controllers: [AuthController, AdminSessionController],
+  providers: [JwtVerifierService, TokenIssuerService, AdminSessionService, AdminSessionFacade, AdminUserRepository, { provide: APP_GUARD, useClass: AuthGuard }],
+  exports: [JwtVerifierService, TokenIssuerService, AdminSessionService],
 })
 export class AuthModule {}

@@ -1,7 +1,8 @@
 export type AuthKind = 'public' | 'user' | 'service' | 'admin';
 export const AUTH_KIND = 'oauth-connections:auth-kind';
 
-export type UserPrincipal = { kind: 'user'; userId: string; admin: boolean };
+/** `via: 'cookie'` is an admin signed in to the admin UI (then `email` and `csrf` are set). */
+export type UserPrincipal = { kind: 'user'; userId: string; admin: boolean; via?: 'bearer' | 'cookie'; email?: string; csrf?: string };
 export type ServicePrincipal = { kind: 'service'; service: string; platforms?: string[] };
 export type Principal = UserPrincipal | ServicePrincipal;
 

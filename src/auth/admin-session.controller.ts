@@ -1,0 +1,41 @@
+import { Body, Controller, Delete, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { ErrorResponseDto } from '../common/error-response.dto.js';
+import { Admin, Public } from './auth.decorators.js';
+import type { AuthenticatedRequest } from './auth.types.js';
+import { AdminSessionDto, AdminSignInDto } from './admin-session.dto.js';
+import { AdminSessionFacade } from './admin-session.facade.js';
+
+@ApiTags('admin')
+@Controller('admin/api/session')
+export class AdminSessionController {
+  constructor(private readonly sessions: AdminSessionFacade) {}
+
+  @Post()
+  @HttpCode(200)
+  @Public()
+  @ApiOperation({ summary: 'Sign in to the admin UI (sets an HttpOnly, SameSite=Strict session cookie)' })
+  @ApiOkResponse({ type: AdminSessionDto })
+  @ApiUnauthorizedResponse({ type: ErrorResponseDto })
+  @ApiTooManyRequestsResponse({ description: 'too_many_attempts', type: ErrorResponseDto })
+  signIn(@Body() body: AdminSignInDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<AdminSessionDto> {
+    return this.sessions.signIn(body, req.ip ?? 'unknown', res);
+  }
+
+  @Get()
+  @Admin()
+  @ApiOperation({ summary: 'The signed-in admin and the CSRF token of the session' })
+  @ApiOkResponse({ type: AdminSessionDto })
+  current(@Req() req: AuthenticatedRequest): AdminSessionDto {
+    return this.sessions.describe(req.principal);
+  }
+
+  @Delete()
+  @Admin()
+  @ApiOperation({ summary: 'Sign out' })
+  @ApiOkResponse({ type: AdminSessionDto })
+  signOut(@Res({ passthrough: true }) res: Response): AdminSessionDto {
+    return this.sessions.signOut(res);
+  }
+}

@@ -1,0 +1,26 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
+
+export class AdminSignInDto {
+  @ApiProperty({ example: 'admin@example.com' })
+  @IsEmail({}, { message: 'email must be an email address' })
+  @MaxLength(320)
+  email!: string;
+
+  @ApiProperty({ format: 'password' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(1024)
+  password!: string;
+}
+
+export class AdminSessionDto {
+  @ApiProperty({ example: 'admin@example.com', nullable: true, type: String })
+  email!: string | null;
+
+  @ApiProperty({ description: 'Send as X-CSRF-Token on state-changing admin calls made with the session cookie', nullable: true, type: String })
+  csrfToken!: string | null;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  expiresAt!: string | null;
+}
