@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { ServicePrincipal } from '../auth/auth.types.js';
+import { AppException } from '../common/app.exception.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { TokenAccessService } from '../tokens/token-access.service.js';
 import { TokensException } from '../tokens/tokens.exception.js';
 import type { InternalTokenDto } from './internal.dto.js';
@@ -10,11 +12,19 @@ export class InternalTokenService {
   constructor(
     private readonly tokens: TokenAccessService,
     private readonly audit: TokenAuditService,
+    private readonly metrics: MetricsService,
   ) {}
 
   async issue(service: ServicePrincipal, platform: string, userId: string): Promise<InternalTokenDto> {
-    if (service.platforms && !service.platforms.includes(platform)) throw TokensException.platformNotAllowed(platform);
-    const c = await this.tokens.getValidToken(userId, platform, 'lazy');
+    let c;
+    try {
+      if (service.platforms && !service.platforms.includes(platform)) throw TokensException.platformNotAllowed(platform);
+      c = await this.tokens.getValidToken(userId, platform, 'lazy');
+    } catch (error) {
+      this.metrics.internalTokens.inc({ platform, outcome: error instanceof AppException ? error.code : 'internal_error' });
+      throw error;
+    }
+    this.metrics.internalTokens.inc({ platform, outcome: 'ok' });
     this.audit.record(service.service, userId, platform);
     return { accessToken: c.accessToken.reveal(), expiresAt: c.accessTokenExpiresAt?.toISOString() ?? null, accountId: c.accountId, scopes: c.scopes };
   }

@@ -3,6 +3,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import { OAuthStateRepository } from '../connections/oauth-state.repository.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { ProviderRegistry } from '../providers/provider-registry.service.js';
 import { TokenLeaseRepository } from '../tokens/token-lease.repository.js';
 import { TokenRefreshService } from '../tokens/token-refresh.service.js';
@@ -29,6 +30,7 @@ export class RefreshSchedulerService implements OnApplicationBootstrap, OnApplic
     private readonly refresher: TokenRefreshService,
     private readonly states: OAuthStateRepository,
     private readonly schedulerRegistry: SchedulerRegistry,
+    private readonly metrics: MetricsService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -105,6 +107,9 @@ export class RefreshSchedulerService implements OnApplicationBootstrap, OnApplic
     await Promise.all(inflight);
     await this.states.deleteExpiredBefore(new Date(Date.now() - 86_400_000)).catch(() => undefined);
     report.durationMs = Date.now() - started;
+    this.metrics.schedulerRuns.observe(report.durationMs / 1000);
+    this.metrics.schedulerRefreshed.inc({ result: 'refreshed' }, report.refreshed);
+    this.metrics.schedulerRefreshed.inc({ result: 'failed' }, report.failed);
     if (report.claimed > 0) this.logger.log(`Scheduled refresh: ${report.refreshed} refreshed, ${report.failed} failed in ${report.durationMs} ms${report.stoppedByBudget ? ' (budget reached)' : ''}`);
     return report;
   }

@@ -3,6 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Connection } from '../connections/connection.entity.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { ProviderError } from '../providers/provider.exception.js';
 import { ProviderRegistry } from '../providers/provider-registry.service.js';
 import type { TokenSet } from '../providers/provider.types.js';
@@ -32,6 +33,7 @@ export class TokenRefreshService {
     private readonly leases: TokenLeaseRepository,
     private readonly history: RefreshHistoryRepository,
     private readonly outbox: WebhookOutboxRepository,
+    private readonly metrics: MetricsService,
   ) {}
 
   static newOwner(): string {
@@ -79,9 +81,12 @@ export class TokenRefreshService {
       const provider = this.registry.get(c.platform);
       tokens = await provider.adapter.refresh({ accessToken: c.accessToken.reveal(), refreshToken: c.refreshToken?.reveal() ?? null });
     } catch (error) {
+      this.metrics.refreshDuration.observe({ platform: c.platform }, (Date.now() - started) / 1000);
       await this.handleFailure(c, owner, trigger, error, Date.now() - started);
       return this.reload(c.id);
     }
+    this.metrics.refreshDuration.observe({ platform: c.platform }, (Date.now() - started) / 1000);
+    this.metrics.refreshes.inc({ platform: c.platform, trigger, outcome: 'success' });
     const saved = await this.dataSource.transaction(async (m) => {
       const ok = await this.leases.saveRefreshed(m, c, tokens);
       await this.history.recordAttempt(m, { connectionId: c.id, platform: c.platform, trigger, outcome: 'success', durationMs: Date.now() - started });
@@ -104,6 +109,7 @@ export class TokenRefreshService {
     const code = pe?.details.providerCode;
     const message = error instanceof Error ? error.message : String(error);
     const base = { connectionId: c.id, platform: c.platform, userId: c.userId };
+    this.metrics.refreshes.inc({ platform: c.platform, trigger, outcome: failureClass });
     await this.dataSource.transaction(async (m) => {
       await this.history.recordFailure(m, { ...base, trigger, failureClass, providerCode: code, httpStatus: pe?.details.status, message });
       await this.history.recordAttempt(m, { connectionId: c.id, platform: c.platform, trigger, outcome: 'failure', durationMs });

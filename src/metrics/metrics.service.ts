@@ -1,0 +1,75 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
+
+/**
+ * Prometheus metrics. Counters and histograms are updated on the hot paths; gauges that need the
+ * database (connections by status, backlog, outbox depth) are computed at scrape time.
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  readonly refreshes = new Counter({ name: 'oc_refreshes_total', help: 'Token refreshes by platform, trigger and outcome (success or failure class)', labelNames: ['platform', 'trigger', 'outcome'] as const, registers: [this.registry] });
+
+  readonly refreshDuration = new Histogram({
+    name: 'oc_refresh_duration_seconds',
+    help: 'Time spent on a provider refresh call',
+    labelNames: ['platform'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly internalTokens = new Counter({ name: 'oc_internal_token_requests_total', help: 'internal-token requests by platform and outcome', labelNames: ['platform', 'outcome'] as const, registers: [this.registry] });
+
+  readonly schedulerRuns = new Histogram({ name: 'oc_scheduler_run_duration_seconds', help: 'Duration of scheduled refresh runs', buckets: [0.1, 1, 5, 15, 30, 60, 120, 300, 600], registers: [this.registry] });
+
+  readonly schedulerRefreshed = new Counter({ name: 'oc_scheduler_refreshed_total', help: 'Connections refreshed by the scheduler, by result', labelNames: ['result'] as const, registers: [this.registry] });
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'oc_' });
+    const ds = this.dataSource;
+    const windowMs = this.config.refresh.scheduledWindowMs;
+    new Gauge({
+      name: 'oc_connections',
+      help: 'Connections by platform and status',
+      labelNames: ['platform', 'status'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const rows = (await ds.query('SELECT platform, status, count(*)::int AS n FROM connections GROUP BY platform, status')) as { platform: string; status: string; n: number }[];
+        for (const r of rows) this.set({ platform: r.platform, status: r.status }, r.n);
+      },
+    });
+    new Gauge({
+      name: 'oc_refresh_backlog',
+      help: 'Active connections due for scheduled refresh and not in backoff',
+      registers: [this.registry],
+      async collect() {
+        const [row] = (await ds.query(
+          `SELECT count(*)::int AS n FROM connections WHERE status = 'active' AND access_token_expires_at < now() + $1 * interval '1 millisecond' AND (next_retry_at IS NULL OR next_retry_at <= now())`,
+          [windowMs],
+        )) as { n: number }[];
+        this.set(row?.n ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'oc_webhook_outbox_pending',
+      help: 'Webhook events not yet delivered',
+      registers: [this.registry],
+      async collect() {
+        const [row] = (await ds.query('SELECT count(*)::int AS n FROM webhook_outbox WHERE delivered_at IS NULL')) as { n: number }[];
+        this.set(row?.n ?? 0);
+      },
+    });
+  }
+
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
