@@ -6,7 +6,9 @@ import type { ValidationError } from 'class-validator';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { mountAdminUi } from './admin/admin-static.js';
 import { AppModule } from './app.module.js';
 import { AppLogger } from './common/app-logger.js';
 import { HttpExceptionFilter, sendError, toErrorBody } from './common/http-exception.filter.js';
@@ -34,11 +36,23 @@ export function buildOpenApi(app: INestApplication) {
   return SwaggerModule.createDocument(app, doc);
 }
 
+/** Requests Node rejects before Express (oversized headers, broken HTTP) still get our JSON error shape. */
+function answerParseErrorsAsJson(server: Server): void {
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable) return socket.destroy();
+    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+    const body = JSON.stringify(tooLarge ? { statusCode: 431, error: 'request_header_fields_too_large', message: 'Request headers are too large' } : { statusCode: 400, error: 'bad_request', message: 'Malformed HTTP request' });
+    socket.end(`HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
+}
+
 /** Listens on PORT and, when set, INTERNAL_PORT (same app, internal routes only there). */
 export async function listen(app: NestExpressApplication, config: AppConfig, port = config.port, host = config.host): Promise<void> {
   await app.listen(port, host);
+  answerParseErrorsAsJson(app.getHttpServer() as Server);
   if (config.internalPort === undefined) return;
   const internal = createServer(app.getHttpAdapter().getInstance());
+  answerParseErrorsAsJson(internal);
   await new Promise<void>((resolve, reject) => internal.once('error', reject).listen(config.internalPort, host, resolve));
   const close = app.close.bind(app);
   app.close = async () => {
@@ -71,13 +85,15 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
       sendError(res, { statusCode: 404, error: 'not_found', message: 'Route not found' });
     });
   }
-  app.use(helmet({ contentSecurityPolicy: { directives: { 'script-src': ["'self'", "'unsafe-inline'"] } } }));
+  // No upgrade-insecure-requests: the admin UI must also load on plain-http internal hosts.
+  app.use(helmet({ contentSecurityPolicy: { directives: { 'script-src': ["'self'", "'unsafe-inline'"], 'upgrade-insecure-requests': null } } }));
   // Body parsers wrapped so their errors (bad JSON, too large) get our error shape, not Express's HTML.
   const parsers = [express.json({ limit: config.bodyLimit }), express.urlencoded({ extended: false, limit: config.bodyLimit, parameterLimit: 100 })];
   for (const parser of parsers) {
     app.use((req: Request, res: Response, next: NextFunction) => parser(req, res, (err?: unknown) => (err ? sendError(res, toErrorBody(err).body) : next())));
   }
 
+  mountAdminUi(app);
   app.useGlobalFilters(new HttpExceptionFilter());
   app.useGlobalPipes(
     new ValidationPipe({

@@ -6,6 +6,7 @@ import { ConfigModule } from './config/config.module.js';
 import type { AppConfig } from './config/config.types.js';
 import { CryptoModule } from './crypto/crypto.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { DemoModule } from './demo/demo.module.js';
 import { HealthModule } from './health/health.module.js';
 import { InternalModule } from './internal/internal.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
@@ -18,7 +19,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), CryptoModule, DatabaseModule, AuthModule, HealthModule, ProvidersModule, ConnectionsModule, InternalModule, SchedulerModule, WebhooksModule, AdminModule, MetricsModule],
+      imports: [ConfigModule.forRoot(config), CryptoModule, DatabaseModule, AuthModule, HealthModule, ProvidersModule, ConnectionsModule, InternalModule, SchedulerModule, WebhooksModule, AdminModule, MetricsModule, DemoModule.forRoot(config)],
     };
   }
 }

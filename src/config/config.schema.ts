@@ -27,6 +27,8 @@ export const ENV_SPECS: readonly EnvSpec[] = [
   { name: 'SERVICE_JWT_SECRET', description: 'HS256 secret for service JWTs used on internal routes (at least 32 characters in production).', secret: true },
   { name: 'OAUTH_REDIRECT_URI', default: '$APP_URL/my/settings/social', description: 'Where providers send users back after consent (your settings page). A provider entry may override it with `redirectUri`.' },
   { name: 'PROVIDERS_FILE', description: 'JSON file declaring custom OAuth 2.0 providers and overriding built-in ones (see Providers).' },
+  { name: 'DEMO_PROVIDER', default: 'auto', description: '`auto`, `on` or `off`: the `demo` platform, a small OAuth 2.1 server inside this service (`/demo-provider`) for trying the flow. `auto` enables it in development when no other provider is configured, `on` in development and test. Never in production (`on` there is an error).' },
+  { name: 'DEMO_ACCESS_TOKEN_TTL', default: '5m', description: 'Lifetime of the demo provider\'s access tokens, short so refreshes show within minutes.' },
   { name: 'PROVIDER_HTTP_TIMEOUT_MS', default: '10000', description: 'Total timeout of one request to a provider.' },
   { name: 'PROVIDER_CONNECT_TIMEOUT_MS', default: '3000', description: 'TCP/TLS connect timeout to a provider.' },
   { name: 'CONNECT_STATE_TTL', default: '10m', description: 'How long a connect-url state stays valid.' },

@@ -27,6 +27,8 @@ export type AppConfig = {
   serviceJwtSecret: string;
   oauthRedirectUri: string;
   providers: ProviderConfig[];
+  /** Development only: the `demo` platform served by this service under /demo-provider (src/demo). */
+  demoProvider: { enabled: boolean; accessTokenTtlSeconds: number };
   providerHttp: { timeoutMs: number; connectTimeoutMs: number; maxResponseBytes: number };
   connectStateTtlMs: number;
   refresh: {

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { ConfigError } from './config.error.js';
 import type { AppConfig, EncryptionKey, LogLevel, NodeEnv } from './config.types.js';
+import { DEMO_PLATFORM, demoProviderConfig, demoProviderEnabled, type DemoProviderMode } from './demo-provider.js';
 import { EnvReader } from './env-parsers.js';
 import { loadProviders } from './providers-config.js';
 import { type DevSecrets, loadOrCreateDevSecrets } from './secrets.js';
@@ -52,6 +53,16 @@ export function loadConfig(env: Env = process.env): AppConfig {
 
   const oauthRedirectUri = r.url('OAUTH_REDIRECT_URI', `${appUrl}/my/settings/social`, ['http:', 'https:'])!;
   const providers = loadProviders(env, r.raw('PROVIDERS_FILE'), isProduction, r.problems);
+  const demoMode = r.oneOf<DemoProviderMode>('DEMO_PROVIDER', ['auto', 'on', 'off'], 'auto');
+  const demoAccessTokenTtlMs = r.durationMs('DEMO_ACCESS_TOKEN_TTL', 5 * 60_000);
+  if (demoAccessTokenTtlMs < 10_000 || demoAccessTokenTtlMs > 86_400_000) r.problems.push('DEMO_ACCESS_TOKEN_TTL must be between 10s and 1d');
+  if (isProduction && demoMode === 'on') r.problems.push('DEMO_PROVIDER=on is not allowed in production (the demo provider signs anyone in); use off or auto');
+  const demoEnabled = demoProviderEnabled(demoMode, nodeEnv, providers.length);
+  if (demoEnabled && providers.some((p) => p.id === DEMO_PLATFORM)) {
+    r.problems.push(`DEMO_PROVIDER: PROVIDERS_FILE already declares a "${DEMO_PLATFORM}" provider; rename it or set DEMO_PROVIDER=off`);
+  } else if (demoEnabled) {
+    providers.push(demoProviderConfig(appUrl));
+  }
   const providerHttp = {
     timeoutMs: r.int('PROVIDER_HTTP_TIMEOUT_MS', 10_000, 100, 120_000),
     connectTimeoutMs: r.int('PROVIDER_CONNECT_TIMEOUT_MS', 3_000, 100, 60_000),
@@ -135,6 +146,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     serviceJwtSecret: secrets.SERVICE_JWT_SECRET!,
     oauthRedirectUri,
     providers,
+    demoProvider: { enabled: demoEnabled, accessTokenTtlSeconds: Math.round(demoAccessTokenTtlMs / 1000) },
     providerHttp,
     connectStateTtlMs,
     refresh,

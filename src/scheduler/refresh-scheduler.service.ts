@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
+import type { Connection } from '../connections/connection.entity.js';
 import { OAuthStateRepository } from '../connections/oauth-state.repository.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ProviderRegistry } from '../providers/provider-registry.service.js';
@@ -63,11 +64,10 @@ export class RefreshSchedulerService implements OnApplicationBootstrap, OnApplic
     const perPlatform = new Map<string, number>();
     const report: RunReport = { claimed: 0, refreshed: 0, failed: 0, durationMs: 0, stoppedByBudget: false };
 
-    const start = (id: string) => {
+    // A slot is taken when a connection is claimed (not later), so the per-provider limit holds.
+    const start = (c: Connection) => {
+      perPlatform.set(c.platform, (perPlatform.get(c.platform) ?? 0) + 1);
       const task = (async () => {
-        const c = await this.leases.findLeased(id, owner);
-        if (!c) return;
-        perPlatform.set(c.platform, (perPlatform.get(c.platform) ?? 0) + 1);
         try {
           const after = await this.refresher.refreshHolding(c, owner, 'scheduled');
           if (after.tokenVersion > c.tokenVersion) report.refreshed++;
@@ -77,7 +77,7 @@ export class RefreshSchedulerService implements OnApplicationBootstrap, OnApplic
         }
       })().catch((error: Error) => {
         report.failed++;
-        this.logger.error(`Scheduled refresh of ${id} failed unexpectedly: ${error.message}`);
+        this.logger.error(`Scheduled refresh of ${c.id} failed unexpectedly: ${error.message}`);
       });
       inflight.add(task);
       void task.finally(() => inflight.delete(task));
@@ -96,11 +96,21 @@ export class RefreshSchedulerService implements OnApplicationBootstrap, OnApplic
         const rt = open(withRefreshToken);
         const sr = open(selfRefresh);
         if (rt.length || sr.length) {
-          claimed = await this.leases.claimDue({ owner, limit: Math.min(free, concurrencyPerProvider), refreshTokenPlatforms: rt, selfRefreshPlatforms: sr, windowMs: scheduledWindowMs, idleMaxMs });
+          // One batch never exceeds the room left on any platform it may return rows of.
+          const room = Math.min(...[...rt, ...sr].map((p) => concurrencyPerProvider - (perPlatform.get(p) ?? 0)));
+          claimed = await this.leases.claimDue({ owner, limit: Math.min(free, room), refreshTokenPlatforms: rt, selfRefreshPlatforms: sr, windowMs: scheduledWindowMs, idleMaxMs });
         }
       }
       report.claimed += claimed.length;
-      claimed.forEach(start);
+      if (claimed.length > 0) {
+        // The claimed batch is loaded in one query, not one query per connection.
+        const leased = await this.leases.findLeased(claimed, owner).catch((error: Error) => {
+          report.failed += claimed.length;
+          this.logger.error(`Scheduled refresh could not load ${claimed.length} claimed connections: ${error.message}`);
+          return [];
+        });
+        leased.forEach(start);
+      }
       if (claimed.length === 0 && inflight.size === 0) break;
       if (inflight.size >= concurrency || claimed.length === 0) await Promise.race(inflight);
     }

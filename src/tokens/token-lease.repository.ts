@@ -69,9 +69,10 @@ export class TokenLeaseRepository {
     return list.map((r) => r.id);
   }
 
-  /** Loads a connection we hold the lease of. */
-  findLeased(id: string, owner: string): Promise<Connection | null> {
-    return this.dataSource.getRepository(Connection).createQueryBuilder('c').where('c.id = :id AND c.refresh_lease_owner = :owner', { id, owner }).getOne();
+  /** Loads the connections among `ids` whose lease we (still) hold. */
+  findLeased(ids: string[], owner: string): Promise<Connection[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.dataSource.getRepository(Connection).createQueryBuilder('c').where('c.id IN (:...ids) AND c.refresh_lease_owner = :owner', { ids, owner }).getMany();
   }
 
   /** Releases only our own lease. */

@@ -48,7 +48,7 @@ export async function startTestApp(options: { env?: Env; db?: TestDb } = {}): Pr
   const config = loadConfig(baseTestEnv({ DATA_DIR: dataDir, DATABASE_URL: db.url, ...options.env }));
   const logs: string[] = [];
   const app = await createApp(config, { logger: new AppLogger(config.logLevel, 'json', (line) => logs.push(line)) });
-  await listen(app, config, 0, '127.0.0.1');
+  await listen(app, config, config.port, '127.0.0.1'); // PORT defaults to 0 (any free port)
   const address = app.getHttpServer().address() as { port: number };
   return {
     app,

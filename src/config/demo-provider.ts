@@ -1,0 +1,46 @@
+import { randomBytes } from 'node:crypto';
+import type { ProviderConfig } from '../providers/provider.types.js';
+
+/** The platform id of the built-in demo provider (src/demo). */
+export const DEMO_PLATFORM = 'demo';
+
+export type DemoProviderMode = 'auto' | 'on' | 'off';
+
+/**
+ * Whether the demo provider is enabled. Never in production; `auto` enables it in development
+ * when no other provider is, so a fresh `npm start` has something to connect.
+ */
+export function demoProviderEnabled(mode: DemoProviderMode, nodeEnv: string, otherProviders: number): boolean {
+  if (nodeEnv === 'production' || mode === 'off') return false;
+  return mode === 'on' || (nodeEnv === 'development' && otherProviders === 0);
+}
+
+/**
+ * The demo provider as a standard OAuth 2.1 provider served by this very service under
+ * `/demo-provider`. Its client credentials are random per process, like its in-memory stores.
+ */
+export function demoProviderConfig(appUrl: string): ProviderConfig {
+  const issuer = `${appUrl}/demo-provider`;
+  return {
+    id: DEMO_PLATFORM,
+    adapter: 'standard',
+    displayName: 'Demo provider',
+    authorizationUrl: `${issuer}/authorize`,
+    tokenUrl: `${issuer}/token`,
+    refreshUrl: `${issuer}/token`,
+    revocationUrl: `${issuer}/revoke`,
+    userInfoUrl: `${issuer}/userinfo`,
+    issuer,
+    scopes: ['profile', 'offline_access'],
+    scopeSeparator: ' ',
+    pkce: true,
+    clientAuthMethod: 'client_secret_post',
+    clientId: `demo-client-${randomBytes(6).toString('hex')}`,
+    clientSecret: randomBytes(32).toString('base64url'),
+    authorizationParams: {},
+    accountIdField: 'sub',
+    usernameField: 'preferred_username',
+    rotatesRefreshToken: true,
+    refreshable: true,
+  };
+}

@@ -1,0 +1,46 @@
+import { Controller, Get, Query, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Public } from '../auth/auth.decorators.js';
+import { TokenIssuerService } from '../auth/token-issuer.service.js';
+import { sendDemo } from './demo-http.js';
+import { DevSessionDto, DevSessionQueryDto } from './demo.dto.js';
+import { SettingsPageService } from './settings-page.service.js';
+
+const DEV_SESSION_TTL = 3600;
+
+/** The reference settings page, also the default OAUTH_REDIRECT_URI. Static, so public. */
+@ApiTags('demo')
+@Controller('my/settings')
+export class SettingsPageController {
+  constructor(private readonly page: SettingsPageService) {}
+
+  @Get('social')
+  @Public()
+  @ApiOperation({ summary: 'Reference settings page (HTML): list, connect, status, disconnect. Also the default redirect URI.' })
+  html(@Res() res: Response): void {
+    sendDemo(res, this.page.page());
+  }
+
+  @Get('social.js')
+  @Public()
+  @ApiOperation({ summary: "The reference settings page's script" })
+  script(@Res() res: Response): void {
+    sendDemo(res, this.page.script());
+  }
+}
+
+/** Development and test only (not registered in production): a session for any user id. */
+@ApiTags('demo')
+@Controller('my')
+export class DevSessionController {
+  constructor(private readonly tokens: TokenIssuerService) {}
+
+  @Get('dev-session')
+  @Public()
+  @ApiOperation({ summary: 'DEVELOPMENT ONLY (absent in production): a one-hour session JWT for any user id, for the reference settings page' })
+  @ApiOkResponse({ type: DevSessionDto })
+  devSession(@Query() { userId }: DevSessionQueryDto): DevSessionDto {
+    return { token: this.tokens.sessionToken({ sub: userId, ttl: DEV_SESSION_TTL }), userId, expiresIn: DEV_SESSION_TTL };
+  }
+}
