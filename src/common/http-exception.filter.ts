@@ -23,6 +23,20 @@ const STATUS_CODES: Record<number, string> = {
   503: 'service_unavailable',
 };
 
+// The database cannot be reached (as opposed to a failing query): socket errors, Postgres
+// shutting down or refusing connections, and the pg driver's own connection failures.
+const DB_UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', '57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08004', '08006']);
+const DB_UNREACHABLE_MESSAGES = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable)/;
+
+/** True for a pg/TypeORM error meaning the database is unreachable (TypeORM wraps it as `driverError`). */
+export function isDatabaseUnavailable(exception: unknown): boolean {
+  const e = exception as { code?: unknown; message?: unknown; driverError?: unknown } | null | undefined;
+  if (!e || typeof e !== 'object') return false;
+  if (typeof e.code === 'string' && DB_UNREACHABLE_CODES.has(e.code)) return true;
+  if (typeof e.message === 'string' && DB_UNREACHABLE_MESSAGES.test(e.message)) return true;
+  return e.driverError !== undefined && e.driverError !== e && isDatabaseUnavailable(e.driverError);
+}
+
 /** Turns anything thrown into `{ statusCode, error, message }` without leaking internals. */
 export function toErrorBody(exception: unknown): { body: ErrorBody; headers: Record<string, string> } {
   if (exception instanceof AppException) {
@@ -53,6 +67,9 @@ export function toErrorBody(exception: unknown): { body: ErrorBody; headers: Rec
       body: { statusCode: 500, error: 'credential_unreadable', message: 'A stored credential could not be decrypted; check the encryption key ring' },
       headers: {},
     };
+  }
+  if (isDatabaseUnavailable(exception)) {
+    return { body: { statusCode: 503, error: 'database_unavailable', message: 'The database is unavailable; retry shortly' }, headers: {} };
   }
   return { body: { statusCode: 500, error: 'internal_error', message: 'Internal server error' }, headers: {} };
 }
