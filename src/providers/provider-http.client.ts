@@ -53,7 +53,9 @@ export class ProviderHttpClient {
       const total = setTimeout(() => r.destroy(fail(`no complete answer within ${timeoutMs} ms`)), timeoutMs);
       const connect = setTimeout(() => r.destroy(fail(`could not connect within ${connectTimeoutMs} ms`)), connectTimeoutMs);
       r.on('socket', (socket) => {
-        if (!socket.connecting) clearTimeout(connect);
+        // A reused keep-alive socket is already connected and never emits 'connect' again: adding
+        // a listener there would pile up one per request (and keep each request alive).
+        if (!socket.connecting) return clearTimeout(connect);
         socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', () => clearTimeout(connect));
       });
       r.on('error', (error) => {
