@@ -4,7 +4,7 @@ import { comparePassword, hashPassword, signJwt, verifyJwt } from '@ttoss/auth-c
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import { AuthException } from './auth.exception.js';
 import { AdminUserRepository } from './admin-user.repository.js';
-import { LoginRateLimiter } from './login-rate-limiter.js';
+import { RateLimiter } from '../common/rate-limiter.js';
 
 export const ADMIN_COOKIE = 'oc_admin';
 export const ADMIN_SESSION_TTL_S = 2 * 3600;
@@ -18,8 +18,8 @@ export type AdminCookieSession = { adminId: string; email: string; csrf: string 
 @Injectable()
 export class AdminSessionService implements OnApplicationBootstrap {
   private readonly logger = new Logger('AdminAuth');
-  private readonly perAccount = new LoginRateLimiter(5, 15 * 60_000);
-  private readonly perIp = new LoginRateLimiter(20, 15 * 60_000);
+  private readonly perAccount = new RateLimiter(5, 15 * 60_000);
+  private readonly perIp = new RateLimiter(20, 15 * 60_000);
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,

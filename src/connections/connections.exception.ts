@@ -20,6 +20,10 @@ export class ConnectionsException extends AppException {
   static tooManyPending(limit: number): ConnectionsException {
     return new ConnectionsException(429, 'too_many_pending_states', `At most ${limit} connection attempts may be pending per user; finish or wait for one to expire`);
   }
+  static rateLimited(waitMs: number): ConnectionsException {
+    const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+    return new ConnectionsException(429, 'too_many_requests', `Too many connection attempts; retry in ${seconds} s`, { 'Retry-After': String(seconds) });
+  }
   static providerRejected(providerCode: string | undefined): ConnectionsException {
     return new ConnectionsException(400, 'provider_error', `The provider rejected the request${providerCode ? ` (${providerCode})` : ''}`);
   }

@@ -213,3 +213,42 @@ describe('connect flow against a standards-compliant authorization server', () =
     expect(res.body.error).toBe('too_many_pending_states');
   });
 });
+
+describe('isolation and abuse limits', () => {
+  let as: OidcServer;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    as = await startOidcServer({ redirectUris: [REDIRECT_URI] });
+    t = await startTestApp({ env: { PROVIDERS_FILE: writeProvidersFile({ acme: oidcProviderEntry(as) }), ACME_CLIENT_SECRET: as.clientSecret, OAUTH_REDIRECT_URI: REDIRECT_URI } });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await as?.close();
+  });
+
+  it("a user can neither see nor disconnect another user's connection", async () => {
+    const alice = `Bearer ${t.userToken('alice')}`;
+    const bob = `Bearer ${t.userToken('bob')}`;
+    const url = (await request(t.url).get('/social/acme/connect-url').set('Authorization', alice).expect(200)).body.url;
+    await request(t.url).post('/social/acme/connect').set('Authorization', alice).send(await as.authorize(url, 'acct-a')).expect(200);
+    await request(t.url).get('/social/acme/status').set('Authorization', bob).expect(200, { connected: false, platform: 'acme' });
+    await request(t.url).get('/social/connections').set('Authorization', bob).expect(200, []);
+    await request(t.url).delete('/social/acme/disconnect').set('Authorization', bob).expect(200, { connected: false });
+    expect((await request(t.url).get('/social/acme/status').set('Authorization', alice).expect(200)).body.connected).toBe(true);
+  });
+
+  it('rate-limits connect-url per user', async () => {
+    const carol = `Bearer ${t.userToken('carol')}`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 31; i++) {
+      statuses.push((await request(t.url).get('/social/acme/connect-url').set('Authorization', carol)).status);
+      await t.dataSource.query(`DELETE FROM oauth_states WHERE user_id = 'carol'`); // stay under the pending-state cap
+    }
+    expect(statuses.slice(0, 30).every((s) => s === 200)).toBe(true);
+    const last = await request(t.url).get('/social/acme/connect-url').set('Authorization', carol).expect(429);
+    expect(last.body.error).toBe('too_many_requests');
+    expect(Number(last.headers['retry-after'])).toBeGreaterThan(0);
+    await request(t.url).get('/social/acme/connect-url').set('Authorization', `Bearer ${t.userToken('dave')}`).expect(200);
+  });
+});

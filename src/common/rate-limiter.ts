@@ -1,8 +1,8 @@
 /**
- * Fixed-window counters for sign-in attempts, per IP and per account. In memory, per instance:
+ * Fixed-window counters (sign-in attempts per IP and account, connect attempts per user). In memory, per instance:
  * with N instances an attacker gets at most N times the budget, still far from brute force.
  */
-export class LoginRateLimiter {
+export class RateLimiter {
   private readonly windows = new Map<string, { count: number; resetAt: number }>();
 
   constructor(
