@@ -58,6 +58,11 @@ describe('authentication guards', () => {
       await expectRejected('/auth/session', forge({ alg: 'none' }, { sub: 'u', exp: now() + 60 }, SESSION_SECRET), 401, /Invalid or expired/);
     });
 
+    it('rejects HS/RS confusion: an RS256 header signed with the shared secret', async () => {
+      await expectRejected('/auth/session', forge({ alg: 'RS256', typ: 'JWT' }, { sub: 'u', exp: now() + 60 }, SESSION_SECRET), 401, /Invalid or expired/);
+      await expectRejected('/auth/service', forge({ alg: 'RS256' }, { sub: 'svc', aud: 'internal', iat: now(), exp: now() + 60 }, SERVICE_SECRET), 401, /Invalid or expired/);
+    });
+
     it('rejects an expired token and one without exp', async () => {
       await expectRejected('/auth/session', forge({ alg: 'HS256' }, { sub: 'u', iat: now() - 100, exp: now() - 10 }, SESSION_SECRET), 401, /Invalid or expired/);
       await expectRejected('/auth/session', signJwt({ payload: { sub: 'u' }, secret: SESSION_SECRET }), 401, /must carry exp/);
