@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { BUILT_IN_PROVIDERS, credentialEnvNames } from '../providers/provider-catalogue.js';
+import { BUILT_IN_PROVIDERS, credentialEnvNames, STANDARD_DEFAULTS } from '../providers/provider-catalogue.js';
 import { PROVIDER_FIELDS, type ProviderConfig, type ProviderFileEntry } from '../providers/provider.types.js';
 
 const ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
@@ -93,19 +93,7 @@ export function loadProviders(env: Env, filePath: string | undefined, isProducti
         if (!entry[field]) problems.push(`PROVIDERS_FILE: ${id}.${field} is required for a custom provider`);
       }
     }
-    const base = builtIn ?? {
-      adapter: 'standard' as const,
-      displayName: id,
-      scopes: [],
-      scopeSeparator: ' ',
-      pkce: true,
-      clientAuthMethod: 'client_secret_post' as const,
-      authorizationParams: {},
-      accountIdField: 'sub',
-      usernameField: 'preferred_username',
-      rotatesRefreshToken: false,
-      refreshable: true,
-    };
+    const base = builtIn ?? { ...STANDARD_DEFAULTS, adapter: 'standard' as const, displayName: id, scopes: [] as string[] };
     const merged = {
       ...base,
       ...Object.fromEntries(Object.entries(entry).filter(([k]) => k !== 'clientId' && k !== 'clientSecret')),

@@ -2,7 +2,8 @@ import type { AdapterKind, ProviderConfig } from './provider.types.js';
 
 type BuiltIn = Omit<ProviderConfig, 'id' | 'clientId' | 'clientSecret' | 'redirectUri'> & { adapter: AdapterKind };
 
-const standardDefaults = {
+/** RFC 6749 defaults, shared by built-ins and custom providers from PROVIDERS_FILE. */
+export const STANDARD_DEFAULTS = {
   scopeSeparator: ' ',
   pkce: true,
   clientAuthMethod: 'client_secret_post' as const,
@@ -29,7 +30,7 @@ const GOOGLE = {
  */
 export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
   tiktok: {
-    ...standardDefaults,
+    ...STANDARD_DEFAULTS,
     adapter: 'tiktok',
     displayName: 'TikTok',
     authorizationUrl: 'https://www.tiktok.com/v2/auth/authorize/',
@@ -45,7 +46,7 @@ export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
     rotatesRefreshToken: true,
   },
   instagram: {
-    ...standardDefaults,
+    ...STANDARD_DEFAULTS,
     adapter: 'instagram',
     displayName: 'Instagram',
     authorizationUrl: 'https://www.instagram.com/oauth/authorize',
@@ -60,7 +61,7 @@ export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
     usernameField: 'username',
   },
   google: {
-    ...standardDefaults,
+    ...STANDARD_DEFAULTS,
     ...GOOGLE,
     adapter: 'google',
     displayName: 'Google',
@@ -69,7 +70,7 @@ export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
     usernameField: 'email',
   },
   youtube: {
-    ...standardDefaults,
+    ...STANDARD_DEFAULTS,
     ...GOOGLE,
     adapter: 'youtube',
     displayName: 'YouTube',
@@ -79,7 +80,7 @@ export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
     usernameField: 'items.0.snippet.title',
   },
   x: {
-    ...standardDefaults,
+    ...STANDARD_DEFAULTS,
     adapter: 'x',
     displayName: 'X',
     authorizationUrl: 'https://x.com/i/oauth2/authorize',
@@ -94,7 +95,7 @@ export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
     rotatesRefreshToken: true,
   },
   linkedin: {
-    ...standardDefaults,
+    ...STANDARD_DEFAULTS,
     adapter: 'linkedin',
     displayName: 'LinkedIn',
     authorizationUrl: 'https://www.linkedin.com/oauth/v2/authorization',
@@ -108,7 +109,7 @@ export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
     usernameField: 'name',
   },
   facebook: {
-    ...standardDefaults,
+    ...STANDARD_DEFAULTS,
     adapter: 'facebook',
     displayName: 'Facebook',
     authorizationUrl: 'https://www.facebook.com/v21.0/dialog/oauth',
@@ -124,7 +125,7 @@ export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
     refreshable: false, // long-lived user tokens last 60 days; renewal needs the user
   },
   pinterest: {
-    ...standardDefaults,
+    ...STANDARD_DEFAULTS,
     adapter: 'pinterest',
     displayName: 'Pinterest',
     authorizationUrl: 'https://www.pinterest.com/oauth/',
