@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { installPgliteSocketBatching } from './pglite-socket-batching.js';
+import { readPgliteTemplate } from './pglite-template.js';
 
 /**
  * The development database: PGlite persisted under DATA_DIR/pg and served on a loopback port,
@@ -28,7 +29,9 @@ export class EmbeddedPostgres {
       pgDir = join(options.dataDir, 'pg');
     }
     try {
-      const db = await PGlite.create(pgDir ? { dataDir: pgDir } : {});
+      // A fresh cluster starts from the template made at install time when there is one (initdb is slow).
+      const template = pgDir && existsSync(pgDir) ? undefined : readPgliteTemplate();
+      const db = await PGlite.create({ ...(pgDir ? { dataDir: pgDir } : {}), ...(template ? { loadDataDir: template } : {}) });
       const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: options.maxConnections });
       await server.start();
       return new EmbeddedPostgres(db, server, lockFile, `postgres://postgres@${server.getServerConn()}/postgres`);
