@@ -21,25 +21,8 @@ export const PROVIDER_FIELDS = [
   'usernameField',
 ] as const;
 
-export type ProviderFileEntry = Partial<{
-  displayName: string;
-  authorizationUrl: string;
-  tokenUrl: string;
-  refreshUrl: string;
-  revocationUrl: string;
-  userInfoUrl: string;
-  issuer: string;
-  scopes: string[];
-  scopeSeparator: string;
-  pkce: boolean;
-  clientAuthMethod: ClientAuthMethod;
-  clientId: string;
-  clientSecret: string;
-  authorizationParams: Record<string, string>;
-  redirectUri: string;
-  accountIdField: string;
-  usernameField: string;
-}>;
+/** A PROVIDERS_FILE entry: any of the fields above, typed as in the resolved provider. */
+export type ProviderFileEntry = Partial<Pick<ProviderConfig, (typeof PROVIDER_FIELDS)[number]>>;
 
 /** Which code handles a provider's deviations from the standard. */
 export type AdapterKind = 'standard' | 'tiktok' | 'instagram' | 'google' | 'youtube' | 'x' | 'linkedin' | 'facebook' | 'pinterest';
