@@ -1,5 +1,6 @@
-import type { ReactNode } from 'react';
+import type { ComponentProps, ReactNode } from 'react';
 import type { ApiError } from '../api/client';
+import { Pager } from './Pager';
 
 export function Loading({ label, testId = 'loading' }: { label: string; testId?: string }) {
   return (
@@ -51,4 +52,32 @@ export function Section<T>({
   if (load.error) return <ErrorState error={load.error} onRetry={load.reload} />;
   if (load.data === undefined) return <Loading label={label} />;
   return <div className={load.loading ? 'reloading' : undefined}>{children(load.data)}</div>;
+}
+
+type Page<T> = { items: T[]; nextCursor?: string | null };
+type Pages = { page: number; previous: () => void; next: ComponentProps<typeof Pager>['onNext'] };
+
+/** A cursor-paged list: error, loading or empty state, else the table in a scrolling card with a pager. */
+export function PagedTable<T>({
+  load,
+  label,
+  empty,
+  pages,
+  children,
+}: {
+  load: { data: Page<T> | undefined; error: ApiError | undefined; loading: boolean; reload: () => void };
+  label: string;
+  empty: ReactNode;
+  pages: Pages;
+  children: (items: T[]) => ReactNode;
+}) {
+  if (load.error) return <ErrorState error={load.error} onRetry={load.reload} />;
+  if (load.data === undefined) return <Loading label={label} />;
+  if (load.data.items.length === 0) return <>{empty}</>;
+  return (
+    <div className={`card card-flush${load.loading ? ' reloading' : ''}`}>
+      <div className="table-scroll">{children(load.data.items)}</div>
+      <Pager page={pages.page} hasPrevious={pages.page > 1} nextCursor={load.data.nextCursor ?? null} onPrevious={pages.previous} onNext={pages.next} count={load.data.items.length} />
+    </div>
+  );
 }

@@ -1,7 +1,6 @@
 import { useEffect, useState } from 'react';
 import { api, type AuditQuery, call } from '../api/client';
-import { Pager } from '../components/Pager';
-import { Empty, ErrorState, Loading } from '../components/States';
+import { Empty, PagedTable } from '../components/States';
 import { RelativeTime } from '../components/Time';
 import { absolute } from '../lib/format';
 import { useCursorStack, useDebounced, useLoad, useNow } from '../lib/hooks';
@@ -73,47 +72,45 @@ export function Audit({ location }: { location: Location }) {
         ) : null}
       </form>
 
-      {load.error ? (
-        <ErrorState error={load.error} onRetry={load.reload} />
-      ) : !load.data ? (
-        <Loading label="Loading the audit trail…" />
-      ) : load.data.items.length === 0 ? (
-        <Empty title={filtered ? 'No token read matches these filters' : 'No tokens handed out yet'} testId="audit-empty">
-          {filtered ? 'Try other filters.' : 'Reads by backend services (service JWT → internal-token endpoint) are recorded here.'}
-        </Empty>
-      ) : (
-        <div className={`card card-flush${load.loading ? ' reloading' : ''}`}>
-          <div className="table-scroll">
-            <table className="table" data-testid="audit-table">
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Service</th>
-                  <th scope="col">User</th>
-                  <th scope="col">Platform</th>
-                  <th scope="col">Time</th>
+      <PagedTable
+        load={load}
+        label="Loading the audit trail…"
+        pages={pages}
+        empty={
+          <Empty title={filtered ? 'No token read matches these filters' : 'No tokens handed out yet'} testId="audit-empty">
+            {filtered ? 'Try other filters.' : 'Reads by backend services (service JWT → internal-token endpoint) are recorded here.'}
+          </Empty>
+        }
+      >
+        {(items) => (
+          <table className="table" data-testid="audit-table">
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Service</th>
+                <th scope="col">User</th>
+                <th scope="col">Platform</th>
+                <th scope="col">Time</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((a) => (
+                <tr key={a.id} data-testid="audit-row">
+                  <td className="nowrap">
+                    <RelativeTime iso={a.accessedAt} now={now} />
+                  </td>
+                  <td>
+                    <code>{a.service}</code>
+                  </td>
+                  <td>{a.userId}</td>
+                  <td>{a.platform}</td>
+                  <td className="nowrap muted">{absolute(a.accessedAt)}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {load.data.items.map((a) => (
-                  <tr key={a.id} data-testid="audit-row">
-                    <td className="nowrap">
-                      <RelativeTime iso={a.accessedAt} now={now} />
-                    </td>
-                    <td>
-                      <code>{a.service}</code>
-                    </td>
-                    <td>{a.userId}</td>
-                    <td>{a.platform}</td>
-                    <td className="nowrap muted">{absolute(a.accessedAt)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <Pager page={pages.page} hasPrevious={pages.page > 1} nextCursor={load.data.nextCursor} onPrevious={pages.previous} onNext={pages.next} count={load.data.items.length} />
-        </div>
-      )}
+              ))}
+            </tbody>
+          </table>
+        )}
+      </PagedTable>
     </>
   );
 }

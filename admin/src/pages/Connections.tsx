@@ -1,8 +1,7 @@
 import { useEffect, useState } from 'react';
 import { type AdminConnection, api, call, type ConnectionQuery } from '../api/client';
 import { StatusBadge } from '../components/Badges';
-import { Pager } from '../components/Pager';
-import { Empty, ErrorState, Loading } from '../components/States';
+import { Empty, PagedTable } from '../components/States';
 import { RelativeTime } from '../components/Time';
 import { useCursorStack, useDebounced, useLoad, useNow } from '../lib/hooks';
 import { usePlatforms } from '../lib/platforms';
@@ -135,46 +134,44 @@ export function Connections({ location }: { location: Location }) {
         ) : null}
       </form>
 
-      {load.error ? (
-        <ErrorState error={load.error} onRetry={load.reload} />
-      ) : !load.data ? (
-        <Loading label="Loading connections…" />
-      ) : load.data.items.length === 0 ? (
-        <Empty title={filtered ? 'No connection matches these filters' : 'No connections yet'} testId="connections-empty">
-          {filtered ? (
-            <button type="button" className="btn" onClick={clear}>
-              Clear filters
-            </button>
-          ) : (
-            'Connections appear here once users connect a provider account.'
-          )}
-        </Empty>
-      ) : (
-        <div className={`card card-flush${load.loading ? ' reloading' : ''}`}>
-          <div className="table-scroll">
-            <table className="table table-hover" data-testid="connections-table">
-              <thead>
-                <tr>
-                  <th scope="col">User</th>
-                  <th scope="col">Platform</th>
-                  <th scope="col">Account</th>
-                  <th scope="col">Status</th>
-                  {sortHeader('expiry', 'Access token')}
-                  {sortHeader('last_refresh', 'Last refresh')}
-                  {sortHeader('failures', 'Failures', 'num')}
-                  {sortHeader('connected', 'Connected')}
-                </tr>
-              </thead>
-              <tbody>
-                {load.data.items.map((c) => (
-                  <Row key={c.id} c={c} now={now} />
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <Pager page={pages.page} hasPrevious={pages.page > 1} nextCursor={load.data.nextCursor} onPrevious={pages.previous} onNext={pages.next} count={load.data.items.length} />
-        </div>
-      )}
+      <PagedTable
+        load={load}
+        label="Loading connections…"
+        pages={pages}
+        empty={
+          <Empty title={filtered ? 'No connection matches these filters' : 'No connections yet'} testId="connections-empty">
+            {filtered ? (
+              <button type="button" className="btn" onClick={clear}>
+                Clear filters
+              </button>
+            ) : (
+              'Connections appear here once users connect a provider account.'
+            )}
+          </Empty>
+        }
+      >
+        {(items) => (
+          <table className="table table-hover" data-testid="connections-table">
+            <thead>
+              <tr>
+                <th scope="col">User</th>
+                <th scope="col">Platform</th>
+                <th scope="col">Account</th>
+                <th scope="col">Status</th>
+                {sortHeader('expiry', 'Access token')}
+                {sortHeader('last_refresh', 'Last refresh')}
+                {sortHeader('failures', 'Failures', 'num')}
+                {sortHeader('connected', 'Connected')}
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((c) => (
+                <Row key={c.id} c={c} now={now} />
+              ))}
+            </tbody>
+          </table>
+        )}
+      </PagedTable>
     </>
   );
 }

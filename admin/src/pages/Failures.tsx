@@ -1,7 +1,6 @@
 import { api, call, type FailureQuery } from '../api/client';
 import { ClassBadge } from '../components/Badges';
-import { Pager } from '../components/Pager';
-import { Empty, ErrorState, Loading } from '../components/States';
+import { Empty, PagedTable } from '../components/States';
 import { RelativeTime } from '../components/Time';
 import { useCursorStack, useLoad, useNow } from '../lib/hooks';
 import { usePlatforms } from '../lib/platforms';
@@ -83,53 +82,51 @@ export function Failures({ location }: { location: Location }) {
         ) : null}
       </form>
 
-      {load.error ? (
-        <ErrorState error={load.error} onRetry={load.reload} />
-      ) : !load.data ? (
-        <Loading label="Loading failures…" />
-      ) : load.data.items.length === 0 ? (
-        <Empty title={filtered ? 'No failure matches these filters' : 'No failed refreshes'} testId="failures-empty">
-          {filtered ? 'Try another platform or class.' : 'Every refresh recorded so far succeeded.'}
-        </Empty>
-      ) : (
-        <div className={`card card-flush${load.loading ? ' reloading' : ''}`}>
-          <div className="table-scroll">
-            <table className="table" data-testid="failures-table">
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Platform</th>
-                  <th scope="col">User</th>
-                  <th scope="col">Class</th>
-                  <th scope="col">Trigger</th>
-                  <th scope="col">Provider</th>
-                  <th scope="col">Message (redacted)</th>
+      <PagedTable
+        load={load}
+        label="Loading failures…"
+        pages={pages}
+        empty={
+          <Empty title={filtered ? 'No failure matches these filters' : 'No failed refreshes'} testId="failures-empty">
+            {filtered ? 'Try another platform or class.' : 'Every refresh recorded so far succeeded.'}
+          </Empty>
+        }
+      >
+        {(items) => (
+          <table className="table" data-testid="failures-table">
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Platform</th>
+                <th scope="col">User</th>
+                <th scope="col">Class</th>
+                <th scope="col">Trigger</th>
+                <th scope="col">Provider</th>
+                <th scope="col">Message (redacted)</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((f) => (
+                <tr key={f.id} data-testid="failure-row" data-connection={f.connectionId ?? ''} data-class={f.failureClass}>
+                  <td className="nowrap">
+                    <RelativeTime iso={f.occurredAt} now={now} />
+                  </td>
+                  <td>{f.platform}</td>
+                  <td>{f.connectionId ? <Link to={`/connections/${f.connectionId}`}>{f.userId}</Link> : f.userId}</td>
+                  <td>
+                    <ClassBadge failureClass={f.failureClass} />
+                  </td>
+                  <td>{f.trigger}</td>
+                  <td className="nowrap">{[f.httpStatus, f.providerCode].filter((x) => x !== null).join(' · ') || '—'}</td>
+                  <td className="message" data-testid="failure-message">
+                    {f.message}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {load.data.items.map((f) => (
-                  <tr key={f.id} data-testid="failure-row" data-connection={f.connectionId ?? ''} data-class={f.failureClass}>
-                    <td className="nowrap">
-                      <RelativeTime iso={f.occurredAt} now={now} />
-                    </td>
-                    <td>{f.platform}</td>
-                    <td>{f.connectionId ? <Link to={`/connections/${f.connectionId}`}>{f.userId}</Link> : f.userId}</td>
-                    <td>
-                      <ClassBadge failureClass={f.failureClass} />
-                    </td>
-                    <td>{f.trigger}</td>
-                    <td className="nowrap">{[f.httpStatus, f.providerCode].filter((x) => x !== null).join(' · ') || '—'}</td>
-                    <td className="message" data-testid="failure-message">
-                      {f.message}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <Pager page={pages.page} hasPrevious={pages.page > 1} nextCursor={load.data.nextCursor} onPrevious={pages.previous} onNext={pages.next} count={load.data.items.length} />
-        </div>
-      )}
+              ))}
+            </tbody>
+          </table>
+        )}
+      </PagedTable>
     </>
   );
 }
