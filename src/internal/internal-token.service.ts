@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { ServicePrincipal } from '../auth/auth.types.js';
-import { AppException } from '../common/app.exception.js';
+import { toErrorBody } from '../common/http-exception.filter.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { TokenAccessService } from '../tokens/token-access.service.js';
 import { TokensException } from '../tokens/tokens.exception.js';
@@ -21,7 +21,8 @@ export class InternalTokenService {
       if (service.platforms && !service.platforms.includes(platform)) throw TokensException.platformNotAllowed(platform);
       c = await this.tokens.getValidToken(userId, platform, 'lazy');
     } catch (error) {
-      this.metrics.internalTokens.inc({ platform, outcome: error instanceof AppException ? error.code : 'internal_error' });
+      // The error code the caller gets: database_unavailable and credential_unreadable are not bugs.
+      this.metrics.internalTokens.inc({ platform, outcome: toErrorBody(error).body.error });
       throw error;
     }
     this.metrics.internalTokens.inc({ platform, outcome: 'ok' });

@@ -231,6 +231,10 @@ describe('database outage and recovery', () => {
     // Every loop's last call succeeded (each loop got its service back).
     expect(users.map((u) => samples.filter((s) => s.user === u).at(-1)?.status)).toEqual(users.map(() => 200));
     expect(after.slice(-10).filter((s) => s.status !== 200)).toEqual([]);
+    // The metric names the outage as such, not as a bug.
+    const metrics = await call(`${app.url}/metrics`, { headers: { authorization: `Bearer ${app.userToken('ops', { admin: true })}` } });
+    expect(String(metrics.body)).toMatch(/oc_internal_token_requests_total\{platform="fake",outcome="database_unavailable"\} [1-9]/);
+    expect(String(metrics.body)).not.toContain('outcome="internal_error"');
   }, 60_000);
 });
 
