@@ -1,29 +1,21 @@
-import { BadRequestException, type INestApplication, ValidationPipe } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { ValidationError } from 'class-validator';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import helmet from 'helmet';
-import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { mountAdminUi } from './admin/admin-static.js';
 import { AppModule } from './app.module.js';
 import { AppLogger } from './common/app-logger.js';
 import { HttpExceptionFilter, sendError, toErrorBody } from './common/http-exception.filter.js';
-import { requestContext } from './common/request-context.js';
+import { requestContext, requestIdFrom } from './common/request-context.js';
+import { securityHeaders } from './common/security-headers.js';
+import { createValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/config.types.js';
+import { InternalTokenHttpHandler } from './internal/internal-token-http.handler.js';
 
 export type CreateAppOptions = { logger?: AppLogger };
-
-function flattenValidation(errors: ValidationError[], parent = ''): string[] {
-  return errors.flatMap((e) => {
-    const path = parent ? `${parent}.${e.property}` : e.property;
-    const own = Object.values(e.constraints ?? {});
-    return [...own.map((m) => (m.startsWith(e.property) ? m.replace(e.property, path) : `${path}: ${m}`)), ...flattenValidation(e.children ?? [], path)];
-  });
-}
 
 export function buildOpenApi(app: INestApplication) {
   const doc = new DocumentBuilder()
@@ -46,12 +38,27 @@ function answerParseErrorsAsJson(server: Server): void {
   });
 }
 
+/**
+ * Requests go to the internal-token fast path first (it takes only canonical internal-token calls
+ * and answers them exactly as the Nest route would), everything else to Express.
+ */
+function dispatcher(app: NestExpressApplication): (req: IncomingMessage, res: ServerResponse) => void {
+  const fastPath = app.get(InternalTokenHttpHandler);
+  const expressApp = app.getHttpAdapter().getInstance();
+  return (req, res) => {
+    if (!fastPath.handle(req, res)) expressApp(req, res);
+  };
+}
+
 /** Listens on PORT and, when set, INTERNAL_PORT (same app, internal routes only there). */
 export async function listen(app: NestExpressApplication, config: AppConfig, port = config.port, host = config.host): Promise<void> {
+  await app.init();
+  const main = app.getHttpServer() as Server;
+  if (config.internalPort === undefined) main.removeAllListeners('request').on('request', dispatcher(app));
   await app.listen(port, host);
-  answerParseErrorsAsJson(app.getHttpServer() as Server);
+  answerParseErrorsAsJson(main);
   if (config.internalPort === undefined) return;
-  const internal = createServer(app.getHttpAdapter().getInstance());
+  const internal = createServer(dispatcher(app));
   answerParseErrorsAsJson(internal);
   await new Promise<void>((resolve, reject) => internal.once('error', reject).listen(config.internalPort, host, resolve));
   const close = app.close.bind(app);
@@ -70,8 +77,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   app.set('query parser', 'simple');
 
   app.use((req: Request, res: Response, next: NextFunction) => {
-    const incoming = req.headers['x-request-id'];
-    const requestId = typeof incoming === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+    const requestId = requestIdFrom(req.headers['x-request-id']);
     res.setHeader('X-Request-Id', requestId);
     requestContext.run({ requestId }, next);
   });
@@ -85,8 +91,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
       sendError(res, { statusCode: 404, error: 'not_found', message: 'Route not found' });
     });
   }
-  // No upgrade-insecure-requests: the admin UI must also load on plain-http internal hosts.
-  app.use(helmet({ contentSecurityPolicy: { directives: { 'script-src': ["'self'", "'unsafe-inline'"], 'upgrade-insecure-requests': null } } }));
+  app.use(securityHeaders());
   // Body parsers wrapped so their errors (bad JSON, too large) get our error shape, not Express's HTML.
   const parsers = [express.json({ limit: config.bodyLimit }), express.urlencoded({ extended: false, limit: config.bodyLimit, parameterLimit: 100 })];
   for (const parser of parsers) {
@@ -95,15 +100,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
 
   mountAdminUi(app);
   app.useGlobalFilters(new HttpExceptionFilter());
-  app.useGlobalPipes(
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      transform: true,
-      stopAtFirstError: false,
-      exceptionFactory: (errors) => new BadRequestException({ error: 'validation_failed', message: flattenValidation(errors).join('; ') }),
-    }),
-  );
+  app.useGlobalPipes(createValidationPipe());
 
   const document = buildOpenApi(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });

@@ -81,12 +81,15 @@ export class HttpExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     const { body, headers } = toErrorBody(exception);
-    if (body.statusCode >= 500) {
-      const err = exception as Error;
-      this.logger.error(`Unhandled ${err?.name ?? 'error'}: ${err?.message ?? String(exception)}`, { stack: err?.stack?.split('\n').slice(1, 6).join(' | ') });
-    }
+    if (body.statusCode >= 500) logServerError(this.logger, exception);
     sendError(res, body, headers);
   }
+}
+
+/** A 5xx answer is logged with the error and the top of its stack (the logger redacts secrets). */
+export function logServerError(logger: Logger, exception: unknown): void {
+  const err = exception as Error;
+  logger.error(`Unhandled ${err?.name ?? 'error'}: ${err?.message ?? String(exception)}`, { stack: err?.stack?.split('\n').slice(1, 6).join(' | ') });
 }
 
 export function sendError(res: Response, body: ErrorBody, headers: Record<string, string> = {}): void {

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import type { Pool } from 'pg';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import type { Secret } from '../crypto/secret.js';
 import { Connection } from './connection.entity.js';
 
@@ -31,13 +33,17 @@ export class ConnectionRepository {
    * The hot path of internal-token. One statement, built once; the row is hydrated through TypeORM's
    * own column metadata (types, the encrypted-column transformer, `select: false` columns left out),
    * so the result equals `findOneBy({ userId, platform })` without its query builder and result
-   * transformer (about 15 % of the CPU of an internal-token call, see bench/README.md).
+   * transformer and query runner (about 20 % of the CPU of an internal-token call, see bench/README.md).
    */
   async findForUser(userId: string, platform: string, manager?: EntityManager): Promise<Connection | null> {
     const metadata = this.dataSource.getMetadata(Connection);
     const columns = metadata.columns.filter((c) => c.isSelect);
     this.findSql ??= `SELECT ${columns.map((c) => `"${c.databaseName}"`).join(', ')} FROM "${metadata.tableName}" WHERE "user_id" = $1 AND "platform" = $2 LIMIT 1`;
-    const [row] = (await (manager ?? this.dataSource.manager).query(this.findSql, [userId, platform])) as Record<string, unknown>[];
+    const params = [userId, platform];
+    // Outside a transaction, straight on the driver's pool: TypeORM's query runner (no query logging
+    // is configured) only adds a connect/release round of promises. Errors stay pg's own, which the
+    // exception filter classifies the same way.
+    const [row] = manager ? ((await manager.query(this.findSql, params)) as Record<string, unknown>[]) : (await ((this.dataSource.driver as PostgresDriver).master as Pool).query<Record<string, unknown>>(this.findSql, params)).rows;
     if (!row) return null;
     const entity = metadata.create(undefined, { fromDeserializer: true }) as Connection;
     for (const column of columns) column.setEntityValue(entity, this.dataSource.driver.prepareHydratedValue(row[column.databaseName], column));

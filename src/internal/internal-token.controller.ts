@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Header, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentService, ServiceAuth } from '../auth/auth.decorators.js';
 import type { ServicePrincipal } from '../auth/auth.types.js';
@@ -14,6 +14,7 @@ export class InternalTokenController {
 
   @Post(':platform/internal-token')
   @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
   @ServiceAuth()
   @ApiOperation({ summary: "A valid provider access token for a user, for backend jobs (refreshed first when it expires soon)" })
   @ApiOkResponse({ type: InternalTokenDto })
