@@ -42,23 +42,30 @@ function answerParseErrorsAsJson(server: Server): void {
  * Requests go to the internal-token fast path first (it takes only canonical internal-token calls
  * and answers them exactly as the Nest route would), everything else to Express.
  */
-function dispatcher(app: NestExpressApplication): (req: IncomingMessage, res: ServerResponse) => void {
+function dispatcher(app: NestExpressApplication, onInternalPort: boolean): (req: IncomingMessage, res: ServerResponse) => void {
   const fastPath = app.get(InternalTokenHttpHandler);
   const expressApp = app.getHttpAdapter().getInstance();
   return (req, res) => {
+    if (onInternalPort) (req as InternalPortRequest)[VIA_INTERNAL_PORT] = true;
     if (!fastPath.handle(req, res)) expressApp(req, res);
   };
 }
 
-/** Listens on PORT and, when set, INTERNAL_PORT (same app, internal routes only there). */
-export async function listen(app: NestExpressApplication, config: AppConfig, port = config.port, host = config.host): Promise<void> {
+// Marks requests that arrived on the INTERNAL_PORT server (whatever port number it got).
+const VIA_INTERNAL_PORT = Symbol('viaInternalPort');
+type InternalPortRequest = IncomingMessage & { [VIA_INTERNAL_PORT]?: true };
+// Express routes case-insensitively and ignores a trailing slash: so does this test.
+const INTERNAL_ROUTE = /^\/social\/[^/]+\/internal-token\/?$/i;
+
+/** Listens on PORT and, when set, INTERNAL_PORT (same app, internal routes only there); returns that second server. */
+export async function listen(app: NestExpressApplication, config: AppConfig, port = config.port, host = config.host): Promise<Server | undefined> {
   await app.init();
   const main = app.getHttpServer() as Server;
-  if (config.internalPort === undefined) main.removeAllListeners('request').on('request', dispatcher(app));
+  if (config.internalPort === undefined) main.removeAllListeners('request').on('request', dispatcher(app, false));
   await app.listen(port, host);
   answerParseErrorsAsJson(main);
-  if (config.internalPort === undefined) return;
-  const internal = createServer(dispatcher(app));
+  if (config.internalPort === undefined) return undefined;
+  const internal = createServer(dispatcher(app, true));
   answerParseErrorsAsJson(internal);
   await new Promise<void>((resolve, reject) => internal.once('error', reject).listen(config.internalPort, host, resolve));
   const close = app.close.bind(app);
@@ -66,6 +73,7 @@ export async function listen(app: NestExpressApplication, config: AppConfig, por
     await new Promise<void>((resolve) => internal.close(() => resolve()));
     await close();
   };
+  return internal;
 }
 
 /** Builds the fully configured application; used by main.ts and every test. */
@@ -83,10 +91,9 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   });
   if (config.internalPort !== undefined) {
     // Internal routes answer only on INTERNAL_PORT, and that port serves nothing else but health.
-    const internalPort = config.internalPort;
     app.use((req: Request, res: Response, next: NextFunction) => {
-      const onInternal = req.socket.localPort === internalPort;
-      const internalRoute = /^\/social\/[^/]+\/internal-token\/?$/.test(req.path);
+      const onInternal = (req as InternalPortRequest)[VIA_INTERNAL_PORT] === true;
+      const internalRoute = INTERNAL_ROUTE.test(req.path);
       if (internalRoute === onInternal || req.path.startsWith('/health')) return next();
       sendError(res, { statusCode: 404, error: 'not_found', message: 'Route not found' });
     });

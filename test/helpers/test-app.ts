@@ -18,6 +18,8 @@ export const SERVICE_SECRET = 'service-secret-for-tests-0123456789abcdef';
 export type TestApp = {
   app: NestExpressApplication;
   url: string;
+  /** The INTERNAL_PORT server's URL, when INTERNAL_PORT is set. */
+  internalUrl?: string;
   config: AppConfig;
   dataSource: DataSource;
   db: TestDb;
@@ -48,11 +50,12 @@ export async function startTestApp(options: { env?: Env; db?: TestDb } = {}): Pr
   const config = loadConfig(baseTestEnv({ DATA_DIR: dataDir, DATABASE_URL: db.url, ...options.env }));
   const logs: string[] = [];
   const app = await createApp(config, { logger: new AppLogger(config.logLevel, 'json', (line) => logs.push(line)) });
-  await listen(app, config, config.port, '127.0.0.1'); // PORT defaults to 0 (any free port)
+  const internal = await listen(app, config, config.port, '127.0.0.1'); // PORT defaults to 0 (any free port)
   const address = app.getHttpServer().address() as { port: number };
   return {
     app,
     url: `http://127.0.0.1:${address.port}`,
+    internalUrl: internal && `http://127.0.0.1:${(internal.address() as { port: number }).port}`,
     config,
     dataSource: app.get(DataSource),
     db,

@@ -142,3 +142,48 @@ describe('internal-token fast path', () => {
     expect(taken.filter(Boolean)).toHaveLength(40);
   });
 });
+
+describe('INTERNAL_PORT', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: { INTERNAL_PORT: '0', PROVIDERS_FILE: writeProvidersFile({ alpha: { authorizationUrl: 'https://alpha.invalid/a', tokenUrl: 'https://alpha.invalid/token', clientId: 'c', clientSecret: 's' } }), REFRESH_CRON: 'off' } });
+    await t.dataSource.getRepository(Connection).insert({ userId: 'u1', platform: 'alpha', accessToken: Secret.fromPlaintext('at-u1'), accessTokenExpiresAt: new Date(Date.now() + 86_400_000), accessTokenIssuedAt: new Date(), scopes: [] });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const call = (base: string, userId = 'u1') => send(base, { headers: { authorization: `Bearer ${t.serviceToken('jobs')}`, 'content-type': 'application/json' }, body: JSON.stringify({ userId }) });
+
+  it('serves internal-token only on the internal port, and the public routes only on the public one', async () => {
+    expect(t.internalUrl).toBeDefined();
+    const internal = await call(t.internalUrl!);
+    expect(internal.status).toBe(200);
+    expect(JSON.parse(internal.body)).toMatchObject({ accessToken: 'at-u1' });
+    expect((await call(t.internalUrl!, 'nobody')).status).toBe(404);
+
+    const publicPort = await call(t.url);
+    expect(publicPort.status).toBe(404);
+    expect(JSON.parse(publicPort.body)).toEqual({ statusCode: 404, error: 'not_found', message: 'Route not found' });
+    expect(publicPort.body).not.toContain('at-u1');
+
+    // Spellings Express would route to the same handler are refused on the public port too.
+    for (const path of ['/SOCIAL/alpha/INTERNAL-TOKEN', '/social/alpha/internal-token/', '/social/alpha/internal%2Dtoken', '/social/alpha/internal-token?x=1']) {
+      const res = await send(t.url, { path, headers: { authorization: `Bearer ${t.serviceToken('jobs')}`, 'content-type': 'application/json' }, body: '{"userId":"u1"}' });
+      expect({ path, status: res.status, leaked: res.body.includes('at-u1') }).toEqual({ path, status: 404, leaked: false });
+    }
+    expect((await send(t.internalUrl!, { path: '/SOCIAL/alpha/INTERNAL-TOKEN', headers: { authorization: `Bearer ${t.serviceToken('jobs')}`, 'content-type': 'application/json' }, body: '{"userId":"u1"}' })).status).toBe(200);
+
+    expect((await fetch(`${t.url}/social/platforms`)).status).toBe(200);
+    expect((await fetch(`${t.internalUrl!}/social/platforms`)).status).toBe(404);
+    expect((await fetch(`${t.internalUrl!}/health`)).status).toBe(200);
+    expect((await fetch(`${t.url}/health`)).status).toBe(200);
+  });
+
+  it('leaves unusual forms of the call on the internal port to Express, which answers them there', async () => {
+    const res = await send(t.internalUrl!, { path: '/social/alpha/internal-token?x=1', headers: { authorization: `Bearer ${t.serviceToken('jobs')}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'userId=u1' });
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body)).toMatchObject({ accessToken: 'at-u1' });
+  });
+});
