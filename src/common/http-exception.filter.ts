@@ -28,6 +28,16 @@ const STATUS_CODES: Record<number, string> = {
 const DB_UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', '57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08004', '08006']);
 const DB_UNREACHABLE_MESSAGES = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable)/;
 
+// lock_not_available (DB_LOCK_TIMEOUT_MS) and query_canceled (DB_STATEMENT_TIMEOUT_MS): the database
+// is reachable but this statement waited too long; a retry usually succeeds.
+const DB_BUSY_CODES = new Set(['55P03', '57014']);
+
+function pgCode(exception: unknown): string | undefined {
+  const e = exception as { code?: unknown; driverError?: { code?: unknown } } | null | undefined;
+  const code = e?.code ?? e?.driverError?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
 /** True for a pg/TypeORM error meaning the database is unreachable (TypeORM wraps it as `driverError`). */
 export function isDatabaseUnavailable(exception: unknown): boolean {
   const e = exception as { code?: unknown; message?: unknown; driverError?: unknown } | null | undefined;
@@ -67,6 +77,9 @@ export function toErrorBody(exception: unknown): { body: ErrorBody; headers: Rec
       body: { statusCode: 500, error: 'credential_unreadable', message: 'A stored credential could not be decrypted; check the encryption key ring' },
       headers: {},
     };
+  }
+  if (DB_BUSY_CODES.has(pgCode(exception) ?? '')) {
+    return { body: { statusCode: 503, error: 'database_busy', message: 'The database did not answer in time; retry shortly' }, headers: { 'Retry-After': '1' } };
   }
   if (isDatabaseUnavailable(exception)) {
     return { body: { statusCode: 503, error: 'database_unavailable', message: 'The database is unavailable; retry shortly' }, headers: {} };

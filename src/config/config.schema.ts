@@ -19,6 +19,7 @@ export const ENV_SPECS: readonly EnvSpec[] = [
   { name: 'DATABASE_URL', description: 'Postgres URL (`postgres://user:pass@host:5432/db`). Unset: an embedded PGlite database in `DATA_DIR/pg`.', secret: true },
   { name: 'DB_POOL_SIZE', default: '10', description: 'Maximum connections in the database pool.' },
   { name: 'DB_STATEMENT_TIMEOUT_MS', default: '15000', description: 'Postgres `statement_timeout` for the service\'s connections (0 disables).' },
+  { name: 'DB_LOCK_TIMEOUT_MS', default: '5000', description: 'Postgres `lock_timeout` for the service\'s connections: a statement that waits longer for a lock fails with `503 database_busy` instead of queueing behind it (0 disables; migrations always wait).' },
   { name: 'DB_SSL', default: 'false', description: '`true` to require TLS to Postgres (`verify` to also check the certificate chain).' },
   { name: 'MIGRATIONS_RUN', default: 'true', description: 'Run pending migrations at startup. Set `false` when a deploy step runs `npm run migration:run`.' },
   { name: 'TOKEN_ENCRYPTION_KEYS', description: 'Key ring `kid1:hex64,kid2:hex64`. The first key encrypts; the others only decrypt.', secret: true },

@@ -10,6 +10,7 @@ export type DatabaseConfig = {
   url?: string;
   poolSize: number;
   statementTimeoutMs: number;
+  lockTimeoutMs: number;
   ssl: false | 'require' | 'verify';
   migrationsRun: boolean;
 };

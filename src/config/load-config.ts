@@ -91,6 +91,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     url: databaseUrl,
     poolSize: r.int('DB_POOL_SIZE', 10, 1, 500),
     statementTimeoutMs: r.int('DB_STATEMENT_TIMEOUT_MS', 15_000, 0, 3_600_000),
+    lockTimeoutMs: r.int('DB_LOCK_TIMEOUT_MS', 5_000, 0, 3_600_000),
     ssl: sslRaw === 'false' ? (false as const) : sslRaw === 'verify' ? ('verify' as const) : ('require' as const),
     migrationsRun: r.bool('MIGRATIONS_RUN', true),
   };

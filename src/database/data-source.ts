@@ -1,4 +1,4 @@
-import { DataSource, type DataSourceOptions } from 'typeorm';
+import { DataSource, type DataSourceOptions, MigrationExecutor } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index.js';
 import type { DatabaseConfig } from '../config/config.types.js';
 import { ENTITIES } from './entities.js';
@@ -20,6 +20,7 @@ export function dataSourceOptions(url: string, db: DatabaseConfig): DataSourceOp
       idleTimeoutMillis: 30_000,
       application_name: 'oauth-connections',
       ...(db.statementTimeoutMs > 0 ? { statement_timeout: db.statementTimeoutMs } : {}),
+      ...(db.lockTimeoutMs > 0 ? { lock_timeout: db.lockTimeoutMs } : {}),
     },
   };
 }
@@ -39,11 +40,21 @@ export async function migrate(dataSource: DataSource): Promise<string[]> {
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   try {
+    // Waiting for the lock (another instance migrating) or for DDL locks is expected here:
+    // DB_LOCK_TIMEOUT_MS and DB_STATEMENT_TIMEOUT_MS are for serving traffic, not for migrations.
+    await runner.query('SET lock_timeout = 0');
+    await runner.query('SET statement_timeout = 0');
     await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    // On the same session as the lock, with its timeouts.
+    const executor = new MigrationExecutor(dataSource, runner);
+    executor.transaction = 'each';
+    const applied = await executor.executePendingMigrations();
     return applied.map((m) => m.name);
   } finally {
     await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    // The pooled session serves traffic next: back to the connection's own timeouts.
+    await runner.query('RESET lock_timeout').catch(() => undefined);
+    await runner.query('RESET statement_timeout').catch(() => undefined);
     await runner.release();
   }
 }

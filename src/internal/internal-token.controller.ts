@@ -20,7 +20,7 @@ export class InternalTokenController {
   @ApiOkResponse({ type: InternalTokenDto })
   @ApiNotFoundResponse({ description: 'not_connected or unknown_platform', type: ErrorResponseDto })
   @ApiConflictResponse({ description: 'reauth_required: the user must reconnect', type: ErrorResponseDto })
-  @ApiServiceUnavailableResponse({ description: 'provider_unavailable: the token expired and the provider is failing; see Retry-After', type: ErrorResponseDto })
+  @ApiServiceUnavailableResponse({ description: 'provider_unavailable: the token expired and the provider is failing; database_busy or database_unavailable. See Retry-After when present', type: ErrorResponseDto })
   issue(@CurrentService() service: ServicePrincipal, @Param() { platform }: PlatformParamDto, @Body() body: InternalTokenRequestDto): Promise<InternalTokenDto> {
     return this.internal.issue(service, platform, body.userId);
   }

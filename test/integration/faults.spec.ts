@@ -140,7 +140,7 @@ describe('database outage and recovery', () => {
     await proxy?.close();
   });
 
-  it('answers 503 database_unavailable for connectivity errors only, never for a failing query', () => {
+  it('answers 503 database_unavailable for connectivity errors, database_busy for timeouts, never for a failing query', () => {
     const pgError = (message: string, code?: string) => Object.assign(new Error(message), code ? { code } : {});
     const wrapped = (e: Error) => new QueryFailedError('SELECT 1', [], e);
     const unavailable = [
@@ -152,7 +152,9 @@ describe('database outage and recovery', () => {
       wrapped(pgError('Connection terminated unexpectedly')),
     ];
     for (const e of unavailable) expect(toErrorBody(e).body).toMatchObject({ statusCode: 503, error: 'database_unavailable' });
-    const bugs = [wrapped(pgError('syntax error at or near "SELEC"', '42601')), wrapped(pgError('duplicate key value', '23505')), wrapped(pgError('canceling statement due to statement timeout', '57014')), new Error('boom')];
+    const busy = [wrapped(pgError('canceling statement due to statement timeout', '57014')), wrapped(pgError('canceling statement due to lock timeout', '55P03')), pgError('canceling statement due to lock timeout', '55P03')];
+    for (const e of busy) expect(toErrorBody(e)).toEqual({ body: { statusCode: 503, error: 'database_busy', message: expect.any(String) }, headers: { 'Retry-After': '1' } });
+    const bugs = [wrapped(pgError('syntax error at or near "SELEC"', '42601')), wrapped(pgError('duplicate key value', '23505')), new Error('boom')];
     for (const e of bugs) expect(toErrorBody(e).body).toMatchObject({ statusCode: 500, error: 'internal_error' });
   });
 

@@ -1774,7 +1774,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description provider_unavailable: the token expired and the provider is failing; see Retry-After */
+            /** @description provider_unavailable: the token expired and the provider is failing; database_busy or database_unavailable. See Retry-After when present */
             503: {
                 headers: {
                     [name: string]: unknown;
