@@ -16,10 +16,12 @@ export class InternalTokenService {
   ) {}
 
   async issue(service: ServicePrincipal, platform: string, userId: string): Promise<InternalTokenDto> {
-    let c;
+    let answer: InternalTokenDto;
     try {
       if (service.platforms && !service.platforms.includes(platform)) throw TokensException.platformNotAllowed(platform);
-      c = await this.tokens.getValidToken(userId, platform, 'lazy');
+      const c = await this.tokens.getValidToken(userId, platform, 'lazy');
+      // Decrypted before anything is counted or audited as served.
+      answer = { accessToken: c.accessToken.reveal(), expiresAt: c.accessTokenExpiresAt?.toISOString() ?? null, accountId: c.accountId, scopes: c.scopes };
     } catch (error) {
       // The error code the caller gets: database_unavailable and credential_unreadable are not bugs.
       this.metrics.internalTokens.inc({ platform, outcome: toErrorBody(error).body.error });
@@ -27,6 +29,6 @@ export class InternalTokenService {
     }
     this.metrics.internalTokens.inc({ platform, outcome: 'ok' });
     this.audit.record(service.service, userId, platform);
-    return { accessToken: c.accessToken.reveal(), expiresAt: c.accessTokenExpiresAt?.toISOString() ?? null, accountId: c.accountId, scopes: c.scopes };
+    return answer;
   }
 }

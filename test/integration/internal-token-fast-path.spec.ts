@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { Connection } from '../../src/connections/connection.entity.js';
 import { Secret } from '../../src/crypto/secret.js';
 import { InternalTokenHttpHandler } from '../../src/internal/internal-token-http.handler.js';
+import { TokenAuditService } from '../../src/internal/token-audit.service.js';
 import { writeProvidersFile } from '../helpers/providers-file.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
@@ -48,6 +49,9 @@ describe('internal-token fast path', () => {
     await repo.insert({ userId: 'u1', platform: 'alpha', accountId: 'acct-1', accessToken: Secret.fromPlaintext('at-u1'), refreshToken: Secret.fromPlaintext('rt-u1'), accessTokenExpiresAt: far, accessTokenIssuedAt: new Date(), scopes: ['read', 'write'] });
     await repo.insert({ userId: 'ü-ser ☃', platform: 'alpha', accessToken: Secret.fromPlaintext('at-unicode'), accessTokenExpiresAt: far, accessTokenIssuedAt: new Date(), scopes: [] });
     await repo.insert({ userId: 'gone', platform: 'alpha', status: 'needs_reauth', accessToken: Secret.fromPlaintext('at-gone'), scopes: [] });
+    // Encrypted under a key id the ring does not hold (a key removed too early).
+    await repo.insert({ userId: 'unreadable', platform: 'alpha', accessToken: Secret.fromPlaintext('at-unreadable'), accessTokenExpiresAt: far, accessTokenIssuedAt: new Date(), scopes: [] });
+    await t.dataSource.query(`UPDATE connections SET access_token = 'v1:k9:' || split_part(access_token, ':', 3) WHERE user_id = 'unreadable'`);
     // The same application without the fast path: its Express app (middleware, guard, pipes, filter) on its own server.
     viaExpress = createServer(t.app.getHttpAdapter().getInstance());
     await new Promise<void>((resolve) => viaExpress.listen(0, '127.0.0.1', resolve));
@@ -79,6 +83,7 @@ describe('internal-token fast path', () => {
     ['a user id class-validator counts differently', true, () => ({ headers: { ...svc(), ...json }, body: JSON.stringify({ userId: 'ü-ser ☃' }) })],
     ['a user who has not connected', true, () => ({ headers: { ...svc(), ...json }, body: '{"userId":"nobody"}' })],
     ['a user who must reconnect', true, () => ({ headers: { ...svc(), ...json }, body: '{"userId":"gone"}' })],
+    ['a credential that cannot be decrypted (500)', true, () => ({ headers: { ...svc(), ...json }, body: '{"userId":"unreadable"}' })],
     ['an unknown platform', true, () => ({ path: '/social/nope/internal-token', headers: { ...svc(), ...json }, body: '{"userId":"u1"}' })],
     ['a platform the token may not read', true, () => ({ headers: { authorization: `Bearer ${t.serviceToken('jobs', { platforms: ['other'] })}`, ...json }, body: '{"userId":"u1"}' })],
     ['no Authorization', true, () => ({ headers: json, body: '{"userId":"u1"}' })],
@@ -130,6 +135,22 @@ describe('internal-token fast path', () => {
     expect(res.headers['content-security-policy']).toContain("default-src 'self'");
     const metrics = await fetch(`${t.url}/metrics`, { headers: { authorization: `Bearer ${t.userToken('ops', { admin: true })}` } }).then((r) => r.text());
     expect(metrics).toMatch(/oc_internal_token_requests_total\{platform="alpha",outcome="ok"\} [1-9]/);
+  });
+
+  it('logs a 5xx with the request id and without the credential; never counts or audits it as served', async () => {
+    const logsBefore = t.logs.length;
+    const res = await send(t.url, { headers: { ...svc(), ...json, 'x-request-id': 'trace-unreadable-1' }, body: '{"userId":"unreadable"}' });
+    expect(taken).toEqual([true]);
+    expect(res.status).toBe(500);
+    expect(JSON.parse(res.body)).toMatchObject({ error: 'credential_unreadable' });
+    const lines = t.logs.slice(logsBefore).map((l) => JSON.parse(l) as { level: string; requestId?: string; msg: string });
+    expect(lines).toContainEqual(expect.objectContaining({ level: 'error', requestId: 'trace-unreadable-1', msg: expect.stringContaining('DecryptionError') }));
+    expect(t.logs.join('\n')).not.toContain('at-unreadable');
+    const metrics = await fetch(`${t.url}/metrics`, { headers: { authorization: `Bearer ${t.userToken('ops', { admin: true })}` } }).then((r) => r.text());
+    expect(metrics).toMatch(/oc_internal_token_requests_total\{platform="alpha",outcome="credential_unreadable"\} [1-9]/);
+    await t.app.get(TokenAuditService).flush();
+    expect(await t.dataSource.query(`SELECT count(*)::int AS n FROM token_access_audit WHERE user_id = 'unreadable'`)).toEqual([{ n: 0 }]);
+    expect((await t.dataSource.query(`SELECT count(*)::int AS n FROM token_access_audit WHERE user_id = 'u1'`))[0].n).toBeGreaterThan(0);
   });
 
   it('serves many concurrent calls on kept-alive connections, each with its own answer', async () => {
