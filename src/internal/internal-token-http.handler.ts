@@ -6,11 +6,12 @@ import { requestContext, requestIdFrom } from '../common/request-context.js';
 import { staticSecurityHeaders } from '../common/security-headers.js';
 import { createValidationPipe } from '../common/validation.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
+import { PLATFORM_PATTERN } from '../connections/connections.dto.js';
 import { InternalTokenRequestDto } from './internal.dto.js';
 import { InternalTokenService } from './internal-token.service.js';
 
 // Only the canonical form: a platform id that passes PlatformParamDto, no query, no trailing slash.
-const ROUTE = /^\/social\/([a-z0-9][a-z0-9_-]{0,63})\/internal-token$/;
+const ROUTE = new RegExp(`^/social/(${PLATFORM_PATTERN.source.replace(/^\^|\$$/g, '')})/internal-token$`);
 const JSON_TYPE = /^application\/json\s*(?:;\s*charset="?utf-8"?\s*)?$/i;
 const MAX_BODY = 4096;
 const JSON_WS = /^[ \t\n\r]*/;
