@@ -1,17 +1,16 @@
 import { useEffect, useState } from 'react';
 import { api, type AuditQuery, call } from '../api/client';
+import { PlatformFilter } from '../components/PlatformFilter';
 import { Empty, PagedTable } from '../components/States';
 import { RelativeTime } from '../components/Time';
 import { absolute } from '../lib/format';
 import { useCursorStack, useDebounced, useLoad, useNow } from '../lib/hooks';
-import { usePlatforms } from '../lib/platforms';
 import { type Location, setQuery } from '../lib/router';
 
 const PAGE_SIZE = 50;
 
 export function Audit({ location }: { location: Location }) {
   const now = useNow();
-  const platforms = usePlatforms();
   const filters = { service: location.query.get('service') ?? '', userId: location.query.get('userId') ?? '', platform: location.query.get('platform') ?? '' };
   const [service, setService] = useState(filters.service);
   const [userId, setUserId] = useState(filters.userId);
@@ -54,17 +53,7 @@ export function Audit({ location }: { location: Location }) {
           <span>User id</span>
           <input type="search" value={userId} onChange={(e) => setUserId(e.target.value)} placeholder="user-42" data-testid="audit-user" />
         </label>
-        <label className="field">
-          <span>Platform</span>
-          <select value={filters.platform} onChange={(e) => setQuery({ ...filters, platform: e.target.value })} data-testid="audit-platform">
-            <option value="">All platforms</option>
-            {[...new Set([...platforms, ...(filters.platform ? [filters.platform] : [])])].map((p) => (
-              <option key={p} value={p}>
-                {p}
-              </option>
-            ))}
-          </select>
-        </label>
+        <PlatformFilter value={filters.platform} onChange={(platform) => setQuery({ ...filters, platform })} testId="audit-platform" />
         {filtered ? (
           <button type="button" className="btn btn-ghost" onClick={clear}>
             Clear filters

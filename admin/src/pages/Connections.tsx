@@ -1,10 +1,10 @@
 import { useEffect, useState } from 'react';
 import { type AdminConnection, api, call, type ConnectionQuery } from '../api/client';
 import { StatusBadge } from '../components/Badges';
+import { PlatformFilter } from '../components/PlatformFilter';
 import { Empty, PagedTable } from '../components/States';
 import { RelativeTime } from '../components/Time';
 import { useCursorStack, useDebounced, useLoad, useNow } from '../lib/hooks';
-import { usePlatforms } from '../lib/platforms';
 import { historyState, Link, type Location, navigate, setQuery } from '../lib/router';
 
 type Sort = NonNullable<ConnectionQuery['sort']>;
@@ -32,7 +32,6 @@ function readFilters(query: URLSearchParams) {
 
 export function Connections({ location }: { location: Location }) {
   const filters = readFilters(location.query);
-  const platforms = usePlatforms();
   const now = useNow();
   const [flash] = useState(() => historyState<{ flash?: string }>()?.flash ?? null);
   useEffect(() => {
@@ -97,17 +96,7 @@ export function Connections({ location }: { location: Location }) {
         </p>
       ) : null}
       <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filters">
-        <label className="field">
-          <span>Platform</span>
-          <select value={filters.platform} onChange={(e) => update({ platform: e.target.value })} data-testid="filter-platform">
-            <option value="">All platforms</option>
-            {[...new Set([...platforms, ...(filters.platform ? [filters.platform] : [])])].map((p) => (
-              <option key={p} value={p}>
-                {p}
-              </option>
-            ))}
-          </select>
-        </label>
+        <PlatformFilter value={filters.platform} onChange={(platform) => update({ platform })} testId="filter-platform" />
         <label className="field">
           <span>Status</span>
           <select value={filters.status} onChange={(e) => update({ status: e.target.value as Status | '' })} data-testid="filter-status">

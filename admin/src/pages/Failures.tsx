@@ -1,9 +1,9 @@
 import { api, call, type FailureQuery } from '../api/client';
 import { ClassBadge } from '../components/Badges';
+import { PlatformFilter } from '../components/PlatformFilter';
 import { Empty, PagedTable } from '../components/States';
 import { RelativeTime } from '../components/Time';
 import { useCursorStack, useLoad, useNow } from '../lib/hooks';
-import { usePlatforms } from '../lib/platforms';
 import { Link, type Location, setQuery } from '../lib/router';
 
 type FailureClass = NonNullable<FailureQuery['failureClass']>;
@@ -13,7 +13,6 @@ const PAGE_SIZE = 50;
 
 export function Failures({ location }: { location: Location }) {
   const now = useNow();
-  const platforms = usePlatforms();
   const cls = location.query.get('failureClass') ?? '';
   const filters = {
     platform: location.query.get('platform') ?? '',
@@ -42,17 +41,7 @@ export function Failures({ location }: { location: Location }) {
         </button>
       </header>
       <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filters">
-        <label className="field">
-          <span>Platform</span>
-          <select value={filters.platform} onChange={(e) => update({ platform: e.target.value })} data-testid="failures-platform">
-            <option value="">All platforms</option>
-            {[...new Set([...platforms, ...(filters.platform ? [filters.platform] : [])])].map((p) => (
-              <option key={p} value={p}>
-                {p}
-              </option>
-            ))}
-          </select>
-        </label>
+        <PlatformFilter value={filters.platform} onChange={(platform) => update({ platform })} testId="failures-platform" />
         <label className="field">
           <span>Failure class</span>
           <select value={filters.failureClass} onChange={(e) => update({ failureClass: e.target.value as FailureClass | '' })} data-testid="failures-class">
