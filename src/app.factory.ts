@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { NestFactory, Reflector } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -7,25 +7,32 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from 'node:stream';
 import { mountAdminUi } from './admin/admin-static.js';
 import { AppModule } from './app.module.js';
+import { documentErrors } from './common/api-errors.js';
 import { AppLogger } from './common/app-logger.js';
+import { ErrorResponseDto } from './common/error-response.dto.js';
 import { HttpExceptionFilter, sendError, toErrorBody } from './common/http-exception.filter.js';
 import { requestContext, requestIdFrom } from './common/request-context.js';
 import { securityHeaders } from './common/security-headers.js';
+import { MediaTypeInterceptor } from './common/media-type.interceptor.js';
 import { createValidationPipe } from './common/validation.js';
-import type { AppConfig } from './config/config.types.js';
+import { APP_CONFIG, type AppConfig } from './config/config.types.js';
 import { InternalTokenHttpHandler } from './internal/internal-token-http.handler.js';
 
 export type CreateAppOptions = { logger?: AppLogger };
 
 export function buildOpenApi(app: INestApplication) {
+  const config = app.get<AppConfig>(APP_CONFIG);
   const doc = new DocumentBuilder()
     .setTitle('oauth-connections')
     .setDescription('Connect users\' provider accounts, keep their tokens encrypted and fresh, and hand valid access tokens to backend services.')
     .setVersion('1.0')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'User session JWT (HS256, SESSION_JWT_SECRET)' }, 'session')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Service JWT (HS256, SERVICE_JWT_SECRET, aud "internal", at most 15 minutes)' }, 'service')
+    .addServer(config.appUrl)
     .build();
-  return SwaggerModule.createDocument(app, doc);
+  const document = SwaggerModule.createDocument(app, doc, { extraModels: [ErrorResponseDto] });
+  documentErrors(app, document);
+  return document;
 }
 
 /** Requests Node rejects before Express (oversized headers, broken HTTP) still get our JSON error shape. */
@@ -76,6 +83,24 @@ export async function listen(app: NestExpressApplication, config: AppConfig, por
   return internal;
 }
 
+/**
+ * Pages on CORS_ORIGINS may call the user and service API with an Authorization header. No
+ * credentials (cookies) are allowed, and the admin UI's routes never answer cross-origin.
+ */
+function enableCors(app: NestExpressApplication, origins: string[]): void {
+  const allowed = new Set(origins);
+  app.enableCors((req: Request, callback: (error: Error | null, options: object) => void) => {
+    const adminRoute = /^\/(admin|metrics)(\/|$)/i.test(req.path);
+    callback(null, {
+      origin: !adminRoute && allowed.has(req.headers.origin ?? ''),
+      methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
+      exposedHeaders: ['X-Request-Id', 'Retry-After'],
+      maxAge: 600,
+    });
+  });
+}
+
 /** Builds the fully configured application; used by main.ts and every test. */
 export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestExpressApplication> {
   const logger = options.logger ?? new AppLogger(config.logLevel, config.logFormat);
@@ -98,6 +123,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
       sendError(res, { statusCode: 404, error: 'not_found', message: 'Route not found' });
     });
   }
+  if (config.corsOrigins.length > 0) enableCors(app, config.corsOrigins);
   app.use(securityHeaders());
   // Body parsers wrapped so their errors (bad JSON, too large) get our error shape, not Express's HTML.
   const parsers = [express.json({ limit: config.bodyLimit }), express.urlencoded({ extended: false, limit: config.bodyLimit, parameterLimit: 100 })];
@@ -107,6 +133,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
 
   mountAdminUi(app);
   app.useGlobalFilters(new HttpExceptionFilter());
+  app.useGlobalInterceptors(new MediaTypeInterceptor(app.get(Reflector)));
   app.useGlobalPipes(createValidationPipe());
 
   const document = buildOpenApi(app);

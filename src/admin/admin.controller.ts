@@ -1,7 +1,8 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Admin } from '../auth/auth.decorators.js';
-import { ErrorResponseDto } from '../common/error-response.dto.js';
+import { ApiErrors, DATABASE_ERRORS } from '../common/api-errors.js';
+import { CommonException } from '../common/common.exception.js';
 import { DisconnectResultDto } from '../connections/connections.dto.js';
 import {
   AuditListQueryDto,
@@ -15,11 +16,16 @@ import {
   RefreshResultDto,
   SummaryDto,
 } from './admin.dto.js';
+import { AdminException } from './admin.exception.js';
 import { AdminService } from './admin.service.js';
+
+const badId = CommonException.validationFailed('id must be a UUID');
+const badQuery = CommonException.validationFailed('limit must not be greater than 100');
 
 @ApiTags('admin')
 @Controller('admin/api')
 @Admin()
+@ApiErrors(...DATABASE_ERRORS)
 export class AdminController {
   constructor(private readonly admin: AdminService) {}
 
@@ -33,6 +39,7 @@ export class AdminController {
   @Get('connections')
   @ApiOperation({ summary: 'Connections, filtered and sorted, with cursor pagination' })
   @ApiOkResponse({ type: ConnectionPageDto })
+  @ApiErrors(badQuery, AdminException.badCursor())
   connections(@Query() query: ConnectionListQueryDto): Promise<ConnectionPageDto> {
     return this.admin.listConnections(query);
   }
@@ -40,7 +47,7 @@ export class AdminController {
   @Get('connections/:id')
   @ApiOperation({ summary: 'One connection with its recent refresh history and failures' })
   @ApiOkResponse({ type: ConnectionDetailDto })
-  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @ApiErrors(badId, AdminException.notFound())
   connection(@Param() { id }: ConnectionIdParamDto): Promise<ConnectionDetailDto> {
     return this.admin.connection(id);
   }
@@ -49,8 +56,7 @@ export class AdminController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Force a refresh now (single-flight; 30 s cooldown per connection)' })
   @ApiOkResponse({ type: RefreshResultDto })
-  @ApiConflictResponse({ description: 'reauth_required or platform_disabled', type: ErrorResponseDto })
-  @ApiTooManyRequestsResponse({ description: 'refresh_cooldown', type: ErrorResponseDto })
+  @ApiErrors(badId, AdminException.notFound(), AdminException.reauthRequired(), AdminException.platformDisabled(), AdminException.cooldown(30))
   refresh(@Param() { id }: ConnectionIdParamDto): Promise<RefreshResultDto> {
     return this.admin.refresh(id);
   }
@@ -58,6 +64,7 @@ export class AdminController {
   @Delete('connections/:id')
   @ApiOperation({ summary: 'Disconnect as the user would (revoke at the provider, then delete)' })
   @ApiOkResponse({ type: DisconnectResultDto })
+  @ApiErrors(badId, AdminException.notFound())
   disconnect(@Param() { id }: ConnectionIdParamDto): Promise<{ connected: false }> {
     return this.admin.disconnect(id);
   }
@@ -65,6 +72,7 @@ export class AdminController {
   @Get('refresh-failures')
   @ApiOperation({ summary: 'Failed refreshes, newest first' })
   @ApiOkResponse({ type: RefreshFailurePageDto })
+  @ApiErrors(badQuery, AdminException.badCursor())
   failures(@Query() query: FailureListQueryDto): Promise<RefreshFailurePageDto> {
     return this.admin.failures(query);
   }
@@ -72,6 +80,7 @@ export class AdminController {
   @Get('audit')
   @ApiOperation({ summary: 'Internal-token reads by services, newest first' })
   @ApiOkResponse({ type: AuditPageDto })
+  @ApiErrors(badQuery, AdminException.badCursor())
   audit(@Query() query: AuditListQueryDto): Promise<AuditPageDto> {
     return this.admin.audit(query);
   }

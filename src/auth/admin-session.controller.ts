@@ -1,7 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { ErrorResponseDto } from '../common/error-response.dto.js';
+import { ApiErrors, DATABASE_ERRORS, jsonBodyErrors } from '../common/api-errors.js';
+import { AuthException } from './auth.exception.js';
 import { Admin, Public } from './auth.decorators.js';
 import type { AuthenticatedRequest } from './auth.types.js';
 import { AdminSessionDto, AdminSignInDto } from './admin-session.dto.js';
@@ -9,6 +10,7 @@ import { AdminSessionFacade } from './admin-session.facade.js';
 
 @ApiTags('admin')
 @Controller('admin/api/session')
+@ApiErrors(...DATABASE_ERRORS)
 export class AdminSessionController {
   constructor(private readonly sessions: AdminSessionFacade) {}
 
@@ -17,8 +19,7 @@ export class AdminSessionController {
   @Public()
   @ApiOperation({ summary: 'Sign in to the admin UI (sets an HttpOnly, SameSite=Strict session cookie)' })
   @ApiOkResponse({ type: AdminSessionDto })
-  @ApiUnauthorizedResponse({ type: ErrorResponseDto })
-  @ApiTooManyRequestsResponse({ description: 'too_many_attempts', type: ErrorResponseDto })
+  @ApiErrors(...jsonBodyErrors('email is required'), AuthException.unauthorized('Wrong email or password'), AuthException.tooManyAttempts(900_000))
   signIn(@Body() body: AdminSignInDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<AdminSessionDto> {
     return this.sessions.signIn(body, req.ip ?? 'unknown', res);
   }

@@ -48,7 +48,7 @@ export class AdminSessionService implements OnApplicationBootstrap {
     const email = AdminSessionService.normalizeEmail(emailRaw);
     const wait = Math.max(this.perAccount.blockedFor(email), this.perIp.blockedFor(ip));
     if (wait > 0) {
-      throw new AuthException(429, 'too_many_attempts', 'Too many sign-in attempts; try again later', { 'Retry-After': String(Math.ceil(wait / 1000)) });
+      throw AuthException.tooManyAttempts(wait);
     }
     this.perIp.hit(ip);
     const user = await this.admins.findWithHashByEmail(email);

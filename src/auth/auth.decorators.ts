@@ -1,9 +1,10 @@
 import { applyDecorators, createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiSecurity, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { ErrorResponseDto } from '../common/error-response.dto.js';
+import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
+import { ApiErrors, DATABASE_ERRORS } from '../common/api-errors.js';
+import { AuthException } from './auth.exception.js';
 import { AUTH_KIND, type AuthenticatedRequest, type AuthKind, type ServicePrincipal } from './auth.types.js';
 
-const unauthorized = ApiUnauthorizedResponse({ description: 'Missing, malformed, expired or wrongly signed token', type: ErrorResponseDto });
+const unauthorized = ApiErrors(AuthException.unauthorized('Invalid or expired session token'));
 
 /** No credentials needed. Explicit, so forgetting a policy is caught rather than opened. */
 export const Public = () => applyDecorators(SetMetadata(AUTH_KIND, 'public' satisfies AuthKind), ApiSecurity({}));
@@ -16,8 +17,7 @@ export const ServiceAuth = () =>
   applyDecorators(
     SetMetadata(AUTH_KIND, 'service' satisfies AuthKind),
     ApiBearerAuth('service'),
-    unauthorized,
-    ApiForbiddenResponse({ description: "The service's platforms claim excludes this platform", type: ErrorResponseDto }),
+    ApiErrors(AuthException.unauthorized('Invalid or expired service token')),
   );
 
 /** A user session carrying `role: "admin"`. */
@@ -25,8 +25,7 @@ export const Admin = () =>
   applyDecorators(
     SetMetadata(AUTH_KIND, 'admin' satisfies AuthKind),
     ApiBearerAuth('session'),
-    unauthorized,
-    ApiForbiddenResponse({ description: 'The session is not an admin session', type: ErrorResponseDto }),
+    ApiErrors(AuthException.unauthorized('Missing Authorization header or admin session cookie'), AuthException.forbidden('Missing or wrong X-CSRF-Token header'), ...DATABASE_ERRORS),
   );
 
 /** The authenticated user's id (routes under UserSession or Admin). */

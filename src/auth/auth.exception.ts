@@ -4,6 +4,9 @@ export class AuthException extends AppException {
   static unauthorized(message: string): AuthException {
     return new AuthException(401, 'unauthorized', message, { 'WWW-Authenticate': 'Bearer' });
   }
+  static tooManyAttempts(waitMs: number): AuthException {
+    return new AuthException(429, 'too_many_attempts', 'Too many sign-in attempts; try again later', { 'Retry-After': String(Math.max(1, Math.ceil(waitMs / 1000))) });
+  }
   static forbidden(message: string): AuthException {
     return new AuthException(403, 'forbidden', message);
   }

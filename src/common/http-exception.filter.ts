@@ -2,6 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger 
 import type { Response } from 'express';
 import { DecryptionError } from '../crypto/crypto.exception.js';
 import { AppException } from './app.exception.js';
+import { CommonException } from './common.exception.js';
 
 export type ErrorBody = { statusCode: number; error: string; message: string };
 
@@ -47,18 +48,20 @@ export function isDatabaseUnavailable(exception: unknown): boolean {
   return e.driverError !== undefined && e.driverError !== e && isDatabaseUnavailable(e.driverError);
 }
 
+function fromApp(e: AppException): { body: ErrorBody; headers: Record<string, string> } {
+  return { body: { statusCode: e.status, error: e.code, message: e.message }, headers: e.headers };
+}
+
 /** Turns anything thrown into `{ statusCode, error, message }` without leaking internals. */
 export function toErrorBody(exception: unknown): { body: ErrorBody; headers: Record<string, string> } {
-  if (exception instanceof AppException) {
-    return { body: { statusCode: exception.status, error: exception.code, message: exception.message }, headers: exception.headers };
-  }
+  if (exception instanceof AppException) return fromApp(exception);
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
+    if (status === 404) return fromApp(CommonException.routeNotFound()); // Nest's default echoes the URL, which may carry a secret.
     const response = exception.getResponse() as string | { message?: unknown; error?: unknown };
     let message = typeof response === 'string' ? response : response.message;
     if (Array.isArray(message)) message = message.join('; ');
     let code = STATUS_CODES[status] ?? (status >= 500 ? 'internal_error' : 'bad_request');
-    if (status === 404) message = 'Route not found'; // Nest's default echoes the URL, which may carry a secret.
     if (typeof response === 'object' && typeof response.error === 'string' && /^[a-z_]+$/.test(response.error)) code = response.error;
     return { body: { statusCode: status, error: code, message: typeof message === 'string' && message ? message : code.replace(/_/g, ' ') }, headers: {} };
   }
@@ -66,25 +69,18 @@ export function toErrorBody(exception: unknown): { body: ErrorBody; headers: Rec
   const e = exception as { status?: number; statusCode?: number; type?: string; expose?: boolean } | undefined;
   const status = e?.status ?? e?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    if (e?.type === 'entity.parse.failed') return { body: { statusCode: 400, error: 'invalid_json', message: 'Request body is not valid JSON' }, headers: {} };
-    if (e?.type === 'entity.too.large') return { body: { statusCode: 413, error: 'payload_too_large', message: 'Request body is too large' }, headers: {} };
+    if (e?.type === 'entity.parse.failed') return fromApp(CommonException.invalidJson());
+    if (e?.type === 'entity.too.large') return fromApp(CommonException.payloadTooLarge());
+    if (e?.type === 'charset.unsupported') return fromApp(CommonException.unsupportedCharset());
+    if (e?.type === 'encoding.unsupported') return fromApp(CommonException.unsupportedEncoding());
     const code = STATUS_CODES[status] ?? 'bad_request';
     return { body: { statusCode: status, error: code, message: code.replace(/_/g, ' ') }, headers: {} };
   }
   if (exception instanceof URIError) return { body: { statusCode: 400, error: 'bad_request', message: 'Malformed URL encoding' }, headers: {} };
-  if (exception instanceof DecryptionError) {
-    return {
-      body: { statusCode: 500, error: 'credential_unreadable', message: 'A stored credential could not be decrypted; check the encryption key ring' },
-      headers: {},
-    };
-  }
-  if (DB_BUSY_CODES.has(pgCode(exception) ?? '')) {
-    return { body: { statusCode: 503, error: 'database_busy', message: 'The database did not answer in time; retry shortly' }, headers: { 'Retry-After': '1' } };
-  }
-  if (isDatabaseUnavailable(exception)) {
-    return { body: { statusCode: 503, error: 'database_unavailable', message: 'The database is unavailable; retry shortly' }, headers: {} };
-  }
-  return { body: { statusCode: 500, error: 'internal_error', message: 'Internal server error' }, headers: {} };
+  if (exception instanceof DecryptionError) return fromApp(CommonException.credentialUnreadable());
+  if (DB_BUSY_CODES.has(pgCode(exception) ?? '')) return fromApp(CommonException.databaseBusy());
+  if (isDatabaseUnavailable(exception)) return fromApp(CommonException.databaseUnavailable());
+  return fromApp(CommonException.internalError());
 }
 
 @Catch()

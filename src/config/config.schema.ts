@@ -46,6 +46,7 @@ export const ENV_SPECS: readonly EnvSpec[] = [
   { name: 'LOG_LEVEL', default: 'info', description: '`error`, `warn`, `info`, `debug` or `verbose`.' },
   { name: 'LOG_FORMAT', default: 'pretty (json in production)', description: '`json` or `pretty`.' },
   { name: 'BODY_LIMIT', default: '64kb', description: 'Maximum request body size.' },
+  { name: 'CORS_ORIGINS', description: 'Comma-separated exact origins (`https://app.example.com`) whose pages may call the API from the browser (CORS, with the `Authorization` header; no cookies). Unset: none; same-origin pages and servers need no entry.' },
   { name: 'TRUST_PROXY', default: 'false', description: 'Express `trust proxy` setting: `true`, `false`, a hop count or a list of addresses.' },
 ];
 

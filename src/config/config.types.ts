@@ -47,6 +47,8 @@ export type AppConfig = {
   logFormat: 'json' | 'pretty';
   bodyLimit: string;
   trustProxy: boolean | number | string;
+  /** Browser origins allowed to call the API cross-origin (CORS); empty: none. */
+  corsOrigins: string[];
   /** Development only: secrets taken from DATA_DIR/secrets.json, and which of them were generated on this start. */
   devSecrets: { used: string[]; generated: string[] };
 };

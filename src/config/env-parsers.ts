@@ -53,6 +53,25 @@ export class EnvReader {
     }
   }
 
+  /** Comma-separated exact origins (`https://app.example.com`): no paths, no wildcards. */
+  origins(name: string): string[] {
+    const value = this.raw(name);
+    if (value === undefined) return [];
+    const origins: string[] = [];
+    for (const entry of value.split(',').map((e) => e.trim()).filter(Boolean)) {
+      let origin: string | undefined;
+      try {
+        const parsed = new URL(entry);
+        if (['http:', 'https:'].includes(parsed.protocol) && parsed.origin === entry) origin = entry;
+      } catch {
+        origin = undefined;
+      }
+      if (origin) origins.push(origin);
+      else this.problems.push(`${name}: "${entry.slice(0, 100)}" is not an exact origin; write scheme://host[:port] with no path, trailing slash or wildcard (e.g. https://app.example.com)`);
+    }
+    return origins;
+  }
+
   /** Durations like `90s`, `2h`, `30m`, `1d` or plain milliseconds. */
   durationMs(name: string, fallback: number): number {
     const value = this.raw(name);

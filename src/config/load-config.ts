@@ -51,6 +51,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const trustProxyRaw = r.string('TRUST_PROXY', 'false');
   const trustProxy = trustProxyRaw === 'true' ? true : trustProxyRaw === 'false' ? false : /^\d+$/.test(trustProxyRaw) ? Number(trustProxyRaw) : trustProxyRaw;
 
+  const corsOrigins = r.origins('CORS_ORIGINS');
   const oauthRedirectUri = r.url('OAUTH_REDIRECT_URI', `${appUrl}/my/settings/social`, ['http:', 'https:'])!;
   const providers = loadProviders(env, r.raw('PROVIDERS_FILE'), isProduction, r.problems);
   const demoMode = r.oneOf<DemoProviderMode>('DEMO_PROVIDER', ['auto', 'on', 'off'], 'auto');
@@ -157,6 +158,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logFormat: logFormat as 'json' | 'pretty',
     bodyLimit,
     trustProxy,
+    corsOrigins,
     devSecrets,
   };
 }

@@ -1,15 +1,17 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentUserId, UserSession } from '../auth/auth.decorators.js';
-import { ErrorResponseDto } from '../common/error-response.dto.js';
+import { ApiErrors, DATABASE_ERRORS, jsonBodyErrors } from '../common/api-errors.js';
+import { CommonException } from '../common/common.exception.js';
+import { ProvidersException } from '../providers/provider.exception.js';
+import { ConnectionsException } from './connections.exception.js';
 import { ConnectFlowService } from './connect-flow.service.js';
 import { ConnectDto, ConnectionStatusDto, ConnectResultDto, ConnectUrlDto, DisconnectResultDto, PlatformParamDto } from './connections.dto.js';
 import { ConnectionsService } from './connections.service.js';
 
 @ApiTags('connections')
 @Controller('social')
-@ApiNotFoundResponse({ description: 'unknown_platform: the platform is not enabled', type: ErrorResponseDto })
-@ApiBadRequestResponse({ description: 'validation_failed', type: ErrorResponseDto })
+@ApiErrors(...DATABASE_ERRORS)
 export class ConnectionsController {
   constructor(
     private readonly flow: ConnectFlowService,
@@ -28,7 +30,7 @@ export class ConnectionsController {
   @UserSession()
   @ApiOperation({ summary: 'Start connecting: the provider URL to send the user to (with state and PKCE)' })
   @ApiOkResponse({ type: ConnectUrlDto })
-  @ApiTooManyRequestsResponse({ description: 'too_many_pending_states', type: ErrorResponseDto })
+  @ApiErrors(ProvidersException.unknownPlatform('tiktok'), CommonException.validationFailed('platform must be a platform id (lowercase letters, digits, - and _)'), ConnectionsException.tooManyPending(20), ConnectionsException.rateLimited(30_000))
   connectUrl(@CurrentUserId() userId: string, @Param() { platform }: PlatformParamDto): Promise<ConnectUrlDto> {
     return this.flow.connectUrl(userId, platform);
   }
@@ -38,8 +40,18 @@ export class ConnectionsController {
   @UserSession()
   @ApiOperation({ summary: 'Finish connecting: post the code and state the provider returned' })
   @ApiOkResponse({ type: ConnectResultDto })
-  @ApiBadRequestResponse({ description: 'invalid_state, state_expired, access_denied, issuer_mismatch, provider_error, validation_failed', type: ErrorResponseDto })
-  @ApiResponse({ status: 424, description: 'provider_unavailable (retry later) or provider_misconfigured (operator error)', type: ErrorResponseDto })
+  @ApiErrors(
+    ...jsonBodyErrors('state is required'),
+    ConnectionsException.invalidState(),
+    ConnectionsException.stateExpired(),
+    ConnectionsException.accessDenied('access_denied'),
+    ConnectionsException.issuerMismatch(),
+    ConnectionsException.providerRejected('invalid_grant'),
+    ProvidersException.unknownPlatform('tiktok'),
+    ConnectionsException.rateLimited(30_000),
+    ConnectionsException.providerUnavailable(),
+    ConnectionsException.providerMisconfigured(),
+  )
   connect(@CurrentUserId() userId: string, @Param() { platform }: PlatformParamDto, @Body() body: ConnectDto): Promise<ConnectResultDto> {
     return this.flow.connect(userId, platform, body);
   }
@@ -48,6 +60,7 @@ export class ConnectionsController {
   @UserSession()
   @ApiOperation({ summary: 'Whether the user has connected this platform' })
   @ApiOkResponse({ type: ConnectionStatusDto })
+  @ApiErrors(ProvidersException.unknownPlatform('tiktok'), CommonException.validationFailed('platform must be a platform id (lowercase letters, digits, - and _)'))
   status(@CurrentUserId() userId: string, @Param() { platform }: PlatformParamDto): Promise<ConnectionStatusDto> {
     return this.connections.status(userId, platform);
   }
@@ -56,6 +69,7 @@ export class ConnectionsController {
   @UserSession()
   @ApiOperation({ summary: 'Revoke at the provider (best effort) and forget the connection. Idempotent.' })
   @ApiOkResponse({ type: DisconnectResultDto })
+  @ApiErrors(ProvidersException.unknownPlatform('tiktok'), CommonException.validationFailed('platform must be a platform id (lowercase letters, digits, - and _)'))
   disconnect(@CurrentUserId() userId: string, @Param() { platform }: PlatformParamDto): Promise<DisconnectResultDto> {
     return this.connections.disconnect(userId, platform);
   }

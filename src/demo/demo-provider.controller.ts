@@ -1,12 +1,17 @@
-import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { applyDecorators, Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Public } from '../auth/auth.decorators.js';
+import { ApiErrors, jsonBodyErrors } from '../common/api-errors.js';
+import { CommonException } from '../common/common.exception.js';
+import { Consumes } from '../common/media-type.interceptor.js';
 import { sendDemo, toOAuthRequest } from './demo-http.js';
 import { DemoFailuresDto, DemoFailuresStateDto } from './demo.dto.js';
 import { DemoProviderService } from './demo-provider.service.js';
 
 const FORM = 'application/x-www-form-urlencoded';
+// OAuth endpoints take form bodies and answer errors in the RFC 6749 shape; only a wrong body type gets ours.
+const formOnly = () => applyDecorators(Consumes(FORM), ApiErrors(CommonException.unsupportedMediaType([FORM], 'application/json')));
 const formBody = (fields: Record<string, string>) =>
   ApiBody({ schema: { type: 'object', properties: Object.fromEntries(Object.entries(fields).map(([k, description]) => [k, { type: 'string', description }])) } });
 
@@ -35,7 +40,7 @@ export class DemoProviderController {
 
   @Post('authorize')
   @Public()
-  @ApiConsumes(FORM)
+  @formOnly()
   @formBody({ account: 'Demo account name', decision: 'allow or deny', client_id: 'and the other authorization request parameters, unchanged' })
   @ApiOperation({ summary: "Demo provider: the consent form's answer; redirects to the client with code/state/iss or error=access_denied" })
   async consent(@Req() req: Request, @Res() res: Response): Promise<void> {
@@ -44,7 +49,7 @@ export class DemoProviderController {
 
   @Post('token')
   @Public()
-  @ApiConsumes(FORM)
+  @formOnly()
   @formBody({ grant_type: 'authorization_code or refresh_token', code: '', code_verifier: '', redirect_uri: '', refresh_token: '', client_id: '', client_secret: '' })
   @ApiOperation({ summary: 'Demo provider: token endpoint (authorization code with PKCE; refresh with rotation)' })
   async token(@Req() req: Request, @Res() res: Response): Promise<void> {
@@ -53,7 +58,7 @@ export class DemoProviderController {
 
   @Post('revoke')
   @Public()
-  @ApiConsumes(FORM)
+  @formOnly()
   @formBody({ token: 'A refresh token (revokes the grant) or an access token', token_type_hint: '', client_id: '', client_secret: '' })
   @ApiOperation({ summary: 'Demo provider: token revocation (RFC 7009)' })
   async revoke(@Req() req: Request, @Res() res: Response): Promise<void> {
@@ -72,6 +77,7 @@ export class DemoProviderController {
   @Public()
   @ApiOperation({ summary: 'Demo provider (development only): make the next token requests fail, to see backoff and failure reporting' })
   @ApiOkResponse({ type: DemoFailuresStateDto })
+  @ApiErrors(...jsonBodyErrors('count is required'))
   failures(@Body() body: DemoFailuresDto): DemoFailuresStateDto {
     return this.demo.setFailures(body);
   }

@@ -2,6 +2,8 @@ import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '../auth/auth.decorators.js';
+import { ApiErrors } from '../common/api-errors.js';
+import { CommonException } from '../common/common.exception.js';
 import { TokenIssuerService } from '../auth/token-issuer.service.js';
 import { sendDemo } from './demo-http.js';
 import { DevSessionDto, DevSessionQueryDto } from './demo.dto.js';
@@ -40,6 +42,7 @@ export class DevSessionController {
   @Public()
   @ApiOperation({ summary: 'DEVELOPMENT ONLY (absent in production): a one-hour session JWT for any user id, for the reference settings page' })
   @ApiOkResponse({ type: DevSessionDto })
+  @ApiErrors(CommonException.validationFailed('userId is required'))
   devSession(@Query() { userId }: DevSessionQueryDto): DevSessionDto {
     return { token: this.tokens.sessionToken({ sub: userId, ttl: DEV_SESSION_TTL }), userId, expiresIn: DEV_SESSION_TTL };
   }

@@ -1,6 +1,7 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Admin } from '../auth/auth.decorators.js';
+import { ApiErrors, DATABASE_ERRORS } from '../common/api-errors.js';
 import { MetricsService } from './metrics.service.js';
 
 @ApiTags('admin')
@@ -14,6 +15,7 @@ export class MetricsController {
   @ApiProduces('text/plain')
   @ApiOperation({ summary: 'Prometheus metrics (scrape with an admin bearer token)' })
   @ApiOkResponse({ description: 'Prometheus text exposition format', schema: { type: 'string' } })
+  @ApiErrors(...DATABASE_ERRORS)
   async scrape(): Promise<string> {
     return (await this.metrics.render()).body;
   }

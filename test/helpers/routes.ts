@@ -1,30 +1,15 @@
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
-import { RequestMethod } from '@nestjs/common';
-import { ModulesContainer } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import { AUTH_KIND } from '../../src/auth/auth.types.js';
+import { collectRoutes as collectAppRoutes } from '../../src/common/routes.js';
 
 export type Route = { method: string; path: string; kind: string | undefined; name: string };
 
 /** Every controller route of the running app, with its declared authentication policy. */
 export function collectRoutes(app: INestApplication): Route[] {
-  const routes: Route[] = [];
-  for (const module of app.get(ModulesContainer).values()) {
-    for (const wrapper of module.controllers.values()) {
-      const ctor = wrapper.metatype as (new (...args: never[]) => unknown) | undefined;
-      if (!ctor) continue;
-      const base = [Reflect.getMetadata(PATH_METADATA, ctor)].flat()[0] ?? '';
-      for (const name of Object.getOwnPropertyNames(ctor.prototype)) {
-        const handler = (ctor.prototype as Record<string, unknown>)[name];
-        if (name === 'constructor' || typeof handler !== 'function') continue;
-        const path = Reflect.getMetadata(PATH_METADATA, handler);
-        if (path === undefined) continue;
-        const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number]!;
-        const kind = Reflect.getMetadata(AUTH_KIND, handler) ?? Reflect.getMetadata(AUTH_KIND, ctor);
-        const full = `/${[base, [path].flat()[0]].filter((p: string) => p && p !== '/').join('/')}`.replace(/\/+/g, '/');
-        routes.push({ method, path: full, kind, name: `${ctor.name}.${name}` });
-      }
-    }
-  }
-  return routes;
+  return collectAppRoutes(app).map(({ method, path, name, controller, handler }) => ({
+    method,
+    path,
+    name,
+    kind: Reflect.getMetadata(AUTH_KIND, handler) ?? Reflect.getMetadata(AUTH_KIND, controller),
+  }));
 }

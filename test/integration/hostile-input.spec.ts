@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import request from 'supertest';
+import { buildOpenApi } from '../../src/app.factory.js';
 import { Connection } from '../../src/connections/connection.entity.js';
 import { Secret } from '../../src/crypto/secret.js';
 import { startFakeProvider, type FakeProvider } from '../helpers/fake-provider.js';
@@ -22,6 +23,7 @@ describe('hostile input on every route', () => {
   let fake: FakeProvider;
   let t: TestApp;
   let routes: Route[];
+  let documented: (route: Route, status: number) => string[];
 
   beforeAll(async () => {
     fake = await startFakeProvider();
@@ -29,6 +31,8 @@ describe('hostile input on every route', () => {
     t = await startTestApp({ env: { PROVIDERS_FILE: writeProvidersFile({ alpha: { authorizationUrl: `${fake.url}/a`, tokenUrl: `${fake.url}/token`, clientId: 'c', clientSecret: 's' } }), REFRESH_CRON: 'off' } });
     await t.dataSource.getRepository(Connection).insert({ userId: 'fuzzer', platform: 'alpha', accessToken: Secret.fromPlaintext('at-fuzz'), refreshToken: Secret.fromPlaintext('rt-fuzz'), scopes: [] });
     routes = collectRoutes(t.app).filter((r) => !r.path.startsWith('/demo-provider'));
+    const doc = buildOpenApi(t.app) as unknown as { paths: Record<string, Record<string, { responses: Record<string, { content?: { 'application/json'?: { schema?: { allOf?: { properties?: { error?: { enum?: string[] } } }[] } } } }> }>> };
+    documented = (route, status) => doc.paths[route.path.replace(/:(\w+)/g, '{$1}')]?.[route.method.toLowerCase()]?.responses[String(status)]?.content?.['application/json']?.schema?.allOf?.[1]?.properties?.error?.enum ?? [];
   });
   afterAll(async () => {
     await t?.close();
@@ -47,6 +51,8 @@ describe('hostile input on every route', () => {
     expect({ where, status: res.status < 500 }).toEqual({ where, status: true });
     expect(res.text).not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/); // no stack trace
     if (res.status >= 400) expect({ where, body: res.body }).toEqual({ where, body: { statusCode: res.status, error: expect.stringMatching(/^[a-z_]+$/), message: expect.any(String) } });
+    // The OpenAPI document lists every code a route answers (a path that matches no route is the server's 404).
+    if (res.status >= 400 && res.body.error !== 'not_found') expect({ where, status: res.status, error: res.body.error, documented: documented(route, res.status).includes(res.body.error) }).toEqual({ where, status: res.status, error: res.body.error, documented: true });
   }
 
   it('never answers 5xx or a stack trace to generated requests', async () => {

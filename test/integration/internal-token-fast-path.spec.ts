@@ -203,8 +203,11 @@ describe('INTERNAL_PORT', () => {
   });
 
   it('leaves unusual forms of the call on the internal port to Express, which answers them there', async () => {
-    const res = await send(t.internalUrl!, { path: '/social/alpha/internal-token?x=1', headers: { authorization: `Bearer ${t.serviceToken('jobs')}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'userId=u1' });
+    const res = await send(t.internalUrl!, { path: '/social/alpha/internal-token?x=1', headers: { authorization: `Bearer ${t.serviceToken('jobs')}`, 'content-type': 'application/json; charset=utf-8' }, body: '{"userId":"u1"}' });
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body)).toMatchObject({ accessToken: 'at-u1' });
+    // A form body reaches Express there too, which refuses its type.
+    const form = await send(t.internalUrl!, { path: '/social/alpha/internal-token', headers: { authorization: `Bearer ${t.serviceToken('jobs')}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'userId=u1' });
+    expect(form.status).toBe(415);
   });
 });

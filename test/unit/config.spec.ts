@@ -29,6 +29,14 @@ describe('loadConfig', () => {
     expect(config.logFormat).toBe('pretty');
   });
 
+  it('takes CORS_ORIGINS as exact origins only', () => {
+    expect(loadConfig({ NODE_ENV: 'test', DATA_DIR: tmp(), CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' }).corsOrigins).toEqual(['https://app.example.com', 'http://localhost:5173']);
+    expect(loadConfig({ NODE_ENV: 'test', DATA_DIR: tmp() }).corsOrigins).toEqual([]);
+    for (const bad of ['*', 'https://app.example.com/', 'https://app.example.com/path', 'app.example.com', 'ftp://x.example']) {
+      expect(problemsOf({ NODE_ENV: 'test', DATA_DIR: tmp(), CORS_ORIGINS: bad }).join('\n')).toMatch(/^CORS_ORIGINS: .* is not an exact origin/);
+    }
+  });
+
   it('derives APP_URL from PORT and strips a trailing slash', () => {
     expect(loadConfig({ DATA_DIR: tmp(), PORT: '4000' }).appUrl).toBe('http://localhost:4000');
     expect(loadConfig({ DATA_DIR: tmp(), APP_URL: 'https://x.example/' }).appUrl).toBe('https://x.example');
