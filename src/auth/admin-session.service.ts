@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { comparePassword, hashPassword, signJwt, verifyJwt } from '@ttoss/auth-core';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
+import { ADMIN_EMAIL_MESSAGE, isAdminEmail, normalizeAdminEmail } from './admin-email.js';
 import { AuthException } from './auth.exception.js';
 import { AdminUserRepository } from './admin-user.repository.js';
 import { RateLimiter } from '../common/rate-limiter.js';
@@ -34,18 +35,15 @@ export class AdminSessionService implements OnApplicationBootstrap {
     this.logger.warn(`Created a development admin: sign in at ${this.config.appUrl}/admin as admin@localhost with password ${password} (shown once; npm run admin:create adds others)`);
   }
 
-  static normalizeEmail(email: string): string {
-    return email.trim().toLowerCase();
-  }
-
   async createAdmin(email: string, password: string): Promise<{ id: string; email: string }> {
+    if (!isAdminEmail(email)) throw new AuthException(400, 'invalid_email', ADMIN_EMAIL_MESSAGE);
     if (password.length < 12) throw new AuthException(400, 'weak_password', 'Admin passwords need at least 12 characters');
-    const user = await this.admins.create(AdminSessionService.normalizeEmail(email), await hashPassword(password));
+    const user = await this.admins.create(normalizeAdminEmail(email), await hashPassword(password));
     return { id: user.id, email: user.email };
   }
 
   async signIn(emailRaw: string, password: string, ip: string): Promise<{ cookie: string; session: AdminCookieSession }> {
-    const email = AdminSessionService.normalizeEmail(emailRaw);
+    const email = normalizeAdminEmail(emailRaw);
     const wait = Math.max(this.perAccount.blockedFor(email), this.perIp.blockedFor(ip));
     if (wait > 0) {
       throw new AuthException(429, 'too_many_attempts', 'Too many sign-in attempts; try again later', { 'Retry-After': String(Math.ceil(wait / 1000)) });

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load-config.js';
 import { openDataSource } from '../database/data-source.js';
 import { EmbeddedPostgres } from '../database/embedded-postgres.js';
+import { ADMIN_EMAIL_MESSAGE, isAdminEmail } from './admin-email.js';
 import { AdminSessionService } from './admin-session.service.js';
 import { AdminUserRepository } from './admin-user.repository.js';
 
@@ -26,7 +27,8 @@ async function readPassword(): Promise<string> {
 /** `npm run admin:create -- --email a@b.c` (password from stdin or a prompt). */
 async function main(): Promise<void> {
   const { values } = parseArgs({ args: process.argv.slice(2), options: { email: { type: 'string' } }, strict: true });
-  if (!values.email || !/^[^@\s]+@[^@\s]+$/.test(values.email)) throw new Error('--email <address> is required');
+  if (!values.email) throw new Error('--email <address> is required');
+  if (!isAdminEmail(values.email)) throw new Error(`--email: ${ADMIN_EMAIL_MESSAGE}`);
   const password = await readPassword();
   const config = loadConfig();
   const embedded = config.database.url ? undefined : await EmbeddedPostgres.start({ dataDir: config.dataDir, maxConnections: 5 });
