@@ -70,12 +70,30 @@ describe('authentication guards', () => {
 
     it('rejects a missing, empty or oversized sub', async () => {
       for (const sub of [undefined, '', 'x'.repeat(256), 42]) {
-        await expectRejected('/auth/session', forge({ alg: 'HS256' }, { sub, exp: now() + 60 }, SESSION_SECRET), 401, /sub must be a user id/);
+        await expectRejected('/auth/session', forge({ alg: 'HS256' }, { sub, iat: now(), exp: now() + 60 }, SESSION_SECRET), 401, /sub must be a user id/);
       }
     });
 
     it('rejects a token issued in the future', async () => {
       await expectRejected('/auth/session', forge({ alg: 'HS256' }, { sub: 'u', iat: now() + 3600, exp: now() + 7200 }, SESSION_SECRET), 401, /future/);
+    });
+
+    it('honours nbf: a token not valid yet is refused, with the same 30 s skew as iat', async () => {
+      await expectRejected('/auth/session', forge({ alg: 'HS256' }, { sub: 'u', iat: now(), nbf: now() + 120, exp: now() + 600 }, SESSION_SECRET), 401, /not valid yet \(nbf\)/);
+      await expectRejected('/auth/session', forge({ alg: 'HS256' }, { sub: 'u', iat: now(), nbf: 'soon', exp: now() + 600 }, SESSION_SECRET), 401, /not valid yet/);
+      await get('/auth/session', forge({ alg: 'HS256' }, { sub: 'u', iat: now(), nbf: now() + 20, exp: now() + 600 }, SESSION_SECRET)).expect(200);
+      await get('/auth/session', forge({ alg: 'HS256' }, { sub: 'u', iat: now() - 60, nbf: now() - 60, exp: now() + 600 }, SESSION_SECRET)).expect(200);
+    });
+
+    it('requires iat on a session token', async () => {
+      await expectRejected('/auth/session', forge({ alg: 'HS256' }, { sub: 'u', exp: now() + 60 }, SESSION_SECRET), 401, /session token must carry iat/);
+    });
+
+    it('refuses a session token living longer than SESSION_JWT_MAX_TTL (24 h by default)', async () => {
+      const res = await expectRejected('/auth/session', signJwt({ payload: { sub: 'u' }, secret: SESSION_SECRET, expiresInSeconds: 86_401 }), 401, /lives longer than 86400 seconds \(SESSION_JWT_MAX_TTL\)/);
+      expect(res.body.message).toMatch(/shorter exp/);
+      await expectRejected('/auth/session', forge({ alg: 'HS256' }, { sub: 'u', iat: now() - 86_000, exp: now() + 3600 }, SESSION_SECRET), 401, /SESSION_JWT_MAX_TTL/);
+      await get('/auth/session', signJwt({ payload: { sub: 'u' }, secret: SESSION_SECRET, expiresInSeconds: 86_400 })).expect(200);
     });
 
     it('rejects a service token', async () => {
@@ -108,6 +126,11 @@ describe('authentication guards', () => {
       await expectRejected('/auth/service', forge({ alg: 'HS256' }, { aud: 'internal', iat: now(), exp: now() + 60 }, SERVICE_SECRET), 401, /name the service/);
     });
 
+    it('honours nbf on a service token', async () => {
+      await expectRejected('/auth/service', forge({ alg: 'HS256' }, { sub: 'svc', aud: 'internal', iat: now(), nbf: now() + 300, exp: now() + 600 }, SERVICE_SECRET), 401, /service token is not valid yet/);
+      await get('/auth/service', forge({ alg: 'HS256' }, { sub: 'svc', aud: 'internal', iat: now(), nbf: now(), exp: now() + 600 }, SERVICE_SECRET)).expect(200);
+    });
+
     it('rejects a malformed platforms claim', async () => {
       await expectRejected('/auth/service', forge({ alg: 'HS256' }, { sub: 's', aud: 'internal', iat: now(), exp: now() + 60, platforms: 'x' }, SERVICE_SECRET), 401, /platforms/);
     });
@@ -120,5 +143,20 @@ describe('authentication guards', () => {
       await expectRejected('/auth/admin', undefined, 401, /Missing/);
       await expectRejected('/auth/admin', t.serviceToken('svc'), 401, /Invalid or expired/);
     });
+  });
+});
+
+describe('SESSION_JWT_MAX_TTL', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { SESSION_JWT_MAX_TTL: '1h' } });
+  });
+  afterAll(() => t?.close());
+
+  it('is configurable', async () => {
+    const long = signJwt({ payload: { sub: 'u' }, secret: SESSION_SECRET, expiresInSeconds: 3601 });
+    const res = await request(t.url).get('/auth/session').set('Authorization', `Bearer ${long}`).expect(401);
+    expect(res.body.message).toMatch(/longer than 3600 seconds/);
+    await request(t.url).get('/auth/session').set('Authorization', `Bearer ${signJwt({ payload: { sub: 'u' }, secret: SESSION_SECRET, expiresInSeconds: 3600 })}`).expect(200);
   });
 });
