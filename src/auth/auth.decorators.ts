@@ -1,5 +1,5 @@
 import { applyDecorators, createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiSecurity, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth, ApiForbiddenResponse, ApiSecurity, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { AUTH_KIND, type AuthenticatedRequest, type AuthKind, type ServicePrincipal } from './auth.types.js';
 
@@ -20,13 +20,17 @@ export const ServiceAuth = () =>
     ApiForbiddenResponse({ description: "The service's platforms claim excludes this platform", type: ErrorResponseDto }),
   );
 
-/** A user session carrying `role: "admin"`. */
+/**
+ * An admin: the admin UI's server-side cookie session (plus X-CSRF-Token on changes), an admin API
+ * key as bearer, or, only with ADMIN_SESSION_JWT=true, a session JWT carrying `role: "admin"`.
+ */
 export const Admin = () =>
   applyDecorators(
     SetMetadata(AUTH_KIND, 'admin' satisfies AuthKind),
-    ApiBearerAuth('session'),
+    ApiBearerAuth('admin-key'),
+    ApiCookieAuth('admin-cookie'),
     unauthorized,
-    ApiForbiddenResponse({ description: 'The session is not an admin session', type: ErrorResponseDto }),
+    ApiForbiddenResponse({ description: 'Not an admin credential, or a cookie session call without its CSRF token (csrf_failed)', type: ErrorResponseDto }),
   );
 
 /** The authenticated user's id (routes under UserSession or Admin). */

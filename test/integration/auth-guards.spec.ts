@@ -137,12 +137,40 @@ describe('authentication guards', () => {
   });
 
   describe('Admin', () => {
-    it('accepts a session with role admin and refuses a plain session with 403', async () => {
-      await get('/auth/admin', t.userToken('root', { admin: true })).expect(200, { userId: 'root', admin: true });
-      await expectRejected('/auth/admin', t.userToken('someone'), 403, /admin session/);
+    it('accepts an admin API key and refuses a plain session with 403', async () => {
+      const res = await get('/auth/admin', await t.adminKey()).expect(200);
+      expect(res.body).toEqual({ userId: expect.stringMatching(/^admin:[0-9a-f-]{36}$/), admin: true });
+      await expectRejected('/auth/admin', t.userToken('someone'), 403, /needs an admin: create an admin API key/);
       await expectRejected('/auth/admin', undefined, 401, /Missing/);
       await expectRejected('/auth/admin', t.serviceToken('svc'), 401, /Invalid or expired/);
     });
+
+    it('refuses a session JWT with role admin unless ADMIN_SESSION_JWT=true, saying how to get an API key', async () => {
+      await expectRejected('/auth/admin', t.userToken('root', { admin: true }), 403, /refused unless ADMIN_SESSION_JWT=true; create an admin API key with npm run admin:create/);
+    });
+
+    it('refuses unknown, malformed and truncated API keys with 401', async () => {
+      const key = await t.adminKey();
+      await expectRejected('/auth/admin', `oca_${'0'.repeat(64)}`, 401, /Unknown or revoked admin API key/);
+      await expectRejected('/auth/admin', key.slice(0, -1), 401, /must be "Bearer <admin API key>"/);
+      await expectRejected('/auth/admin', key.toUpperCase(), 401, /must be "Bearer <admin API key>"/);
+      await request(t.url).get('/auth/admin').set('Authorization', key).expect(401);
+    });
+  });
+});
+
+describe('ADMIN_SESSION_JWT=true (opt-in for existing setups)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { ADMIN_SESSION_JWT: 'true' } });
+  });
+  afterAll(() => t?.close());
+
+  it('accepts a session JWT with role admin, still within SESSION_JWT_MAX_TTL', async () => {
+    const bearer = (token: string) => request(t.url).get('/auth/admin').set('Authorization', `Bearer ${token}`);
+    await bearer(t.userToken('root', { admin: true })).expect(200, { userId: 'root', admin: true });
+    await bearer(t.userToken('someone')).expect(403);
+    await bearer(signJwt({ payload: { sub: 'root', role: 'admin' }, secret: SESSION_SECRET, expiresInSeconds: 86_401 })).expect(401);
   });
 });
 

@@ -22,6 +22,7 @@ describe('hostile input on every route', () => {
   let fake: FakeProvider;
   let t: TestApp;
   let routes: Route[];
+  let adminKey: string;
 
   beforeAll(async () => {
     fake = await startFakeProvider();
@@ -29,6 +30,7 @@ describe('hostile input on every route', () => {
     t = await startTestApp({ env: { PROVIDERS_FILE: writeProvidersFile({ alpha: { authorizationUrl: `${fake.url}/a`, tokenUrl: `${fake.url}/token`, clientId: 'c', clientSecret: 's' } }), REFRESH_CRON: 'off' } });
     await t.dataSource.getRepository(Connection).insert({ userId: 'fuzzer', platform: 'alpha', accessToken: Secret.fromPlaintext('at-fuzz'), refreshToken: Secret.fromPlaintext('rt-fuzz'), scopes: [] });
     routes = collectRoutes(t.app).filter((r) => !r.path.startsWith('/demo-provider'));
+    adminKey = await t.adminKey();
   });
   afterAll(async () => {
     await t?.close();
@@ -38,7 +40,7 @@ describe('hostile input on every route', () => {
   function credentials(kind: string | undefined): string | undefined {
     if (kind === 'user') return `Bearer ${t.userToken('fuzzer')}`;
     if (kind === 'service') return `Bearer ${t.serviceToken('fuzz-svc')}`;
-    if (kind === 'admin') return `Bearer ${t.userToken('root', { admin: true })}`;
+    if (kind === 'admin') return `Bearer ${adminKey}`;
     return undefined;
   }
 
