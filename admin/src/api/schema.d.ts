@@ -97,12 +97,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The signed-in admin and the CSRF token of the session */
+        /** The signed-in admin, and a fresh CSRF token for a cookie session (the previous one stops working) */
         get: operations["AdminSessionController_current"];
         put?: never;
         /** Sign in to the admin UI (sets an HttpOnly, SameSite=Strict session cookie) */
         post: operations["AdminSessionController_signIn"];
-        /** Sign out */
+        /** Sign out: deletes the session on the server and clears the cookie */
         delete: operations["AdminSessionController_signOut"];
         options?: never;
         head?: never;
@@ -652,7 +652,7 @@ export interface components {
             service: string;
         };
         SessionInfoDto: {
-            /** @description Whether the session carries role "admin". */
+            /** @description Whether the credential is an admin's (UI session, API key, or an opted-in role "admin" JWT). */
             admin: boolean;
             /**
              * @description The user id (the session token's sub).
@@ -716,7 +716,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The session is not an admin session */
+            /** @description Not an admin credential, or a cookie session call without its CSRF token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -766,7 +766,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The session is not an admin session */
+            /** @description Not an admin credential, or a cookie session call without its CSRF token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -805,7 +805,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The session is not an admin session */
+            /** @description Not an admin credential, or a cookie session call without its CSRF token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -852,7 +852,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The session is not an admin session */
+            /** @description Not an admin credential, or a cookie session call without its CSRF token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -891,7 +891,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The session is not an admin session */
+            /** @description Not an admin credential, or a cookie session call without its CSRF token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -955,7 +955,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The session is not an admin session */
+            /** @description Not an admin credential, or a cookie session call without its CSRF token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -992,7 +992,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The session is not an admin session */
+            /** @description Not an admin credential, or a cookie session call without its CSRF token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1069,7 +1069,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The session is not an admin session */
+            /** @description Not an admin credential, or a cookie session call without its CSRF token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1106,7 +1106,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The session is not an admin session */
+            /** @description Not an admin credential, or a cookie session call without its CSRF token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1143,7 +1143,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The session is not an admin session */
+            /** @description Not an admin credential, or a cookie session call without its CSRF token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1413,7 +1413,7 @@ export interface operations {
                     "text/plain": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The session is not an admin session */
+            /** @description Not an admin credential, or a cookie session call without its CSRF token (csrf_failed) */
             403: {
                 headers: {
                     [name: string]: unknown;
