@@ -10,6 +10,7 @@ import { DemoModule } from './demo/demo.module.js';
 import { HealthModule } from './health/health.module.js';
 import { InternalModule } from './internal/internal.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { ProvidersModule } from './providers/providers.module.js';
 import { SchedulerModule } from './scheduler/scheduler.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
@@ -19,7 +20,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), CryptoModule, DatabaseModule, AuthModule, HealthModule, ProvidersModule, ConnectionsModule, InternalModule, SchedulerModule, WebhooksModule, AdminModule, MetricsModule, DemoModule.forRoot(config)],
+      imports: [ConfigModule.forRoot(config), CryptoModule, DatabaseModule, RateLimitModule, AuthModule, HealthModule, ProvidersModule, ConnectionsModule, InternalModule, SchedulerModule, WebhooksModule, AdminModule, MetricsModule, DemoModule.forRoot(config)],
     };
   }
 }

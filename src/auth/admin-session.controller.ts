@@ -26,17 +26,17 @@ export class AdminSessionController {
 
   @Get()
   @Admin()
-  @ApiOperation({ summary: 'The signed-in admin and the CSRF token of the session' })
+  @ApiOperation({ summary: 'The signed-in admin, and a fresh CSRF token for a cookie session (the previous one stops working)' })
   @ApiOkResponse({ type: AdminSessionDto })
-  current(@Req() req: AuthenticatedRequest): AdminSessionDto {
+  current(@Req() req: AuthenticatedRequest): Promise<AdminSessionDto> {
     return this.sessions.describe(req.principal);
   }
 
   @Delete()
   @Admin()
-  @ApiOperation({ summary: 'Sign out' })
+  @ApiOperation({ summary: 'Sign out: deletes the session on the server and clears the cookie' })
   @ApiOkResponse({ type: AdminSessionDto })
-  signOut(@Res({ passthrough: true }) res: Response): AdminSessionDto {
-    return this.sessions.signOut(res);
+  signOut(@Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response): Promise<AdminSessionDto> {
+    return this.sessions.signOut(req.principal, res);
   }
 }

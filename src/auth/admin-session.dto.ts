@@ -1,10 +1,10 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsString, MaxLength, MinLength } from 'class-validator';
+import { IsAdminEmail } from './admin-email.js';
 
 export class AdminSignInDto {
   @ApiProperty({ example: 'admin@example.com' })
-  @IsEmail({}, { message: 'email must be an email address' })
-  @MaxLength(320)
+  @IsAdminEmail()
   email!: string;
 
   @ApiProperty({ format: 'password' })

@@ -10,17 +10,22 @@ export class AdminSessionFacade {
   constructor(private readonly sessions: AdminSessionService) {}
 
   async signIn(body: AdminSignInDto, ip: string, res: Response): Promise<AdminSessionDto> {
-    const { cookie, session } = await this.sessions.signIn(body.email, body.password, ip);
-    res.setHeader('Set-Cookie', `${ADMIN_COOKIE}=${cookie}; ${this.sessions.cookieAttributes(ADMIN_SESSION_TTL_S)}`);
-    return { email: session.email, csrfToken: session.csrf, expiresAt: new Date(Date.now() + ADMIN_SESSION_TTL_S * 1000).toISOString() };
+    const signedIn = await this.sessions.signIn(body.email, body.password, ip);
+    res.setHeader('Set-Cookie', `${ADMIN_COOKIE}=${signedIn.cookie}; ${this.sessions.cookieAttributes(ADMIN_SESSION_TTL_S)}`);
+    return { email: signedIn.email, csrfToken: signedIn.csrfToken, expiresAt: signedIn.expiresAt.toISOString() };
   }
 
-  describe(principal: Principal | undefined): AdminSessionDto {
+  /** For a cookie session this issues a fresh CSRF token (only its hash is stored, so the old one cannot be shown again). */
+  async describe(principal: Principal | undefined): Promise<AdminSessionDto> {
     const p = principal?.kind === 'user' ? principal : undefined;
-    return { email: p?.email ?? p?.userId ?? null, csrfToken: p?.csrf ?? null, expiresAt: null };
+    if (p?.via === 'cookie' && p.sessionId) {
+      return { email: p.email ?? null, csrfToken: await this.sessions.issueCsrf(p.sessionId), expiresAt: p.expiresAt ?? null };
+    }
+    return { email: p?.email ?? p?.userId ?? null, csrfToken: null, expiresAt: null };
   }
 
-  signOut(res: Response): AdminSessionDto {
+  async signOut(principal: Principal | undefined, res: Response): Promise<AdminSessionDto> {
+    if (principal?.kind === 'user' && principal.sessionId) await this.sessions.signOut(principal.sessionId);
     res.setHeader('Set-Cookie', `${ADMIN_COOKIE}=; ${this.sessions.cookieAttributes(0)}`);
     return { email: null, csrfToken: null, expiresAt: null };
   }

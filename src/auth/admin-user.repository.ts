@@ -24,4 +24,14 @@ export class AdminUserRepository {
   async touchLogin(id: string): Promise<void> {
     await this.dataSource.getRepository(AdminUser).update({ id }, { lastLoginAt: new Date() });
   }
+
+  findByEmail(email: string): Promise<AdminUser | null> {
+    return this.dataSource.getRepository(AdminUser).findOneBy({ email });
+  }
+
+  /** Deleting an admin also deletes its UI sessions and API keys (ON DELETE CASCADE). */
+  async deleteByEmail(email: string): Promise<boolean> {
+    const result = await this.dataSource.getRepository(AdminUser).delete({ email });
+    return (result.affected ?? 0) > 0;
+  }
 }

@@ -1,5 +1,5 @@
 import { applyDecorators, createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
-import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth, ApiSecurity } from '@nestjs/swagger';
 import { ApiErrors, DATABASE_ERRORS } from '../common/api-errors.js';
 import { AuthException } from './auth.exception.js';
 import { AUTH_KIND, type AuthenticatedRequest, type AuthKind, type ServicePrincipal } from './auth.types.js';
@@ -20,12 +20,16 @@ export const ServiceAuth = () =>
     ApiErrors(AuthException.unauthorized('Invalid or expired service token')),
   );
 
-/** A user session carrying `role: "admin"`. */
+/**
+ * An admin: the admin UI's server-side cookie session (plus X-CSRF-Token on changes), an admin API
+ * key as bearer, or, only with ADMIN_SESSION_JWT=true, a session JWT carrying `role: "admin"`.
+ */
 export const Admin = () =>
   applyDecorators(
     SetMetadata(AUTH_KIND, 'admin' satisfies AuthKind),
-    ApiBearerAuth('session'),
-    ApiErrors(AuthException.unauthorized('Missing Authorization header or admin session cookie'), AuthException.forbidden('Missing or wrong X-CSRF-Token header'), ...DATABASE_ERRORS),
+    ApiBearerAuth('admin-key'),
+    ApiCookieAuth('admin-cookie'),
+    ApiErrors(AuthException.unauthorized('Missing Authorization header or admin session cookie'), AuthException.forbidden('This route needs an admin'), AuthException.csrfFailed(), ...DATABASE_ERRORS),
   );
 
 /** The authenticated user's id (routes under UserSession or Admin). */

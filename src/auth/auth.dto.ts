@@ -4,7 +4,7 @@ export class SessionInfoDto {
   @ApiProperty({ example: 'user-123', description: 'The user id (the session token\'s sub).' })
   userId!: string;
 
-  @ApiProperty({ description: 'Whether the session carries role "admin".' })
+  @ApiProperty({ description: 'Whether the credential is an admin\'s (UI session, API key, or an opted-in role "admin" JWT).' })
   admin!: boolean;
 }
 

@@ -1,11 +1,16 @@
-import { type CanActivate, type ExecutionContext, Injectable, Logger } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { timingSafeEqual } from 'node:crypto';
-import { AdminSessionService, ADMIN_COOKIE } from './admin-session.service.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
+import { ADMIN_API_KEY_PATTERN, AdminApiKeyService } from './admin-api-key.service.js';
+import { ADMIN_COOKIE, AdminSessionService } from './admin-session.service.js';
 import { AuthException } from './auth.exception.js';
 import { AUTH_KIND, type AuthenticatedRequest, type AuthKind, type UserPrincipal } from './auth.types.js';
 import { JwtVerifierService } from './jwt-verifier.service.js';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+const USE_API_KEY = 'create an admin API key with npm run admin:create -- --email <address> --api-key (or admin:api-key for an existing admin)';
 
 /**
  * Global guard. Every route must declare how it is authenticated; one that does not is
@@ -19,29 +24,42 @@ export class AuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly jwt: JwtVerifierService,
     private readonly adminSessions: AdminSessionService,
+    private readonly apiKeys: AdminApiKeyService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  private adminFromBearer(req: Request): UserPrincipal {
-    const principal = this.jwt.verifySession(JwtVerifierService.bearer(req.headers.authorization));
-    if (!principal.admin) throw AuthException.forbidden('This route needs an admin session');
-    return { ...principal, via: 'bearer' };
+  /** Scripts: an admin API key, or (opt-in, ADMIN_SESSION_JWT=true) a session JWT with role admin. */
+  private async adminFromBearer(header: string | string[]): Promise<UserPrincipal> {
+    if (Array.isArray(header) || header.length > 4200) throw AuthException.unauthorized('Malformed Authorization header');
+    const credential = /^Bearer (\S+)$/.exec(header)?.[1];
+    if (credential && ADMIN_API_KEY_PATTERN.test(credential)) {
+      const admin = await this.apiKeys.verify(credential);
+      if (!admin) throw AuthException.unauthorized('Unknown or revoked admin API key');
+      return { kind: 'user', userId: `admin:${admin.adminId}`, admin: true, via: 'api-key', email: admin.email };
+    }
+    if (!credential || !JWT_SHAPE.test(credential)) throw AuthException.unauthorized('Authorization header must be "Bearer <admin API key>"');
+    const principal = this.jwt.verifySession(credential);
+    if (!principal.admin) throw AuthException.forbidden(`This route needs an admin: ${USE_API_KEY}`);
+    if (!this.config.adminSessionJwt) throw AuthException.forbidden(`Session JWTs with role "admin" are refused unless ADMIN_SESSION_JWT=true; ${USE_API_KEY}`);
+    return { ...principal, via: 'jwt' };
   }
 
-  /** The admin UI's cookie session; state-changing calls must echo its CSRF token in a header. */
-  private adminFromCookie(req: Request): UserPrincipal {
+  /** The admin UI's server-side session; state-changing calls must echo its CSRF token in a header. */
+  private async adminFromCookie(req: Request): Promise<UserPrincipal> {
     const value = readCookie(req.headers.cookie, ADMIN_COOKIE);
     if (!value) throw AuthException.unauthorized('Missing Authorization header or admin session cookie');
-    const session = this.adminSessions.verifyCookie(value);
-    if (!session) throw AuthException.unauthorized('The admin session has expired; sign in again');
+    const session = await this.adminSessions.resolve(value);
+    if (!session) throw AuthException.unauthorized('The admin session has expired or was signed out; sign in again');
     if (!SAFE_METHODS.has(req.method)) {
-      const sent = Buffer.from(String(req.headers['x-csrf-token'] ?? ''));
-      const expected = Buffer.from(session.csrf);
-      if (sent.length !== expected.length || !timingSafeEqual(sent, expected)) throw AuthException.forbidden('Missing or wrong X-CSRF-Token header');
+      const sent = req.headers['x-csrf-token'];
+      if (typeof sent !== 'string' || !AdminSessionService.csrfMatches(session, sent)) {
+        throw AuthException.csrfFailed();
+      }
     }
-    return { kind: 'user', userId: `admin:${session.adminId}`, admin: true, via: 'cookie', email: session.email, csrf: session.csrf };
+    return { kind: 'user', userId: `admin:${session.adminId}`, admin: true, via: 'cookie', email: session.email, sessionId: session.id, expiresAt: session.expiresAt.toISOString() };
   }
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const kind = this.reflector.getAllAndOverride<AuthKind | undefined>(AUTH_KIND, [context.getHandler(), context.getClass()]);
     const req = context.switchToHttp().getRequest<Request & AuthenticatedRequest>();
     switch (kind) {
@@ -51,7 +69,7 @@ export class AuthGuard implements CanActivate {
         req.principal = this.jwt.verifySession(JwtVerifierService.bearer(req.headers.authorization));
         return true;
       case 'admin':
-        req.principal = req.headers.authorization === undefined ? this.adminFromCookie(req) : this.adminFromBearer(req);
+        req.principal = req.headers.authorization === undefined ? await this.adminFromCookie(req) : await this.adminFromBearer(req.headers.authorization);
         return true;
       case 'service':
         req.principal = this.jwt.verifyService(JwtVerifierService.bearer(req.headers.authorization));
@@ -62,8 +80,6 @@ export class AuthGuard implements CanActivate {
     }
   }
 }
-
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export function readCookie(header: string | undefined, name: string): string | undefined {
   if (!header || header.length > 8192) return undefined;

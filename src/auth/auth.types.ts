@@ -1,8 +1,11 @@
 export type AuthKind = 'public' | 'user' | 'service' | 'admin';
 export const AUTH_KIND = 'oauth-connections:auth-kind';
 
-/** `via: 'cookie'` is an admin signed in to the admin UI (then `email` and `csrf` are set). */
-export type UserPrincipal = { kind: 'user'; userId: string; admin: boolean; via?: 'bearer' | 'cookie'; email?: string; csrf?: string };
+/**
+ * `via` says how an admin authenticated: `cookie` (admin UI session; `sessionId` set), `api-key`
+ * (admin API key) or `jwt` (session JWT with role admin, only with ADMIN_SESSION_JWT=true).
+ */
+export type UserPrincipal = { kind: 'user'; userId: string; admin: boolean; via?: 'cookie' | 'api-key' | 'jwt'; email?: string; sessionId?: string; expiresAt?: string };
 export type ServicePrincipal = { kind: 'service'; service: string; platforms?: string[] };
 export type Principal = UserPrincipal | ServicePrincipal;
 

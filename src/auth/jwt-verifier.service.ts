@@ -28,11 +28,21 @@ export class JwtVerifierService {
     if (claims.iat !== undefined && (typeof claims.iat !== 'number' || claims.iat > now() + CLOCK_SKEW_SECONDS)) {
       throw AuthException.unauthorized(`${what} token is issued in the future`);
     }
+    // RFC 7519 4.1.5, with the same skew as iat.
+    if (claims.nbf !== undefined && (typeof claims.nbf !== 'number' || claims.nbf > now() + CLOCK_SKEW_SECONDS)) {
+      throw AuthException.unauthorized(`${what} token is not valid yet (nbf)`);
+    }
     return claims as JwtPayload & { exp: number };
   }
 
   verifySession(token: string): UserPrincipal {
     const claims = this.verify(token, this.config.sessionJwtSecret, 'session');
+    // A bounded lifetime needs a start: without iat a stolen token would be valid until its far exp.
+    if (typeof claims.iat !== 'number') throw AuthException.unauthorized('session token must carry iat');
+    const maxTtl = this.config.sessionJwtMaxTtlSeconds;
+    if (claims.exp - claims.iat > maxTtl) {
+      throw AuthException.unauthorized(`session token lives longer than ${maxTtl} seconds (SESSION_JWT_MAX_TTL); issue sessions with a shorter exp`);
+    }
     const sub = claims.sub;
     if (typeof sub !== 'string' || sub.length === 0 || sub.length > 255) {
       throw AuthException.unauthorized('session token sub must be a user id of 1 to 255 characters');

@@ -2,7 +2,11 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load-config.js';
 import { TokenIssuerService } from './token-issuer.service.js';
 
-/** `npm run token:service -- --sub publisher [--ttl 300] [--platforms tiktok,x]` and `npm run token:session -- --sub user-1 [--admin]`. */
+const ADMIN_REFUSED =
+  'token:session --admin: admin routes accept session JWTs only when ADMIN_SESSION_JWT=true (off by default: anyone with SESSION_JWT_SECRET could mint admin access). ' +
+  'For scripts and /metrics use an admin API key instead: npm run admin:create -- --email you@example.com --api-key (or npm run admin:api-key -- --email <existing admin>).';
+
+/** `npm run token:service -- --sub publisher [--ttl 300] [--platforms tiktok,x]` and `npm run token:session -- --sub user-1 [--ttl 3600] [--admin]`. */
 function main(argv: string[]): void {
   const [kind, ...rest] = argv;
   const { values } = parseArgs({
@@ -18,7 +22,8 @@ function main(argv: string[]): void {
     const platforms = values.platforms?.split(',').map((p) => p.trim()).filter(Boolean);
     process.stdout.write(`${TokenIssuerService.service(config.serviceJwtSecret, { sub: values.sub, ttl, platforms })}\n`);
   } else if (kind === 'session') {
-    process.stdout.write(`${TokenIssuerService.session(config.sessionJwtSecret, { sub: values.sub, ttl, admin: values.admin })}\n`);
+    if (values.admin && !config.adminSessionJwt) throw new Error(ADMIN_REFUSED);
+    process.stdout.write(`${TokenIssuerService.session(config.sessionJwtSecret, { sub: values.sub, ttl, admin: values.admin, maxTtl: config.sessionJwtMaxTtlSeconds })}\n`);
   } else {
     throw new Error('usage: token.cli.js service|session --sub <name> [...]');
   }

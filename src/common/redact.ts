@@ -32,6 +32,8 @@ const PATTERNS: [RegExp, string][] = [
   [new RegExp(`"(${KEYS_ALT})"\\s*:\\s*"[^"]*"`, 'gi'), `"$1":"${R}"`],
   // Anything shaped like a JWT.
   [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, R],
+  // Admin API keys (src/auth/admin-api-key.service.ts).
+  [/\boca_[0-9a-f]{64}\b/g, R],
 ];
 
 export function redactString(text: string): string {

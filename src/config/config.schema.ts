@@ -25,6 +25,8 @@ export const ENV_SPECS: readonly EnvSpec[] = [
   { name: 'TOKEN_ENCRYPTION_KEYS', description: 'Key ring `kid1:hex64,kid2:hex64`. The first key encrypts; the others only decrypt.', secret: true },
   { name: 'TOKEN_ENCRYPTION_KEY', description: 'Simple form of the key ring: one 64-character hex key, key id `k1`.', secret: true },
   { name: 'SESSION_JWT_SECRET', description: 'HS256 secret for user session JWTs (at least 32 characters in production).', secret: true },
+  { name: 'SESSION_JWT_MAX_TTL', default: '24h', description: 'Longest accepted session JWT lifetime (`exp - iat`); a session JWT without `iat` or living longer is refused with 401.' },
+  { name: 'ADMIN_SESSION_JWT', default: 'false', description: '`true` lets a session JWT with `role: "admin"` use admin routes (the old way, for existing setups): anyone holding SESSION_JWT_SECRET can then mint admin access. Off by default; use admin API keys (`npm run admin:create -- --api-key`).' },
   { name: 'SERVICE_JWT_SECRET', description: 'HS256 secret for service JWTs used on internal routes (at least 32 characters in production).', secret: true },
   { name: 'OAUTH_REDIRECT_URI', default: '$APP_URL/my/settings/social', description: 'Where providers send users back after consent (your settings page). A provider entry may override it with `redirectUri`.' },
   { name: 'PROVIDERS_FILE', description: 'JSON file declaring custom OAuth 2.0 providers and overriding built-in ones (see Providers).' },
@@ -47,7 +49,7 @@ export const ENV_SPECS: readonly EnvSpec[] = [
   { name: 'LOG_FORMAT', default: 'pretty (json in production)', description: '`json` or `pretty`.' },
   { name: 'BODY_LIMIT', default: '64kb', description: 'Maximum request body size.' },
   { name: 'CORS_ORIGINS', description: 'Comma-separated exact origins (`https://app.example.com`) whose pages may call the API from the browser (CORS, with the `Authorization` header; no cookies). Unset: none; same-origin pages and servers need no entry.' },
-  { name: 'TRUST_PROXY', default: 'false', description: 'Express `trust proxy` setting: `true`, `false`, a hop count or a list of addresses.' },
+  { name: 'TRUST_PROXY', default: 'false', description: 'Which proxies may set `X-Forwarded-For` (client addresses feed the sign-in rate limit): `false`, the number of proxy hops in front of the service, or a comma-separated list of proxy addresses/CIDRs (`loopback`, `uniquelocal` work). Never `true`: it would let any client pick its address.' },
 ];
 
 export const ENV_NAMES = new Set(ENV_SPECS.map((s) => s.name));

@@ -25,6 +25,10 @@ export type AppConfig = {
   database: DatabaseConfig;
   encryptionKeys: EncryptionKey[];
   sessionJwtSecret: string;
+  /** Longest accepted `exp - iat` of a session JWT, in seconds. */
+  sessionJwtMaxTtlSeconds: number;
+  /** Opt-in: session JWTs with `role: "admin"` are admin credentials (off: only admin API keys and UI sessions). */
+  adminSessionJwt: boolean;
   serviceJwtSecret: string;
   oauthRedirectUri: string;
   providers: ProviderConfig[];
@@ -46,7 +50,8 @@ export type AppConfig = {
   logLevel: LogLevel;
   logFormat: 'json' | 'pretty';
   bodyLimit: string;
-  trustProxy: boolean | number | string;
+  /** Express `trust proxy`: false, a hop count or a list of proxy addresses (never `true`). */
+  trustProxy: false | number | string;
   /** Browser origins allowed to call the API cross-origin (CORS); empty: none. */
   corsOrigins: string[];
   /** Development only: secrets taken from DATA_DIR/secrets.json, and which of them were generated on this start. */

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { ConfigError } from './config.error.js';
 import type { AppConfig, EncryptionKey, LogLevel, NodeEnv } from './config.types.js';
@@ -29,6 +30,32 @@ function parseKeyRing(name: string, value: string, problems: string[]): Encrypti
   return keys;
 }
 
+const NAMED_SUBNETS = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** `TRUST_PROXY`: false, a hop count, or proxy addresses; `true` would trust a forged X-Forwarded-For from anyone. */
+function parseTrustProxy(value: string, problems: string[]): false | number | string {
+  if (value === 'false' || value === '0') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  if (value.toLowerCase() === 'true') {
+    problems.push('TRUST_PROXY=true trusts every hop, so any client could forge X-Forwarded-For and evade the sign-in rate limits; set the number of proxies in front of the service (e.g. TRUST_PROXY=1) or their addresses (e.g. TRUST_PROXY=10.0.0.5,loopback)');
+    return false;
+  }
+  const entries = value.split(',').map((e) => e.trim());
+  const bad = entries.filter((e) => !NAMED_SUBNETS.has(e) && !isAddressOrCidr(e));
+  if (bad.length > 0) {
+    problems.push(`TRUST_PROXY must be false, a hop count or a comma-separated list of proxy addresses or CIDRs (not an address: ${bad.map((b) => `"${b}"`).join(', ')})`);
+    return false;
+  }
+  return entries.join(',');
+}
+
+function isAddressOrCidr(entry: string): boolean {
+  const [address, bits, ...rest] = entry.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || rest.length > 0) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+}
+
 /**
  * Reads and validates every setting once. Throws a ConfigError listing every problem,
  * each naming its variable. In development, missing secrets come from (or are generated into)
@@ -48,8 +75,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const logFormat = r.oneOf('LOG_FORMAT', ['json', 'pretty'], isProduction ? 'json' : 'pretty');
   const bodyLimit = r.string('BODY_LIMIT', '64kb');
   if (!/^\d+(b|kb|mb)?$/i.test(bodyLimit)) r.problems.push(`BODY_LIMIT must be a size such as 64kb or 1mb (got "${bodyLimit}")`);
-  const trustProxyRaw = r.string('TRUST_PROXY', 'false');
-  const trustProxy = trustProxyRaw === 'true' ? true : trustProxyRaw === 'false' ? false : /^\d+$/.test(trustProxyRaw) ? Number(trustProxyRaw) : trustProxyRaw;
+  const trustProxy = parseTrustProxy(r.string('TRUST_PROXY', 'false'), r.problems);
+  const sessionJwtMaxTtlMs = r.durationMs('SESSION_JWT_MAX_TTL', 86_400_000);
+  if (sessionJwtMaxTtlMs < 60_000 || sessionJwtMaxTtlMs > 366 * 86_400_000) r.problems.push('SESSION_JWT_MAX_TTL must be between 1m and 366d');
+  const adminSessionJwt = r.bool('ADMIN_SESSION_JWT', false);
 
   const corsOrigins = r.origins('CORS_ORIGINS');
   const oauthRedirectUri = r.url('OAUTH_REDIRECT_URI', `${appUrl}/my/settings/social`, ['http:', 'https:'])!;
@@ -145,6 +174,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     database,
     encryptionKeys,
     sessionJwtSecret: secrets.SESSION_JWT_SECRET!,
+    sessionJwtMaxTtlSeconds: Math.floor(sessionJwtMaxTtlMs / 1000),
+    adminSessionJwt,
     serviceJwtSecret: secrets.SERVICE_JWT_SECRET!,
     oauthRedirectUri,
     providers,

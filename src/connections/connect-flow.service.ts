@@ -8,15 +8,15 @@ import { ProviderError } from '../providers/provider.exception.js';
 import { ProviderRegistry } from '../providers/provider-registry.service.js';
 import { WebhookOutboxRepository } from '../webhooks/webhook-outbox.repository.js';
 import type { ConnectDto, ConnectResultDto, ConnectUrlDto } from './connections.dto.js';
-import { RateLimiter } from '../common/rate-limiter.js';
+import { type RateLimitRule, RateLimitService } from '../rate-limit/rate-limit.service.js';
 import { ConnectionsException } from './connections.exception.js';
 import { ConnectionRepository } from './connection.repository.js';
 import { OAuthStateRepository } from './oauth-state.repository.js';
 
 const MAX_PENDING_STATES = 20;
-// Per user and instance, for connect-url and connect each: generous for people, tight for scripts hammering the provider through us.
-const CONNECT_LIMIT = 30;
-const CONNECT_WINDOW_MS = 60_000;
+// Per user across all instances, for connect-url and connect each: generous for people, tight for scripts hammering the provider through us.
+const CONNECT_URL_LIMIT: RateLimitRule = { bucket: 'connect-url', limit: 30, windowMs: 60_000 };
+const CONNECT_LIMIT: RateLimitRule = { bucket: 'connect', limit: 30, windowMs: 60_000 };
 
 const sha256 = (value: string, encoding: 'hex' | 'base64url') => createHash('sha256').update(value).digest(encoding);
 const addSeconds = (s: number | undefined) => (s === undefined ? null : new Date(Date.now() + s * 1000));
@@ -25,8 +25,6 @@ const addSeconds = (s: number | undefined) => (s === undefined ? null : new Date
 @Injectable()
 export class ConnectFlowService {
   private readonly logger = new Logger('ConnectFlow');
-  private readonly urlLimiter = new RateLimiter(CONNECT_LIMIT, CONNECT_WINDOW_MS);
-  private readonly connectLimiter = new RateLimiter(CONNECT_LIMIT, CONNECT_WINDOW_MS);
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -35,17 +33,17 @@ export class ConnectFlowService {
     private readonly connections: ConnectionRepository,
     private readonly outbox: WebhookOutboxRepository,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly limits: RateLimitService,
   ) {}
 
-  private static throttle(limiter: RateLimiter, userId: string): void {
-    const wait = limiter.blockedFor(userId);
+  private async throttle(rule: RateLimitRule, userId: string): Promise<void> {
+    const wait = await this.limits.consume(rule, userId);
     if (wait > 0) throw ConnectionsException.rateLimited(wait);
-    limiter.hit(userId);
   }
 
   async connectUrl(userId: string, platform: string): Promise<ConnectUrlDto> {
     const provider = this.registry.get(platform);
-    ConnectFlowService.throttle(this.urlLimiter, userId);
+    await this.throttle(CONNECT_URL_LIMIT, userId);
     if ((await this.states.pruneAndCountPending(userId)) >= MAX_PENDING_STATES) throw ConnectionsException.tooManyPending(MAX_PENDING_STATES);
     const state = randomBytes(32).toString('base64url');
     const verifier = provider.config.pkce ? randomBytes(48).toString('base64url') : undefined;
@@ -63,7 +61,7 @@ export class ConnectFlowService {
 
   async connect(userId: string, platform: string, body: ConnectDto): Promise<ConnectResultDto> {
     const provider = this.registry.get(platform);
-    ConnectFlowService.throttle(this.connectLimiter, userId);
+    await this.throttle(CONNECT_LIMIT, userId);
     // A malformed request must not burn the user's state.
     if (body.error === undefined && !body.code) throw ConnectionsException.missingCode();
     const pending = await this.states.consume(sha256(body.state, 'hex'), userId, platform);

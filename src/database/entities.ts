@@ -1,6 +1,9 @@
+import { AdminApiKey } from '../auth/admin-api-key.entity.js';
+import { AdminSession } from '../auth/admin-session.entity.js';
 import { AdminUser } from '../auth/admin-user.entity.js';
 import { Connection } from '../connections/connection.entity.js';
 import { OAuthState } from '../connections/oauth-state.entity.js';
+import { RateLimitCounter } from '../rate-limit/rate-limit.entity.js';
 
 /** Every entity, listed once for the app, the migration CLI and the tests. */
-export const ENTITIES = [Connection, OAuthState, AdminUser];
+export const ENTITIES = [Connection, OAuthState, AdminUser, AdminSession, AdminApiKey, RateLimitCounter];

@@ -130,8 +130,8 @@ describeUi('admin UI in a browser', () => {
     page.setDefaultTimeout(15_000);
     page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
     page.on('console', (m) => {
-      // Expected HTTP errors (signed out, cooldown, reauth) are logged by the browser itself.
-      if (m.type() === 'error' && !/Failed to load resource: the server responded with a status of (401|409|429)/.test(m.text())) pageErrors.push(`console: ${m.text()}`);
+      // Expected HTTP errors (signed out, stale CSRF token of the second-tab test, cooldown, reauth) are logged by the browser itself.
+      if (m.type() === 'error' && !/Failed to load resource: the server responded with a status of (401|403|409|429)/.test(m.text())) pageErrors.push(`console: ${m.text()}`);
     });
   }, 120_000);
 
@@ -228,6 +228,22 @@ describeUi('admin UI in a browser', () => {
     await textOf(page.getByTestId('action-result'), /Cannot refresh: The grant is dead; the user must reconnect/);
   });
 
+  it('a second tab (which fetches a fresh CSRF token) does not break actions in the first', async () => {
+    await open(`/connections/${ids.carol}`);
+    await page.getByTestId('force-refresh').waitFor();
+    const second = await context.newPage();
+    await second.goto(`${t.url}/admin`);
+    await second.getByTestId('signed-in-as').waitFor();
+    await second.close();
+    // This tab's token is now stale: the UI fetches a fresh one and retries once.
+    const sessionReads: string[] = [];
+    page.on('request', (r) => r.url().endsWith('/admin/api/session') && sessionReads.push(r.method()));
+    await page.getByTestId('force-refresh').click();
+    await page.getByTestId('confirm-refresh-confirm').click();
+    await textOf(page.getByTestId('action-result'), /Cannot refresh: The grant is dead/);
+    expect(sessionReads).toContain('GET');
+  });
+
   it('a failing provider: the forced refresh reports the failure and it appears on the failures page', async () => {
     failFor.add('rt-bob');
     await open(`/connections/${ids.bob}`);
@@ -293,11 +309,16 @@ describeUi('admin UI in a browser', () => {
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 
-  it('signs out', async () => {
+  it('signs out, which ends the session on the server too', async () => {
+    const [cookie] = (await context.cookies()).filter((c) => c.name === 'oc_admin');
+    expect(cookie!.httpOnly).toBe(true);
     await page.getByTestId('sign-out').click();
     await page.getByTestId('signin-form').waitFor();
     const res = await page.evaluate(() => fetch('/admin/api/summary').then((r) => r.status));
     expect(res).toBe(401);
+    // The old cookie value, replayed, is refused: sign-out deleted the session.
+    await context.addCookies([cookie!]);
+    expect(await page.evaluate(() => fetch('/admin/api/summary').then((r) => r.status))).toBe(401);
   });
 
   it('ran without script errors or CSP violations', () => {

@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DataSource } from 'typeorm';
 import { createApp, listen } from '../../src/app.factory.js';
+import { randomBytes } from 'node:crypto';
+import { AdminApiKeyService } from '../../src/auth/admin-api-key.service.js';
+import { AdminSessionService } from '../../src/auth/admin-session.service.js';
 import { TokenIssuerService } from '../../src/auth/token-issuer.service.js';
 import { AppLogger } from '../../src/common/app-logger.js';
 import type { AppConfig } from '../../src/config/config.types.js';
@@ -24,7 +27,10 @@ export type TestApp = {
   dataSource: DataSource;
   db: TestDb;
   logs: string[];
+  /** A user session JWT. `admin: true` adds role "admin", which admin routes accept only with ADMIN_SESSION_JWT=true. */
   userToken: (sub: string, opts?: { admin?: boolean }) => string;
+  /** An admin API key (`Authorization: Bearer <key>`) of a test admin created on first use. */
+  adminKey: () => Promise<string>;
   serviceToken: (sub: string, opts?: { platforms?: string[]; ttl?: number }) => string;
   close: () => Promise<void>;
 };
@@ -52,6 +58,7 @@ export async function startTestApp(options: { env?: Env; db?: TestDb } = {}): Pr
   const app = await createApp(config, { logger: new AppLogger(config.logLevel, 'json', (line) => logs.push(line)) });
   const internal = await listen(app, config, config.port, '127.0.0.1'); // PORT defaults to 0 (any free port)
   const address = app.getHttpServer().address() as { port: number };
+  let adminKey: Promise<string> | undefined;
   return {
     app,
     url: `http://127.0.0.1:${address.port}`,
@@ -61,6 +68,11 @@ export async function startTestApp(options: { env?: Env; db?: TestDb } = {}): Pr
     db,
     logs,
     userToken: (sub, opts) => TokenIssuerService.session(config.sessionJwtSecret, { sub, admin: opts?.admin }),
+    adminKey: () =>
+      (adminKey ??= app
+        .get(AdminSessionService)
+        .createAdmin(`test-admin-${randomBytes(4).toString('hex')}@localhost`, randomBytes(18).toString('base64url'))
+        .then(async (admin) => (await app.get(AdminApiKeyService).issue(admin.id)).key)),
     serviceToken: (sub, opts) => TokenIssuerService.service(config.serviceJwtSecret, { sub, ...opts }),
     close: async () => {
       await app.close();

@@ -21,7 +21,7 @@ describe('admin API', () => {
     );
     const entry = (name: string) => ({ displayName: name, authorizationUrl: `${fake.url}/authorize`, tokenUrl: `${fake.url}/token`, clientId: 'cid', clientSecret: 'csecret' });
     t = await startTestApp({ env: { PROVIDERS_FILE: writeProvidersFile({ alpha: entry('Alpha'), beta: entry('Beta') }), REFRESH_CRON: 'off' } });
-    admin = `Bearer ${t.userToken('root', { admin: true })}`;
+    admin = `Bearer ${await t.adminKey()}`;
     await t.app.get(AdminSessionService).createAdmin('ops@example.com', 'correct horse battery');
     const repo = t.dataSource.getRepository(Connection);
     for (let i = 0; i < 30; i++) {
@@ -168,15 +168,22 @@ describe('admin API', () => {
       const cookie = res.headers['set-cookie']![0]!;
       expect(cookie).toMatch(/^oc_admin=[^;]+; Path=\/; HttpOnly; SameSite=Strict; Max-Age=7200/);
       const jar = cookie.split(';')[0]!;
-      const csrf = res.body.csrfToken as string;
-      expect((await request(t.url).get('/admin/api/session').set('Cookie', jar).expect(200)).body).toMatchObject({ email: 'ops@example.com', csrfToken: csrf });
+      const first = res.body.csrfToken as string;
+      // GET /admin/api/session issues a fresh CSRF token (only its hash is stored); the previous one stops working.
+      const current = (await request(t.url).get('/admin/api/session').set('Cookie', jar).expect(200)).body;
+      expect(current).toMatchObject({ email: 'ops@example.com', csrfToken: expect.stringMatching(/^[0-9a-f]{64}$/), expiresAt: res.body.expiresAt });
+      const csrf = current.csrfToken as string;
+      expect(csrf).not.toBe(first);
       await request(t.url).get('/admin/api/summary').set('Cookie', jar).expect(200);
       const [{ id }] = await t.dataSource.query(`SELECT id FROM connections WHERE user_id = 'user-06'`);
-      expect((await request(t.url).post(`/admin/api/connections/${id}/refresh`).set('Cookie', jar).expect(403)).body.message).toMatch(/CSRF/);
+      const missing = (await request(t.url).post(`/admin/api/connections/${id}/refresh`).set('Cookie', jar).expect(403)).body;
+      expect(missing).toMatchObject({ error: 'csrf_failed', message: expect.stringMatching(/CSRF/) });
       await request(t.url).post(`/admin/api/connections/${id}/refresh`).set('Cookie', jar).set('X-CSRF-Token', 'wrong').expect(403);
+      await request(t.url).post(`/admin/api/connections/${id}/refresh`).set('Cookie', jar).set('X-CSRF-Token', first).expect(403);
       await request(t.url).post(`/admin/api/connections/${id}/refresh`).set('Cookie', jar).set('X-CSRF-Token', csrf).expect(200);
       const out = await request(t.url).delete('/admin/api/session').set('Cookie', jar).set('X-CSRF-Token', csrf).expect(200);
       expect(out.headers['set-cookie']![0]).toMatch(/^oc_admin=; .*Max-Age=0/);
+      await request(t.url).get('/admin/api/summary').set('Cookie', jar).expect(401); // ended on the server, not only in the browser
     });
 
     it('rejects wrong passwords and tampered cookies without saying which part was wrong', async () => {

@@ -162,6 +162,7 @@ describe('database outage and recovery', () => {
     const users = ['u0', 'u1', 'u2', 'u3'];
     for (const u of users) await seed(app, u);
     const token = app.serviceToken('publisher');
+    const adminKey = await app.adminKey(); // created while the database is reachable
     const samples: Sample[] = [];
     let stop = false;
     const hardStop = Date.now() + 40_000; // every loop is bounded even if the test logic goes wrong
@@ -234,7 +235,7 @@ describe('database outage and recovery', () => {
     expect(users.map((u) => samples.filter((s) => s.user === u).at(-1)?.status)).toEqual(users.map(() => 200));
     expect(after.slice(-10).filter((s) => s.status !== 200)).toEqual([]);
     // The metric names the outage as such, not as a bug.
-    const metrics = await call(`${app.url}/metrics`, { headers: { authorization: `Bearer ${app.userToken('ops', { admin: true })}` } });
+    const metrics = await call(`${app.url}/metrics`, { headers: { authorization: `Bearer ${adminKey}` } });
     expect(String(metrics.body)).toMatch(/oc_internal_token_requests_total\{platform="fake",outcome="database_unavailable"\} [1-9]/);
     expect(String(metrics.body)).not.toContain('outcome="internal_error"');
   }, 60_000);

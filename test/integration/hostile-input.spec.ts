@@ -24,6 +24,7 @@ describe('hostile input on every route', () => {
   let t: TestApp;
   let routes: Route[];
   let documented: (route: Route, status: number) => string[];
+  let adminKey: string;
 
   beforeAll(async () => {
     fake = await startFakeProvider();
@@ -33,6 +34,7 @@ describe('hostile input on every route', () => {
     routes = collectRoutes(t.app).filter((r) => !r.path.startsWith('/demo-provider'));
     const doc = buildOpenApi(t.app) as unknown as { paths: Record<string, Record<string, { responses: Record<string, { content?: { 'application/json'?: { schema?: { allOf?: { properties?: { error?: { enum?: string[] } } }[] } } } }> }>> };
     documented = (route, status) => doc.paths[route.path.replace(/:(\w+)/g, '{$1}')]?.[route.method.toLowerCase()]?.responses[String(status)]?.content?.['application/json']?.schema?.allOf?.[1]?.properties?.error?.enum ?? [];
+    adminKey = await t.adminKey();
   });
   afterAll(async () => {
     await t?.close();
@@ -42,7 +44,7 @@ describe('hostile input on every route', () => {
   function credentials(kind: string | undefined): string | undefined {
     if (kind === 'user') return `Bearer ${t.userToken('fuzzer')}`;
     if (kind === 'service') return `Bearer ${t.serviceToken('fuzz-svc')}`;
-    if (kind === 'admin') return `Bearer ${t.userToken('root', { admin: true })}`;
+    if (kind === 'admin') return `Bearer ${adminKey}`;
     return undefined;
   }
 

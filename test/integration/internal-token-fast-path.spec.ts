@@ -133,7 +133,7 @@ describe('internal-token fast path', () => {
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['content-security-policy']).toContain("default-src 'self'");
-    const metrics = await fetch(`${t.url}/metrics`, { headers: { authorization: `Bearer ${t.userToken('ops', { admin: true })}` } }).then((r) => r.text());
+    const metrics = await fetch(`${t.url}/metrics`, { headers: { authorization: `Bearer ${await t.adminKey()}` } }).then((r) => r.text());
     expect(metrics).toMatch(/oc_internal_token_requests_total\{platform="alpha",outcome="ok"\} [1-9]/);
   });
 
@@ -146,7 +146,7 @@ describe('internal-token fast path', () => {
     const lines = t.logs.slice(logsBefore).map((l) => JSON.parse(l) as { level: string; requestId?: string; msg: string });
     expect(lines).toContainEqual(expect.objectContaining({ level: 'error', requestId: 'trace-unreadable-1', msg: expect.stringContaining('DecryptionError') }));
     expect(t.logs.join('\n')).not.toContain('at-unreadable');
-    const metrics = await fetch(`${t.url}/metrics`, { headers: { authorization: `Bearer ${t.userToken('ops', { admin: true })}` } }).then((r) => r.text());
+    const metrics = await fetch(`${t.url}/metrics`, { headers: { authorization: `Bearer ${await t.adminKey()}` } }).then((r) => r.text());
     expect(metrics).toMatch(/oc_internal_token_requests_total\{platform="alpha",outcome="credential_unreadable"\} [1-9]/);
     await t.app.get(TokenAuditService).flush();
     expect(await t.dataSource.query(`SELECT count(*)::int AS n FROM token_access_audit WHERE user_id = 'unreadable'`)).toEqual([{ n: 0 }]);

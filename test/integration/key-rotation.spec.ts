@@ -136,7 +136,7 @@ describe('key rotation (keys:rotate)', () => {
   it('rotates k1 -> k2 online: concurrent internal-token calls all succeed, concurrent refreshes win', async () => {
     const total = expected.size;
     expect((await rawValues()).every((v) => v.value.startsWith('v1:k1:'))).toBe(true);
-    const admin = `Bearer ${b.userToken('root', { admin: true })}`;
+    const admin = `Bearer ${await b.adminKey()}`;
     expect((await request(b.url).get('/admin/api/summary').set('Authorization', admin).expect(200)).body.valuesByKeyId).toEqual({ k1: total });
 
     // Load: 8 loops of internal-token calls for random fresh users until the rotation is over.

@@ -54,7 +54,7 @@ describe('no secret leaks through logs, responses, stored failures or webhooks',
 
   it('runs the whole flow and finds no token, code, verifier or client secret outside internal-token', async () => {
     const user = `Bearer ${t.userToken('leaky')}`;
-    const admin = `Bearer ${t.userToken('ops', { admin: true })}`;
+    const admin = `Bearer ${await t.adminKey()}`;
     const url = record(await request(t.url).get('/social/acme/connect-url').set('Authorization', user).expect(200)).body.url as string;
     const [state] = await t.dataSource.query('SELECT code_verifier FROM oauth_states ORDER BY created_at DESC LIMIT 1');
     secrets.add(t.app.get(KeyRing).decrypt(state.code_verifier));

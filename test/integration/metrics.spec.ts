@@ -32,7 +32,7 @@ describe('GET /metrics', () => {
     await request(t.url).post('/social/alpha/internal-token').set('Authorization', svc).send({ userId: 'u1' }).expect(200);
     await request(t.url).post('/social/alpha/internal-token').set('Authorization', svc).send({ userId: 'u2' }).expect(409);
     await request(t.url).post('/social/alpha/internal-token').set('Authorization', svc).send({ userId: 'nobody' }).expect(404);
-    const res = await request(t.url).get('/metrics').set('Authorization', `Bearer ${t.userToken('ops', { admin: true })}`).expect(200);
+    const res = await request(t.url).get('/metrics').set('Authorization', `Bearer ${await t.adminKey()}`).expect(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     const text = res.text;
     expect(text).toContain('oc_refreshes_total{platform="alpha",trigger="lazy",outcome="success"} 1');

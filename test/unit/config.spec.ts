@@ -100,4 +100,28 @@ describe('loadConfig', () => {
     expect(third.sessionJwtSecret).toBe('from-env-secret-value');
     expect(readFileSync(join(dir, 'secrets.json'), 'utf8')).not.toContain('from-env-secret-value');
   });
+
+  it('refuses TRUST_PROXY=true naming the variable and what to set instead', () => {
+    const [problem] = problemsOf({ DATA_DIR: tmp(), TRUST_PROXY: 'true' });
+    expect(problem).toMatch(/^TRUST_PROXY=true trusts every hop/);
+    expect(problem).toMatch(/TRUST_PROXY=1/);
+  });
+
+  it('reads TRUST_PROXY as false, a hop count or a list of proxy addresses', () => {
+    expect(loadConfig({ DATA_DIR: tmp() }).trustProxy).toBe(false);
+    expect(loadConfig({ DATA_DIR: tmp(), TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ DATA_DIR: tmp(), TRUST_PROXY: '10.0.0.5, 10.1.0.0/16,loopback,::1' }).trustProxy).toBe('10.0.0.5,10.1.0.0/16,loopback,::1');
+    expect(problemsOf({ DATA_DIR: tmp(), TRUST_PROXY: 'yes' })[0]).toMatch(/TRUST_PROXY must be false, a hop count .*"yes"/);
+    expect(problemsOf({ DATA_DIR: tmp(), TRUST_PROXY: '10.0.0.0/99' })[0]).toMatch(/TRUST_PROXY/);
+  });
+
+  it('reads SESSION_JWT_MAX_TTL (default 24h) and ADMIN_SESSION_JWT (default off)', () => {
+    const defaults = loadConfig({ DATA_DIR: tmp() });
+    expect(defaults.sessionJwtMaxTtlSeconds).toBe(86_400);
+    expect(defaults.adminSessionJwt).toBe(false);
+    const set = loadConfig({ DATA_DIR: tmp(), SESSION_JWT_MAX_TTL: '2h', ADMIN_SESSION_JWT: 'true' });
+    expect(set.sessionJwtMaxTtlSeconds).toBe(7200);
+    expect(set.adminSessionJwt).toBe(true);
+    expect(problemsOf({ DATA_DIR: tmp(), SESSION_JWT_MAX_TTL: '10s' })[0]).toMatch(/SESSION_JWT_MAX_TTL must be between/);
+  });
 });

@@ -12,6 +12,11 @@ describe('redaction', () => {
     expect(text).toContain('"expires_in":3600');
   });
 
+  it('scrubs admin API keys wherever they appear', () => {
+    const key = `oca_${'3f'.repeat(32)}`;
+    expect(redactString(`created ${key} for ops`)).toBe('created [REDACTED] for ops');
+  });
+
   it('replaces sensitive keys at any depth, case-insensitively', () => {
     const out = redact({ headers: { Authorization: 'Bearer x', Cookie: 'sid=1' }, body: { code_verifier: 'v', nested: [{ refresh_token: 'r' }] }, ok: 1 });
     expect(out).toEqual({ headers: { Authorization: '[REDACTED]', Cookie: '[REDACTED]' }, body: { code_verifier: '[REDACTED]', nested: [{ refresh_token: '[REDACTED]' }] }, ok: 1 });

@@ -36,12 +36,33 @@ export function setCsrfToken(token: string | null): void {
 
 export const UNAUTHORIZED_EVENT = 'oc-admin:unauthorized';
 
+const isSafe = (method: string) => method === 'GET' || method === 'HEAD';
+
+/**
+ * The service keeps only a hash of the CSRF token and issues a fresh one on every GET /admin/api/session,
+ * so another tab that loaded later makes this tab's token stale: fetch a fresh one and retry once.
+ */
+async function retryWithFreshCsrf(request: Request, response: Response): Promise<Response | undefined> {
+  if (response.status !== 403 || isSafe(request.method) || request.bodyUsed) return undefined;
+  const body = (await response.clone().json().catch(() => null)) as { error?: string } | null;
+  if (body?.error !== 'csrf_failed') return undefined;
+  const session = await fetch('/admin/api/session', { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+  if (!session.ok) return undefined;
+  const { csrfToken: fresh } = (await session.json()) as AdminSession;
+  if (!fresh) return undefined;
+  csrfToken = fresh;
+  const retry = new Request(request);
+  retry.headers.set('X-CSRF-Token', fresh);
+  return fetch(retry);
+}
+
 const csrf: Middleware = {
   onRequest({ request }) {
-    if (request.method !== 'GET' && request.method !== 'HEAD' && csrfToken) request.headers.set('X-CSRF-Token', csrfToken);
+    if (!isSafe(request.method) && csrfToken) request.headers.set('X-CSRF-Token', csrfToken);
     return request;
   },
-  onResponse({ request, response }) {
+  async onResponse({ request, response }) {
+    response = (await retryWithFreshCsrf(request, response)) ?? response;
     // An expired session anywhere but the session endpoint itself sends the admin back to sign-in.
     if (response.status === 401 && !new URL(request.url).pathname.endsWith('/admin/api/session')) {
       window.dispatchEvent(new CustomEvent(UNAUTHORIZED_EVENT));

@@ -97,12 +97,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The signed-in admin and the CSRF token of the session */
+        /** The signed-in admin, and a fresh CSRF token for a cookie session (the previous one stops working) */
         get: operations["AdminSessionController_current"];
         put?: never;
         /** Sign in to the admin UI (sets an HttpOnly, SameSite=Strict session cookie) */
         post: operations["AdminSessionController_signIn"];
-        /** Sign out */
+        /** Sign out: deletes the session on the server and clears the cookie */
         delete: operations["AdminSessionController_signOut"];
         options?: never;
         head?: never;
@@ -652,7 +652,7 @@ export interface components {
             service: string;
         };
         SessionInfoDto: {
-            /** @description Whether the session carries role "admin". */
+            /** @description Whether the credential is an admin's (UI session, API key, or an opted-in role "admin" JWT). */
             admin: boolean;
             /**
              * @description The user id (the session token's sub).
@@ -737,7 +737,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `forbidden` */
+            /** @description `forbidden`, `csrf_failed` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -745,7 +745,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponseDto"] & {
                         /** @enum {string} */
-                        error?: "forbidden";
+                        error?: "forbidden" | "csrf_failed";
                         /** @enum {integer} */
                         statusCode?: 403;
                     };
@@ -871,7 +871,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `forbidden` */
+            /** @description `forbidden`, `csrf_failed` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -879,7 +879,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponseDto"] & {
                         /** @enum {string} */
-                        error?: "forbidden";
+                        error?: "forbidden" | "csrf_failed";
                         /** @enum {integer} */
                         statusCode?: 403;
                     };
@@ -994,7 +994,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `forbidden` */
+            /** @description `forbidden`, `csrf_failed` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1002,7 +1002,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponseDto"] & {
                         /** @enum {string} */
-                        error?: "forbidden";
+                        error?: "forbidden" | "csrf_failed";
                         /** @enum {integer} */
                         statusCode?: 403;
                     };
@@ -1131,7 +1131,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `forbidden` */
+            /** @description `forbidden`, `csrf_failed` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1139,7 +1139,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponseDto"] & {
                         /** @enum {string} */
-                        error?: "forbidden";
+                        error?: "forbidden" | "csrf_failed";
                         /** @enum {integer} */
                         statusCode?: 403;
                     };
@@ -1268,7 +1268,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `forbidden` */
+            /** @description `forbidden`, `csrf_failed` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1276,7 +1276,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponseDto"] & {
                         /** @enum {string} */
-                        error?: "forbidden";
+                        error?: "forbidden" | "csrf_failed";
                         /** @enum {integer} */
                         statusCode?: 403;
                     };
@@ -1442,7 +1442,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `forbidden` */
+            /** @description `forbidden`, `csrf_failed` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1450,7 +1450,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponseDto"] & {
                         /** @enum {string} */
-                        error?: "forbidden";
+                        error?: "forbidden" | "csrf_failed";
                         /** @enum {integer} */
                         statusCode?: 403;
                     };
@@ -1563,7 +1563,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `forbidden` */
+            /** @description `forbidden`, `csrf_failed` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1571,7 +1571,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponseDto"] & {
                         /** @enum {string} */
-                        error?: "forbidden";
+                        error?: "forbidden" | "csrf_failed";
                         /** @enum {integer} */
                         statusCode?: 403;
                     };
@@ -1811,7 +1811,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `forbidden` */
+            /** @description `forbidden`, `csrf_failed` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1819,7 +1819,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponseDto"] & {
                         /** @enum {string} */
-                        error?: "forbidden";
+                        error?: "forbidden" | "csrf_failed";
                         /** @enum {integer} */
                         statusCode?: 403;
                     };
@@ -1932,7 +1932,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `forbidden` */
+            /** @description `forbidden`, `csrf_failed` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1940,7 +1940,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponseDto"] & {
                         /** @enum {string} */
-                        error?: "forbidden";
+                        error?: "forbidden" | "csrf_failed";
                         /** @enum {integer} */
                         statusCode?: 403;
                     };
@@ -2053,7 +2053,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `forbidden` */
+            /** @description `forbidden`, `csrf_failed` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2061,7 +2061,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponseDto"] & {
                         /** @enum {string} */
-                        error?: "forbidden";
+                        error?: "forbidden" | "csrf_failed";
                         /** @enum {integer} */
                         statusCode?: 403;
                     };
@@ -2575,7 +2575,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `forbidden` */
+            /** @description `forbidden`, `csrf_failed` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2583,7 +2583,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponseDto"] & {
                         /** @enum {string} */
-                        error?: "forbidden";
+                        error?: "forbidden" | "csrf_failed";
                         /** @enum {integer} */
                         statusCode?: 403;
                     };
