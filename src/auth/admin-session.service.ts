@@ -26,12 +26,14 @@ export class AdminSessionService implements OnApplicationBootstrap {
     private readonly admins: AdminUserRepository,
   ) {}
 
-  /** Development first run: an admin account so the admin UI can be tried at once. */
+  /** Created by this start (development, first run): main.ts prints it last, after "listening". */
+  developmentAdmin?: { email: string; password: string };
+
+  /** Development first run on loopback: an admin account so the admin UI can be tried at once. */
   async onApplicationBootstrap(): Promise<void> {
-    if (this.config.nodeEnv !== 'development' || (await this.admins.count()) > 0) return;
+    if (this.config.nodeEnv !== 'development' || !this.config.devConveniences || (await this.admins.count()) > 0) return;
     const password = randomBytes(12).toString('base64url');
-    await this.createAdmin('admin@localhost', password);
-    this.logger.warn(`Created a development admin: sign in at ${this.config.appUrl}/admin as admin@localhost with password ${password} (shown once; npm run admin:create adds others)`);
+    this.developmentAdmin = await this.createAdmin('admin@localhost', password).then(({ email }) => ({ email, password }));
   }
 
   static normalizeEmail(email: string): string {

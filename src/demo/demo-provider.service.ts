@@ -65,7 +65,7 @@ export class DemoProviderService implements OnApplicationBootstrap {
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     const provider = config.providers.find((p) => p.id === DEMO_PLATFORM);
-    if (config.isProduction || !provider) throw new Error('The demo provider runs only when enabled, never in production');
+    if (!config.devConveniences || !provider) throw new Error('The demo provider runs only when enabled, never in production');
     this.issuer = provider.issuer!;
     this.ttlSeconds = config.demoProvider.accessTokenTtlSeconds;
     this.clients = createMemoryClientStore([

@@ -7,16 +7,16 @@ import { SettingsPageService } from './settings-page.service.js';
 
 /**
  * The working example: the reference settings page (always), the development session endpoint
- * (never in production) and the `demo` platform's authorization server (only when
- * DEMO_PROVIDER enables it, which it never does in production).
+ * and the `demo` platform's authorization server (only with the development conveniences:
+ * NODE_ENV=development|test on a loopback HOST; the demo provider also needs DEMO_PROVIDER).
  */
 @Module({})
 export class DemoModule {
   static forRoot(config: AppConfig): DynamicModule {
     const controllers: Type[] = [SettingsPageController];
     const providers: Provider[] = [SettingsPageService];
-    if (!config.isProduction) controllers.push(DevSessionController);
-    if (config.demoProvider.enabled && !config.isProduction) {
+    if (config.devConveniences) controllers.push(DevSessionController);
+    if (config.demoProvider.enabled && config.devConveniences) {
       controllers.push(DemoProviderController);
       providers.push(DemoProviderService);
     }
