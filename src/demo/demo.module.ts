@@ -2,6 +2,7 @@ import { type DynamicModule, Module, type Provider, type Type } from '@nestjs/co
 import type { AppConfig } from '../config/config.types.js';
 import { DemoProviderController } from './demo-provider.controller.js';
 import { DemoProviderService } from './demo-provider.service.js';
+import { DemoProviderTokenRepository } from './demo-provider-token.repository.js';
 import { DevSessionController, SettingsPageController } from './settings-page.controller.js';
 import { SettingsPageService } from './settings-page.service.js';
 
@@ -18,7 +19,7 @@ export class DemoModule {
     if (config.devConveniences) controllers.push(DevSessionController);
     if (config.demoProvider.enabled && config.devConveniences) {
       controllers.push(DemoProviderController);
-      providers.push(DemoProviderService);
+      providers.push(DemoProviderService, DemoProviderTokenRepository);
     }
     return { module: DemoModule, controllers, providers };
   }
