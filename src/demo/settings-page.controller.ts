@@ -38,7 +38,7 @@ export class DevSessionController {
 
   @Get('dev-session')
   @Public()
-  @ApiOperation({ summary: 'DEVELOPMENT ONLY (served only with NODE_ENV=development|test on a loopback HOST): a one-hour session JWT for any user id, for the reference settings page' })
+  @ApiOperation({ summary: 'DEVELOPMENT ONLY (absent in production): a one-hour session JWT for any user id, for the reference settings page' })
   @ApiOkResponse({ type: DevSessionDto })
   devSession(@Query() { userId }: DevSessionQueryDto): DevSessionDto {
     return { token: this.tokens.sessionToken({ sub: userId, ttl: DEV_SESSION_TTL }), userId, expiresIn: DEV_SESSION_TTL };
