@@ -19,7 +19,7 @@ export class DemoProvider1764000500000 implements MigrationInterface {
         code_challenge varchar(128),
         created_at timestamptz NOT NULL DEFAULT now()
       )`);
-    await q.query('CREATE INDEX ix_demo_provider_tokens_owner ON demo_provider_tokens (client_id, subject)');
+    await q.query('CREATE INDEX ix_demo_provider_tokens_owner ON demo_provider_tokens (subject, client_id)');
     await q.query('CREATE INDEX ix_demo_provider_tokens_expires ON demo_provider_tokens (expires_at)');
   }
 

@@ -53,7 +53,6 @@ export class DemoProviderTokenRepository {
     },
     delete: async (tokenHash) => void (await this.repo.delete({ tokenHash, kind: 'access' })),
     deleteBySubject: async (subject) => void (await this.repo.delete({ subject, kind: 'access' })),
-    listBySubject: async (subject) => (await this.repo.findBy({ subject, kind: 'access' })).map(toAccess),
   };
 
   /** `deleteByOwner` is left to the service, which also revokes the grant's access tokens. */
