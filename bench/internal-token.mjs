@@ -129,7 +129,8 @@ async function main() {
       console.log('  figures include the database work of both: for development only. Set BENCH_DATABASE_URL for a real Postgres.');
     }
     dataDir = tempDir('oc-bench-it-');
-    const env = appEnv({ dataDir, providerUrl: 'https://provider.bench.invalid', databaseUrl: db?.url, extra: { NODE_ENV: 'production', DB_POOL_SIZE: String(POOL), LOG_LEVEL: 'warn', REFRESH_CRON: 'off' } });
+    // Production refuses the embedded database: on it the service's own rules are test's (Express still runs as production).
+    const env = appEnv({ dataDir, providerUrl: 'https://provider.bench.invalid', databaseUrl: db?.url, extra: { NODE_ENV: db ? 'production' : 'test', DB_POOL_SIZE: String(POOL), LOG_LEVEL: 'warn', REFRESH_CRON: 'off' } });
     const config = loadConfig(env);
     app = await createApp(config, { logger: new AppLogger(config.logLevel, 'json', (line) => process.stderr.write(`${line}\n`)) });
     await listen(app, config, 0, '127.0.0.1');

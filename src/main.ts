@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { createApp, listen } from './app.factory.js';
+import { AdminSessionService } from './auth/admin-session.service.js';
 import { AppLogger } from './common/app-logger.js';
 import { ConfigError } from './config/config.error.js';
 import { loadConfig } from './config/load-config.js';
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
       'Config',
     );
   }
+  for (const warning of config.startupWarnings) logger.warn(warning, 'Config');
   const app = await createApp(config, { logger });
   await listen(app, config);
   // Graceful shutdown: stop accepting requests, close the pool, then the embedded database.
@@ -48,6 +50,12 @@ async function main(): Promise<void> {
     });
   }
   logger.log(`Listening on ${config.appUrl} (API docs at ${config.appUrl}/docs,${config.internalPort !== undefined ? ` internal-token on port ${config.internalPort},` : ''} database: ${config.database.url ? 'Postgres' : `embedded PGlite in ${config.dataDir}/pg`})`, 'Main');
+  // Last, after Nest's route table and "listening", where a person sees it.
+  const admin = app.get(AdminSessionService).developmentAdmin;
+  if (admin) {
+    logger.warn(`Created a development admin (shown once; npm run admin:create adds others). Sign in at ${config.appUrl}/admin`, 'AdminAuth');
+    logger.warn(`  as ${admin.email} with password ${admin.password}`, 'AdminAuth');
+  }
 }
 
 main().catch((error: unknown) => {

@@ -37,16 +37,18 @@ export class AdminSessionService implements OnApplicationBootstrap, OnApplicatio
     private readonly limits: RateLimitService,
   ) {}
 
-  /** Development first run: an admin account so the admin UI can be tried at once. Also starts session retention. */
+  /** Created by this start (development, first run): main.ts prints it last, after "listening". */
+  developmentAdmin?: { email: string; password: string };
+
+  /** Development first run on loopback: an admin account so the admin UI can be tried at once. Also starts session retention. */
   async onApplicationBootstrap(): Promise<void> {
     this.timer = setInterval(() => {
       this.deleteExpiredSessions().catch((error: unknown) => this.logger.warn(`Deleting expired admin sessions failed: ${(error as Error).message}`));
     }, RETENTION_INTERVAL_MS);
     this.timer.unref();
-    if (this.config.nodeEnv !== 'development' || (await this.admins.count()) > 0) return;
+    if (this.config.nodeEnv !== 'development' || !this.config.devConveniences || (await this.admins.count()) > 0) return;
     const password = randomBytes(12).toString('base64url');
-    await this.createAdmin('admin@localhost', password);
-    this.logger.warn(`Created a development admin: sign in at ${this.config.appUrl}/admin as admin@localhost with password ${password} (shown once; npm run admin:create adds others)`);
+    this.developmentAdmin = await this.createAdmin('admin@localhost', password).then(({ email }) => ({ email, password }));
   }
 
   onApplicationShutdown(): void {

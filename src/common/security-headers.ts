@@ -1,10 +1,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import helmet from 'helmet';
 
-/** The browser-security headers of every response. */
-export function securityHeaders(): ReturnType<typeof helmet> {
-  // No upgrade-insecure-requests: the admin UI must also load on plain-http internal hosts.
-  return helmet({ contentSecurityPolicy: { directives: { 'script-src': ["'self'", "'unsafe-inline'"], 'upgrade-insecure-requests': null } } });
+type Middleware = ReturnType<typeof helmet>;
+
+// No upgrade-insecure-requests: the admin UI must also load on plain-http internal hosts.
+const strict = (): Middleware => helmet({ contentSecurityPolicy: { directives: { 'script-src': ["'self'"], 'upgrade-insecure-requests': null } } });
+// Swagger UI's page runs an inline script: only /docs gets 'unsafe-inline'.
+const docs = (): Middleware => helmet({ contentSecurityPolicy: { directives: { 'script-src': ["'self'", "'unsafe-inline'"], 'upgrade-insecure-requests': null } } });
+const DOCS_PATH = /^\/docs(\/|$|\?)/i;
+
+/** The browser-security headers of every response; scripts only from this origin, except on /docs. */
+export function securityHeaders(): Middleware {
+  const [everywhere, onDocs] = [strict(), docs()];
+  return (req, res, next) => (DOCS_PATH.test(req.url ?? '') ? onDocs : everywhere)(req, res, next);
 }
 
 /** The same headers as a fixed list, for handlers outside Express: nothing in them depends on the request. */

@@ -11,7 +11,8 @@ export type DatabaseConfig = {
   poolSize: number;
   statementTimeoutMs: number;
   lockTimeoutMs: number;
-  ssl: false | 'require' | 'verify';
+  /** `verify`: TLS with the certificate chain and host name checked; `no-verify`: TLS, unchecked. */
+  ssl: false | 'verify' | 'no-verify';
   migrationsRun: boolean;
 };
 
@@ -20,6 +21,13 @@ export type AppConfig = {
   isProduction: boolean;
   port: number;
   host: string;
+  /**
+   * Dev sessions, the demo provider, generated secrets and the development admin: only with an
+   * explicit NODE_ENV=development|test and a loopback HOST.
+   */
+  devConveniences: boolean;
+  /** Printed at startup: one line per development convenience refused, and why. */
+  startupWarnings: string[];
   appUrl: string;
   dataDir: string;
   database: DatabaseConfig;

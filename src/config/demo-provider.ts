@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { ProviderConfig } from '../providers/provider.types.js';
 
 /** The platform id of the built-in demo provider (src/demo). */
@@ -17,9 +17,12 @@ export function demoProviderEnabled(mode: DemoProviderMode, nodeEnv: string, oth
 
 /**
  * The demo provider as a standard OAuth 2.1 provider served by this very service under
- * `/demo-provider`. Its client credentials are random per process, like its in-memory stores.
+ * `/demo-provider`. Its client credentials are derived from SESSION_JWT_SECRET (HMAC, so the
+ * secret itself cannot be recovered from them): they, and the grants kept in the database,
+ * survive a restart.
  */
-export function demoProviderConfig(appUrl: string): ProviderConfig {
+export function demoProviderConfig(appUrl: string, sessionSecret: string): ProviderConfig {
+  const derive = (label: string) => createHmac('sha256', sessionSecret).update(`oauth-connections demo provider ${label}`).digest('base64url');
   const issuer = `${appUrl}/demo-provider`;
   return {
     id: DEMO_PLATFORM,
@@ -35,8 +38,8 @@ export function demoProviderConfig(appUrl: string): ProviderConfig {
     scopeSeparator: ' ',
     pkce: true,
     clientAuthMethod: 'client_secret_post',
-    clientId: `demo-client-${randomBytes(6).toString('hex')}`,
-    clientSecret: randomBytes(32).toString('base64url'),
+    clientId: `demo-client-${derive('client id').slice(0, 12)}`,
+    clientSecret: derive('client secret'),
     authorizationParams: {},
     accountIdField: 'sub',
     usernameField: 'preferred_username',

@@ -56,6 +56,31 @@ function isAddressOrCidr(entry: string): boolean {
   return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
 }
 
+const UNSET = 'NODE_ENV is not set, so production rules apply (set NODE_ENV=development on a loopback HOST for them)';
+const LOOPBACK = /^(127(\.\d{1,3}){3}|::1|localhost)$/i;
+
+/**
+ * Development conveniences (dev sessions, the demo provider, generated secrets, the development
+ * admin) hand out access to anyone who can reach the port: only with an explicit
+ * NODE_ENV=development|test, and only while the service listens on loopback (INTERNAL_PORT binds
+ * to HOST too).
+ */
+function developmentConveniences(nodeEnvSet: boolean, nodeEnv: NodeEnv, host: string): { allowed: boolean; reason?: string } {
+  if (!nodeEnvSet) return { allowed: false, reason: UNSET };
+  if (nodeEnv === 'production') return { allowed: false, reason: 'NODE_ENV=production' };
+  if (!LOOPBACK.test(host)) return { allowed: false, reason: `HOST=${host} is not loopback (they are served only on 127.0.0.1, ::1 or localhost)` };
+  return { allowed: true };
+}
+
+/** One startup warning per refused convenience, saying why. */
+function refusedConveniences(reason: string, wanted: { demo: boolean; admin: boolean }): string[] {
+  return [
+    `Development sessions (GET /my/dev-session) are off: ${reason}.`,
+    ...(wanted.demo ? [`The demo provider (/demo-provider) is off: ${reason}.`] : []),
+    ...(wanted.admin ? [`No development admin is created: ${reason}. Use npm run admin:create.`] : []),
+  ];
+}
+
 /**
  * Reads and validates every setting once. Throws a ConfigError listing every problem,
  * each naming its variable. In development, missing secrets come from (or are generated into)
@@ -63,14 +88,16 @@ function isAddressOrCidr(entry: string): boolean {
  */
 export function loadConfig(env: Env = process.env): AppConfig {
   const r = new EnvReader(env);
-  const nodeEnv = r.oneOf<NodeEnv>('NODE_ENV', ['development', 'production', 'test'], 'development');
+  // No default: an unset NODE_ENV runs with production rules (fail closed); `npm start` sets development.
+  const nodeEnvSet = r.raw('NODE_ENV') !== undefined;
+  const nodeEnv = r.oneOf<NodeEnv>('NODE_ENV', ['development', 'production', 'test'], 'production');
   const isProduction = nodeEnv === 'production';
   const port = r.int('PORT', 3000, 0, 65535);
-  const host = r.string('HOST', '0.0.0.0');
+  const host = r.string('HOST', isProduction ? '0.0.0.0' : '127.0.0.1');
   const appUrl = r.url('APP_URL', `http://localhost:${port}`, ['http:', 'https:'])!;
   const dataDir = resolve(r.string('DATA_DIR', './.data'));
   const databaseUrl = r.url('DATABASE_URL', undefined, ['postgres:', 'postgresql:']);
-  const sslRaw = r.oneOf('DB_SSL', ['true', 'false', 'verify'], 'false');
+  const sslRaw = r.oneOf('DB_SSL', ['true', 'false', 'verify', 'no-verify'], 'false');
   const logLevel = r.oneOf<LogLevel>('LOG_LEVEL', ['error', 'warn', 'info', 'debug', 'verbose'], 'info');
   const logFormat = r.oneOf('LOG_FORMAT', ['json', 'pretty'], isProduction ? 'json' : 'pretty');
   const bodyLimit = r.string('BODY_LIMIT', '64kb');
@@ -79,6 +106,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const sessionJwtMaxTtlMs = r.durationMs('SESSION_JWT_MAX_TTL', 86_400_000);
   if (sessionJwtMaxTtlMs < 60_000 || sessionJwtMaxTtlMs > 366 * 86_400_000) r.problems.push('SESSION_JWT_MAX_TTL must be between 1m and 366d');
   const adminSessionJwt = r.bool('ADMIN_SESSION_JWT', false);
+  const dev = developmentConveniences(nodeEnvSet, nodeEnv, host);
+  if (!databaseUrl && isProduction) {
+    r.problems.push(nodeEnvSet ? 'DATABASE_URL is required in production (the embedded database is for development and test only)' : `DATABASE_URL is required: ${UNSET}, and the embedded database is for development and test only`);
+  }
 
   const corsOrigins = r.origins('CORS_ORIGINS');
   const oauthRedirectUri = r.url('OAUTH_REDIRECT_URI', `${appUrl}/my/settings/social`, ['http:', 'https:'])!;
@@ -86,12 +117,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const demoMode = r.oneOf<DemoProviderMode>('DEMO_PROVIDER', ['auto', 'on', 'off'], 'auto');
   const demoAccessTokenTtlMs = r.durationMs('DEMO_ACCESS_TOKEN_TTL', 5 * 60_000);
   if (demoAccessTokenTtlMs < 10_000 || demoAccessTokenTtlMs > 86_400_000) r.problems.push('DEMO_ACCESS_TOKEN_TTL must be between 10s and 1d');
-  if (isProduction && demoMode === 'on') r.problems.push('DEMO_PROVIDER=on is not allowed in production (the demo provider signs anyone in); use off or auto');
-  const demoEnabled = demoProviderEnabled(demoMode, nodeEnv, providers.length);
+  if (nodeEnvSet && isProduction && demoMode === 'on') r.problems.push('DEMO_PROVIDER=on is not allowed in production (the demo provider signs anyone in); use off or auto');
+  // What development would have enabled, refused (with a warning) when the conveniences are off.
+  const demoWanted = demoProviderEnabled(demoMode, nodeEnvSet ? nodeEnv : 'development', providers.length);
+  const demoEnabled = demoWanted && dev.allowed;
   if (demoEnabled && providers.some((p) => p.id === DEMO_PLATFORM)) {
     r.problems.push(`DEMO_PROVIDER: PROVIDERS_FILE already declares a "${DEMO_PLATFORM}" provider; rename it or set DEMO_PROVIDER=off`);
-  } else if (demoEnabled) {
-    providers.push(demoProviderConfig(appUrl));
   }
   const providerHttp = {
     timeoutMs: r.int('PROVIDER_HTTP_TIMEOUT_MS', 10_000, 100, 120_000),
@@ -122,7 +153,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     poolSize: r.int('DB_POOL_SIZE', 10, 1, 500),
     statementTimeoutMs: r.int('DB_STATEMENT_TIMEOUT_MS', 15_000, 0, 3_600_000),
     lockTimeoutMs: r.int('DB_LOCK_TIMEOUT_MS', 5_000, 0, 3_600_000),
-    ssl: sslRaw === 'false' ? (false as const) : sslRaw === 'verify' ? ('verify' as const) : ('require' as const),
+    // `true` verifies the chain (`verify` is its older spelling); skipping that must be asked for.
+    ssl: sslRaw === 'false' ? (false as const) : sslRaw === 'no-verify' ? ('no-verify' as const) : ('verify' as const),
     migrationsRun: r.bool('MIGRATIONS_RUN', true),
   };
 
@@ -139,16 +171,18 @@ export function loadConfig(env: Env = process.env): AppConfig {
   let devSecrets = { used: [] as string[], generated: [] as string[] };
   let secrets = fromEnv;
   if (missing.length > 0) {
-    if (isProduction) {
+    if (!dev.allowed) {
       for (const name of missing) {
-        r.problems.push(name === 'TOKEN_ENCRYPTION_KEYS' ? 'TOKEN_ENCRYPTION_KEYS (or TOKEN_ENCRYPTION_KEY) is required in production' : `${name} is required in production`);
+        const what = name === 'TOKEN_ENCRYPTION_KEYS' ? 'TOKEN_ENCRYPTION_KEYS (or TOKEN_ENCRYPTION_KEY)' : name;
+        r.problems.push(isProduction && nodeEnvSet ? `${what} is required in production` : `${what} is required: ${dev.reason} (development secrets are generated only then)`);
       }
     } else if (r.problems.length === 0) {
-      const dev = loadOrCreateDevSecrets(dataDir, missing);
-      secrets = { ...fromEnv, ...Object.fromEntries(missing.map((k) => [k, dev.secrets[k]])) };
-      devSecrets = { used: missing, generated: dev.generated };
+      const generatedDev = loadOrCreateDevSecrets(dataDir, missing);
+      secrets = { ...fromEnv, ...Object.fromEntries(missing.map((k) => [k, generatedDev.secrets[k]])) };
+      devSecrets = { used: missing, generated: generatedDev.generated };
     }
   }
+  if (demoEnabled && secrets.SESSION_JWT_SECRET) providers.push(demoProviderConfig(appUrl, secrets.SESSION_JWT_SECRET));
 
   const keyVar = r.raw('TOKEN_ENCRYPTION_KEYS') || !r.raw('TOKEN_ENCRYPTION_KEY') ? 'TOKEN_ENCRYPTION_KEYS' : 'TOKEN_ENCRYPTION_KEY';
   const encryptionKeys = secrets.TOKEN_ENCRYPTION_KEYS ? parseKeyRing(keyVar, secrets.TOKEN_ENCRYPTION_KEYS, r.problems) : [];
@@ -169,6 +203,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     isProduction,
     port,
     host,
+    devConveniences: dev.allowed,
+    startupWarnings: dev.allowed || (nodeEnvSet && isProduction) ? [] : refusedConveniences(dev.reason!, { demo: demoWanted, admin: !nodeEnvSet || nodeEnv === 'development' }),
     appUrl,
     dataDir,
     database,

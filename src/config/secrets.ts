@@ -7,6 +7,8 @@ export type DevSecrets = {
   TOKEN_ENCRYPTION_KEYS?: string;
   SESSION_JWT_SECRET?: string;
   SERVICE_JWT_SECRET?: string;
+  /** The embedded database's password (src/database/embedded-postgres.ts); never an environment variable. */
+  EMBEDDED_DB_PASSWORD?: string;
 };
 
 const FILE = 'secrets.json';
@@ -32,7 +34,7 @@ export function loadOrCreateDevSecrets(dataDir: string, wanted: (keyof DevSecret
     generated.push(name);
   }
   if (generated.length > 0) {
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     writeFileSync(path, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
     chmodSync(path, 0o600);
   }

@@ -1,11 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import {
   createAccessTokenVerifier,
-  createMemoryAccessTokenStore,
-  createMemoryAuthCodeStore,
   createMemoryClientStore,
-  createMemoryRefreshTokenStore,
   createOAuthHandlers,
   createRefreshRotation,
   generateApiToken,
@@ -17,11 +14,14 @@ import {
   type OAuthResponse,
   type OnAuthorizeArgs,
   type OnAuthorizeResult,
+  type OnRefreshTokenArgs,
+  type OnRefreshTokenResult,
   type RefreshTokenStore,
 } from '@ttoss/auth-core';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import { DEMO_PLATFORM } from '../config/demo-provider.js';
 import { consentPage } from './demo-consent-page.js';
+import { DemoProviderTokenRepository, RefreshTokenRaced } from './demo-provider-token.repository.js';
 import type { DemoResponse } from './demo-http.js';
 import type { DemoFailuresDto, DemoFailuresStateDto } from './demo.dto.js';
 
@@ -30,6 +30,8 @@ const ACCOUNT = /^[A-Za-z0-9._@-]{1,64}$/;
 const AUTHORIZE_PARAMS = ['client_id', 'redirect_uri', 'response_type', 'scope', 'state', 'code_challenge', 'code_challenge_method'];
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
 const DEFAULT_ERROR: Record<number, string> = { 400: 'invalid_grant', 401: 'invalid_client', 429: 'slow_down' };
+const RETENTION_INTERVAL_MS = 10 * 60_000;
+const RETENTION_BATCH = 1000;
 
 type Decision = { allow: true; account: string } | { allow: false };
 type ConsentBody = { consent: { clientName: string; scopes: string[] } };
@@ -44,17 +46,18 @@ const withParams = (url: string, params: Record<string, string | undefined>) => 
 
 /**
  * The `demo` platform's authorization server (development only): `createOAuthHandlers` from
- * @ttoss/auth-core with in-memory stores, a sign-in/consent page where any name signs in,
- * PKCE S256, refresh-token rotation with reuse detection, RFC 7009 revocation, a userinfo
- * endpoint, and injectable token endpoint failures. State lives in this process only.
+ * @ttoss/auth-core, a sign-in/consent page where any name signs in, PKCE S256, refresh-token
+ * rotation with reuse detection, RFC 7009 revocation, a userinfo endpoint, and injectable token
+ * endpoint failures. Codes and tokens are kept (hashed) in the database, so a restart changes
+ * nothing; expired ones are deleted every 10 minutes.
  */
 @Injectable()
-export class DemoProviderService implements OnApplicationBootstrap {
+export class DemoProviderService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('DemoProvider');
   private readonly issuer: string;
   private readonly ttlSeconds: number;
   private readonly clients;
-  private readonly accessTokens = createMemoryAccessTokenStore();
+  private readonly accessTokens;
   private readonly refreshTokens: RefreshTokenStore;
   private readonly rotation;
   private readonly verifyAccessToken;
@@ -62,10 +65,14 @@ export class DemoProviderService implements OnApplicationBootstrap {
   private readonly decisions = new Map<string, Decision>();
   private readonly oauth;
   private failures = { remaining: 0, status: 503, error: 'temporarily_unavailable' };
+  private retention?: NodeJS.Timeout;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly store: DemoProviderTokenRepository,
+  ) {
     const provider = config.providers.find((p) => p.id === DEMO_PLATFORM);
-    if (config.isProduction || !provider) throw new Error('The demo provider runs only when enabled, never in production');
+    if (!config.devConveniences || !provider) throw new Error('The demo provider runs only when enabled, never in production');
     this.issuer = provider.issuer!;
     this.ttlSeconds = config.demoProvider.accessTokenTtlSeconds;
     this.clients = createMemoryClientStore([
@@ -80,24 +87,29 @@ export class DemoProviderService implements OnApplicationBootstrap {
         scope: SCOPES.join(' '),
       },
     ]);
+    this.accessTokens = store.accessTokens;
     // Reuse of a rotated refresh token revokes the whole grant, access tokens included.
-    const refreshStore = createMemoryRefreshTokenStore();
-    this.refreshTokens = { ...refreshStore, deleteByOwner: (owner) => this.revokeGrant(owner, refreshStore) };
+    this.refreshTokens = { ...store.refreshTokens, deleteByOwner: (owner) => this.revokeGrant(owner) };
     this.rotation = createRefreshRotation({ store: this.refreshTokens, hashToken: hashApiToken });
     this.verifyAccessToken = createAccessTokenVerifier({ store: this.accessTokens });
     this.oauth = createOAuthHandlers({
       issuer: this.issuer,
       clientStore: this.clients,
-      authCodeStore: createMemoryAuthCodeStore(),
+      authCodeStore: store.codes,
       authorizationCodeTtl: 120,
       scopesSupported: SCOPES,
       issueTokens: (args) => this.issueTokens(args),
       onAuthorize: (args) => this.onAuthorize(args),
-      onRefreshToken: this.rotation.onRefreshToken,
+      onRefreshToken: (args) => this.onRefreshToken(args),
     });
   }
 
+  onModuleDestroy(): void {
+    clearInterval(this.retention);
+  }
+
   onApplicationBootstrap(): void {
+    this.retention = setInterval(() => void this.deleteExpired(), RETENTION_INTERVAL_MS).unref();
     this.logger.log(
       `Demo provider enabled at ${this.issuer} (development only): connect it from ${this.config.oauthRedirectUri}, sign in with any name; access tokens live ${this.ttlSeconds} s`,
     );
@@ -220,12 +232,31 @@ export class DemoProviderService implements OnApplicationBootstrap {
   }
 
   /** Revokes every refresh and access token of one (client, account) grant. */
-  private async revokeGrant(owner: Owner, refreshStore: RefreshTokenStore): Promise<void> {
-    await refreshStore.deleteByOwner({ clientId: owner.clientId, subject: owner.subject });
-    for (const t of await this.accessTokens.listBySubject!(owner.subject)) {
-      if (t.clientId === owner.clientId) await this.accessTokens.delete(t.tokenHash);
-    }
+  private async revokeGrant(owner: Owner): Promise<void> {
+    await this.store.deleteGrant(owner);
     this.logger.log(`Revoked the grant of demo account "${owner.subject}"`);
+  }
+
+  /** auth-core's rotation; a token used twice at once (the second consume found it consumed) is reuse too. */
+  private async onRefreshToken(args: OnRefreshTokenArgs): Promise<OnRefreshTokenResult> {
+    try {
+      return await this.rotation.onRefreshToken(args);
+    } catch (error) {
+      if (!(error instanceof RefreshTokenRaced)) throw error;
+      await this.revokeGrant(error.owner);
+      return undefined;
+    }
+  }
+
+  /** Retention: expired codes and tokens (consumed refresh tokens too, once past their expiry), in batches. */
+  async deleteExpired(): Promise<number> {
+    let total = 0;
+    try {
+      for (let n = RETENTION_BATCH; n === RETENTION_BATCH && total < 100 * RETENTION_BATCH; total += n) n = await this.store.deleteExpired(RETENTION_BATCH);
+    } catch (error) {
+      this.logger.warn(`Deleting expired demo provider tokens failed: ${(error as Error).message}`);
+    }
+    return total;
   }
 
   /** client_secret_post or client_secret_basic, compared in constant time. */

@@ -32,7 +32,7 @@ export class SettingsPageController {
   }
 }
 
-/** Development and test only (not registered in production): a session for any user id. */
+/** Development and test on loopback only (otherwise not registered): a session for any user id. */
 @ApiTags('demo')
 @Controller('my')
 export class DevSessionController {

@@ -16,7 +16,7 @@ export class SettingsPageService {
   private readonly js = readFileSync(new URL('./settings-page/settings-page.js', import.meta.url), 'utf8').replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n');
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.html = settingsPageHtml({ devSessionPath: config.isProduction ? undefined : DEV_SESSION_PATH });
+    this.html = settingsPageHtml({ devSessionPath: config.devConveniences ? DEV_SESSION_PATH : undefined });
   }
 
   page(): DemoResponse {

@@ -218,7 +218,7 @@ describe('demo provider', () => {
 });
 
 describe('DEMO_PROVIDER', () => {
-  const env = (over: Record<string, string>) => baseTestEnv({ DATA_DIR: '/nonexistent', ...over });
+  const env = (over: Record<string, string>) => baseTestEnv({ DATA_DIR: '/nonexistent', ...(over.NODE_ENV === 'production' ? { DATABASE_URL: 'postgres://app:pw@db.example/app' } : {}), ...over });
   const demoOf = (over: Record<string, string>) => loadConfig(env(over)).providers.find((p) => p.id === 'demo');
 
   it('is off in test unless on, on in development only while no other provider is configured', () => {

@@ -1,12 +1,14 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/config/config.error.js';
 import { loadConfig } from '../../src/config/load-config.js';
+import { dataSourceOptions } from '../../src/database/data-source.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'oc-config-'));
 const KEY = 'c'.repeat(64);
-const prodSecrets = { TOKEN_ENCRYPTION_KEYS: `k1:${KEY}`, SESSION_JWT_SECRET: 's'.repeat(32), SERVICE_JWT_SECRET: 't'.repeat(32) };
+const prodSecrets = { TOKEN_ENCRYPTION_KEYS: `k1:${KEY}`, SESSION_JWT_SECRET: 's'.repeat(32), SERVICE_JWT_SECRET: 't'.repeat(32), DATABASE_URL: 'postgres://app:pw@db.example/app' };
+const DEV = { NODE_ENV: 'development' };
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -20,13 +22,18 @@ function problemsOf(env: Record<string, string>): string[] {
 
 describe('loadConfig', () => {
   it('applies documented defaults', () => {
-    const config = loadConfig({ DATA_DIR: tmp() });
+    const config = loadConfig({ ...DEV, DATA_DIR: tmp() });
     expect(config.port).toBe(3000);
+    expect(config.host).toBe('127.0.0.1');
     expect(config.appUrl).toBe('http://localhost:3000');
     expect(config.nodeEnv).toBe('development');
+    expect(config.devConveniences).toBe(true);
+    expect(config.startupWarnings).toEqual([]);
     expect(config.database.url).toBeUndefined();
     expect(config.database.migrationsRun).toBe(true);
+    expect(config.database.ssl).toBe(false);
     expect(config.logFormat).toBe('pretty');
+    expect(loadConfig({ ...prodSecrets, NODE_ENV: 'production' }).host).toBe('0.0.0.0');
   });
 
   it('takes CORS_ORIGINS as exact origins only', () => {
@@ -38,8 +45,62 @@ describe('loadConfig', () => {
   });
 
   it('derives APP_URL from PORT and strips a trailing slash', () => {
-    expect(loadConfig({ DATA_DIR: tmp(), PORT: '4000' }).appUrl).toBe('http://localhost:4000');
-    expect(loadConfig({ DATA_DIR: tmp(), APP_URL: 'https://x.example/' }).appUrl).toBe('https://x.example');
+    expect(loadConfig({ ...DEV, DATA_DIR: tmp(), PORT: '4000' }).appUrl).toBe('http://localhost:4000');
+    expect(loadConfig({ ...DEV, DATA_DIR: tmp(), APP_URL: 'https://x.example/' }).appUrl).toBe('https://x.example');
+  });
+
+  it('with NODE_ENV unset applies production rules: no generated secrets, no embedded database, no conveniences', () => {
+    const dir = tmp();
+    const problems = problemsOf({ DATA_DIR: dir });
+    expect(problems).toEqual([
+      expect.stringMatching(/^DATABASE_URL is required: NODE_ENV is not set, so production rules apply/),
+      expect.stringMatching(/^TOKEN_ENCRYPTION_KEYS \(or TOKEN_ENCRYPTION_KEY\) is required: NODE_ENV is not set/),
+      expect.stringMatching(/^SESSION_JWT_SECRET is required: NODE_ENV is not set/),
+      expect.stringMatching(/^SERVICE_JWT_SECRET is required: NODE_ENV is not set/),
+    ]);
+    expect(existsSync(join(dir, 'secrets.json'))).toBe(false);
+    const config = loadConfig({ ...prodSecrets, DATA_DIR: dir, DEMO_PROVIDER: 'on' });
+    expect(config).toMatchObject({ isProduction: true, host: '0.0.0.0', devConveniences: false, demoProvider: { enabled: false }, logFormat: 'json' });
+    expect(config.providers.map((p) => p.id)).not.toContain('demo');
+    expect(config.startupWarnings).toEqual([
+      expect.stringMatching(/^Development sessions \(GET \/my\/dev-session\) are off: NODE_ENV is not set/),
+      expect.stringMatching(/^The demo provider \(\/demo-provider\) is off: NODE_ENV is not set/),
+      expect.stringMatching(/^No development admin is created: NODE_ENV is not set/),
+    ]);
+  });
+
+  it.each(['0.0.0.0', '::', '192.168.1.20', 'example.com'])('in development on HOST=%s refuses the conveniences and generated secrets', (host) => {
+    const dir = tmp();
+    const problems = problemsOf({ ...DEV, HOST: host, DATA_DIR: dir });
+    expect(problems).toEqual(['TOKEN_ENCRYPTION_KEYS (or TOKEN_ENCRYPTION_KEY)', 'SESSION_JWT_SECRET', 'SERVICE_JWT_SECRET'].map((name) => `${name} is required: HOST=${host} is not loopback (they are served only on 127.0.0.1, ::1 or localhost) (development secrets are generated only then)`));
+    expect(existsSync(join(dir, 'secrets.json'))).toBe(false);
+    const { DATABASE_URL: _unused, ...secrets } = prodSecrets;
+    const config = loadConfig({ ...DEV, ...secrets, HOST: host, DATA_DIR: dir });
+    expect(config).toMatchObject({ devConveniences: false, demoProvider: { enabled: false }, database: { url: undefined } });
+    expect(config.startupWarnings).toHaveLength(3);
+    for (const line of config.startupWarnings) expect(line).toContain(`HOST=${host} is not loopback`);
+  });
+
+  it.each(['127.0.0.1', '::1', 'localhost', '127.0.0.2'])('in development and test on HOST=%s keeps the conveniences', (host) => {
+    expect(loadConfig({ ...DEV, HOST: host, DATA_DIR: tmp() })).toMatchObject({ devConveniences: true, demoProvider: { enabled: true }, startupWarnings: [] });
+    expect(loadConfig({ NODE_ENV: 'test', HOST: host, DATA_DIR: tmp() })).toMatchObject({ devConveniences: true, startupWarnings: [] });
+  });
+
+  it('in production refuses the embedded database, naming DATABASE_URL', () => {
+    const { DATABASE_URL: _unused, ...secrets } = prodSecrets;
+    expect(problemsOf({ ...secrets, NODE_ENV: 'production' })).toEqual(['DATABASE_URL is required in production (the embedded database is for development and test only)']);
+  });
+
+  it('DB_SSL=true verifies the certificate chain; no-verify is the explicit opt-out', () => {
+    const ssl = (value: string) => loadConfig({ ...prodSecrets, NODE_ENV: 'production', DB_SSL: value }).database.ssl;
+    expect(ssl('true')).toBe('verify');
+    expect(ssl('verify')).toBe('verify');
+    expect(ssl('no-verify')).toBe('no-verify');
+    expect(ssl('false')).toBe(false);
+    const pgSsl = (value: string) => (dataSourceOptions('postgres://x', loadConfig({ ...prodSecrets, NODE_ENV: 'production', DB_SSL: value }).database) as { ssl?: unknown }).ssl;
+    expect(pgSsl('true')).toEqual({ rejectUnauthorized: true });
+    expect(pgSsl('no-verify')).toEqual({ rejectUnauthorized: false });
+    expect(problemsOf({ ...prodSecrets, NODE_ENV: 'production', DB_SSL: 'yes' })).toEqual(['DB_SSL must be one of true, false, verify, no-verify (got "yes")']);
   });
 
   it('in production names every missing secret', () => {
@@ -76,7 +137,7 @@ describe('loadConfig', () => {
     [{ MIGRATIONS_RUN: 'maybe' }, /^MIGRATIONS_RUN must be true or false/],
     [{ SESSION_JWT_SECRET: 'x'.repeat(40), SERVICE_JWT_SECRET: 'x'.repeat(40) }, /must differ/],
   ])('rejects %o', (env, message) => {
-    expect(problemsOf({ DATA_DIR: tmp(), ...env })).toEqual(expect.arrayContaining([expect.stringMatching(message)]));
+    expect(problemsOf({ ...DEV, DATA_DIR: tmp(), ...env })).toEqual(expect.arrayContaining([expect.stringMatching(message)]));
   });
 
   it('in production rejects short JWT secrets', () => {
@@ -86,17 +147,17 @@ describe('loadConfig', () => {
 
   it('in development generates missing secrets once and reuses them', () => {
     const dir = tmp();
-    const first = loadConfig({ DATA_DIR: dir });
+    const first = loadConfig({ ...DEV, DATA_DIR: dir });
     expect(first.devSecrets.generated).toEqual(['TOKEN_ENCRYPTION_KEYS', 'SESSION_JWT_SECRET', 'SERVICE_JWT_SECRET']);
     expect(statSync(join(dir, 'secrets.json')).mode & 0o777).toBe(0o600);
-    const second = loadConfig({ DATA_DIR: dir });
+    const second = loadConfig({ ...DEV, DATA_DIR: dir });
     expect(second.devSecrets).toEqual({ used: first.devSecrets.generated, generated: [] });
     expect(second.encryptionKeys).toEqual(first.encryptionKeys);
     expect(second.sessionJwtSecret).toBe(first.sessionJwtSecret);
     expect(second.serviceJwtSecret).toBe(first.serviceJwtSecret);
     expect(first.encryptionKeys[0]!.key).toMatch(/^[0-9a-f]{64}$/);
     // Environment values win over the file and are not written to it.
-    const third = loadConfig({ DATA_DIR: dir, SESSION_JWT_SECRET: 'from-env-secret-value' });
+    const third = loadConfig({ ...DEV, DATA_DIR: dir, SESSION_JWT_SECRET: 'from-env-secret-value' });
     expect(third.sessionJwtSecret).toBe('from-env-secret-value');
     expect(readFileSync(join(dir, 'secrets.json'), 'utf8')).not.toContain('from-env-secret-value');
   });
@@ -108,20 +169,20 @@ describe('loadConfig', () => {
   });
 
   it('reads TRUST_PROXY as false, a hop count or a list of proxy addresses', () => {
-    expect(loadConfig({ DATA_DIR: tmp() }).trustProxy).toBe(false);
-    expect(loadConfig({ DATA_DIR: tmp(), TRUST_PROXY: '2' }).trustProxy).toBe(2);
-    expect(loadConfig({ DATA_DIR: tmp(), TRUST_PROXY: '10.0.0.5, 10.1.0.0/16,loopback,::1' }).trustProxy).toBe('10.0.0.5,10.1.0.0/16,loopback,::1');
-    expect(problemsOf({ DATA_DIR: tmp(), TRUST_PROXY: 'yes' })[0]).toMatch(/TRUST_PROXY must be false, a hop count .*"yes"/);
-    expect(problemsOf({ DATA_DIR: tmp(), TRUST_PROXY: '10.0.0.0/99' })[0]).toMatch(/TRUST_PROXY/);
+    expect(loadConfig({ NODE_ENV: 'test', DATA_DIR: tmp() }).trustProxy).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'test', DATA_DIR: tmp(), TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ NODE_ENV: 'test', DATA_DIR: tmp(), TRUST_PROXY: '10.0.0.5, 10.1.0.0/16,loopback,::1' }).trustProxy).toBe('10.0.0.5,10.1.0.0/16,loopback,::1');
+    expect(problemsOf({ NODE_ENV: 'test', DATA_DIR: tmp(), TRUST_PROXY: 'yes' })[0]).toMatch(/TRUST_PROXY must be false, a hop count .*"yes"/);
+    expect(problemsOf({ NODE_ENV: 'test', DATA_DIR: tmp(), TRUST_PROXY: '10.0.0.0/99' })[0]).toMatch(/TRUST_PROXY/);
   });
 
   it('reads SESSION_JWT_MAX_TTL (default 24h) and ADMIN_SESSION_JWT (default off)', () => {
-    const defaults = loadConfig({ DATA_DIR: tmp() });
+    const defaults = loadConfig({ NODE_ENV: 'test', DATA_DIR: tmp() });
     expect(defaults.sessionJwtMaxTtlSeconds).toBe(86_400);
     expect(defaults.adminSessionJwt).toBe(false);
-    const set = loadConfig({ DATA_DIR: tmp(), SESSION_JWT_MAX_TTL: '2h', ADMIN_SESSION_JWT: 'true' });
+    const set = loadConfig({ NODE_ENV: 'test', DATA_DIR: tmp(), SESSION_JWT_MAX_TTL: '2h', ADMIN_SESSION_JWT: 'true' });
     expect(set.sessionJwtMaxTtlSeconds).toBe(7200);
     expect(set.adminSessionJwt).toBe(true);
-    expect(problemsOf({ DATA_DIR: tmp(), SESSION_JWT_MAX_TTL: '10s' })[0]).toMatch(/SESSION_JWT_MAX_TTL must be between/);
+    expect(problemsOf({ NODE_ENV: 'test', DATA_DIR: tmp(), SESSION_JWT_MAX_TTL: '10s' })[0]).toMatch(/SESSION_JWT_MAX_TTL must be between/);
   });
 });

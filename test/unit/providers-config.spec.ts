@@ -106,7 +106,7 @@ describe('custom providers', () => {
   });
 
   it('in production even an http loopback URL is a problem mentioning https', () => {
-    const problems = problemsOf({ acme: { ...ACME, tokenUrl: 'http://127.0.0.1:8080/token' } }, { NODE_ENV: 'production' });
+    const problems = problemsOf({ acme: { ...ACME, tokenUrl: 'http://127.0.0.1:8080/token' } }, { NODE_ENV: 'production', DATABASE_URL: 'postgres://app:pw@db.example/app' });
     expect(problems).toContainEqual(expect.stringMatching(/acme\.tokenUrl must be an https URL in production/));
     expect(problems.every((p) => /https URL in production/.test(p))).toBe(true);
   });
