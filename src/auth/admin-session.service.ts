@@ -7,6 +7,7 @@ import { ADMIN_EMAIL_MESSAGE, isAdminEmail, normalizeAdminEmail } from './admin-
 import { type ActiveAdminSession, AdminSessionRepository } from './admin-session.repository.js';
 import { AdminUserRepository } from './admin-user.repository.js';
 import { AuthException } from './auth.exception.js';
+import { deleteInBatches, scheduleRetention } from '../common/retention.js';
 
 export const ADMIN_COOKIE = 'oc_admin';
 export const ADMIN_SESSION_TTL_S = 2 * 3600;
@@ -16,9 +17,6 @@ const SESSION_ID = /^[0-9a-f]{64}$/;
 // is compared, so parallel guesses cannot all be tried before the first failure is recorded.
 const SIGN_IN_PER_ACCOUNT: RateLimitRule = { bucket: 'admin-sign-in-account', limit: 5, windowMs: 15 * 60_000 };
 const SIGN_IN_PER_IP: RateLimitRule = { bucket: 'admin-sign-in-ip', limit: 20, windowMs: 15 * 60_000 };
-const RETENTION_INTERVAL_MS = 10 * 60_000;
-const RETENTION_BATCH = 1000;
-const RETENTION_MAX_BATCHES = 50;
 // Compared against when the account does not exist, so timing does not reveal which emails exist.
 const DUMMY_HASH = 'pbkdf2-sha256$600000$00000000000000000000000000000000$' + '0'.repeat(128);
 
@@ -28,7 +26,7 @@ export type SignedIn = { cookie: string; csrfToken: string; email: string; expir
 @Injectable()
 export class AdminSessionService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('AdminAuth');
-  private timer?: NodeJS.Timeout;
+  private stopRetention?: () => void;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -42,17 +40,14 @@ export class AdminSessionService implements OnApplicationBootstrap, OnApplicatio
 
   /** Development first run on loopback: an admin account so the admin UI can be tried at once. Also starts session retention. */
   async onApplicationBootstrap(): Promise<void> {
-    this.timer = setInterval(() => {
-      this.deleteExpiredSessions().catch((error: unknown) => this.logger.warn(`Deleting expired admin sessions failed: ${(error as Error).message}`));
-    }, RETENTION_INTERVAL_MS);
-    this.timer.unref();
+    this.stopRetention = scheduleRetention(this.logger, 'admin sessions', () => this.deleteExpiredSessions());
     if (this.config.nodeEnv !== 'development' || !this.config.devConveniences || (await this.admins.count()) > 0) return;
     const password = randomBytes(12).toString('base64url');
     this.developmentAdmin = await this.createAdmin('admin@localhost', password).then(({ email }) => ({ email, password }));
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.timer);
+    this.stopRetention?.();
   }
 
   async createAdmin(email: string, password: string): Promise<{ id: string; email: string }> {
@@ -107,14 +102,8 @@ export class AdminSessionService implements OnApplicationBootstrap, OnApplicatio
   }
 
   /** Retention: expired sessions, in bounded batches. */
-  async deleteExpiredSessions(): Promise<number> {
-    let total = 0;
-    for (let i = 0; i < RETENTION_MAX_BATCHES; i++) {
-      const n = await this.sessions.deleteExpired(RETENTION_BATCH);
-      total += n;
-      if (n < RETENTION_BATCH) break;
-    }
-    return total;
+  deleteExpiredSessions(): Promise<number> {
+    return deleteInBatches((limit) => this.sessions.deleteExpired(limit));
   }
 
   cookieAttributes(maxAgeS: number): string {

@@ -24,14 +24,13 @@ import { consentPage } from './demo-consent-page.js';
 import { DemoProviderTokenRepository, RefreshTokenRaced } from './demo-provider-token.repository.js';
 import type { DemoResponse } from './demo-http.js';
 import type { DemoFailuresDto, DemoFailuresStateDto } from './demo.dto.js';
+import { deleteInBatches, scheduleRetention } from '../common/retention.js';
 
 const SCOPES = ['profile', 'offline_access'];
 const ACCOUNT = /^[A-Za-z0-9._@-]{1,64}$/;
 const AUTHORIZE_PARAMS = ['client_id', 'redirect_uri', 'response_type', 'scope', 'state', 'code_challenge', 'code_challenge_method'];
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
 const DEFAULT_ERROR: Record<number, string> = { 400: 'invalid_grant', 401: 'invalid_client', 429: 'slow_down' };
-const RETENTION_INTERVAL_MS = 10 * 60_000;
-const RETENTION_BATCH = 1000;
 
 type Decision = { allow: true; account: string } | { allow: false };
 type ConsentBody = { consent: { clientName: string; scopes: string[] } };
@@ -65,7 +64,7 @@ export class DemoProviderService implements OnApplicationBootstrap, OnModuleDest
   private readonly decisions = new Map<string, Decision>();
   private readonly oauth;
   private failures = { remaining: 0, status: 503, error: 'temporarily_unavailable' };
-  private retention?: NodeJS.Timeout;
+  private stopRetention?: () => void;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -105,11 +104,11 @@ export class DemoProviderService implements OnApplicationBootstrap, OnModuleDest
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.retention);
+    this.stopRetention?.();
   }
 
   onApplicationBootstrap(): void {
-    this.retention = setInterval(() => void this.deleteExpired(), RETENTION_INTERVAL_MS).unref();
+    this.stopRetention = scheduleRetention(this.logger, 'demo provider tokens', () => this.deleteExpired());
     this.logger.log(
       `Demo provider enabled at ${this.issuer} (development only): connect it from ${this.config.oauthRedirectUri}, sign in with any name; access tokens live ${this.ttlSeconds} s`,
     );
@@ -249,14 +248,8 @@ export class DemoProviderService implements OnApplicationBootstrap, OnModuleDest
   }
 
   /** Retention: expired codes and tokens (consumed refresh tokens too, once past their expiry), in batches. */
-  async deleteExpired(): Promise<number> {
-    let total = 0;
-    try {
-      for (let n = RETENTION_BATCH; n === RETENTION_BATCH && total < 100 * RETENTION_BATCH; total += n) n = await this.store.deleteExpired(RETENTION_BATCH);
-    } catch (error) {
-      this.logger.warn(`Deleting expired demo provider tokens failed: ${(error as Error).message}`);
-    }
-    return total;
+  deleteExpired(): Promise<number> {
+    return deleteInBatches((limit) => this.store.deleteExpired(limit));
   }
 
   /** client_secret_post or client_secret_basic, compared in constant time. */

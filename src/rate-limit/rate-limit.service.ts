@@ -1,13 +1,11 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { RateLimitRepository } from './rate-limit.repository.js';
+import { deleteInBatches, scheduleRetention } from '../common/retention.js';
 
 /** A named limit: at most `limit` hits per `windowMs` (fixed window) for one subject. */
 export type RateLimitRule = { bucket: string; limit: number; windowMs: number };
 
-const RETENTION_INTERVAL_MS = 10 * 60_000;
-const RETENTION_BATCH = 1000;
-const RETENTION_MAX_BATCHES = 50;
 
 /**
  * Rate limits whose counters live in Postgres (table rate_limits), so every instance shares one
@@ -17,7 +15,7 @@ const RETENTION_MAX_BATCHES = 50;
 @Injectable()
 export class RateLimitService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('RateLimit');
-  private timer?: NodeJS.Timeout;
+  private stopRetention?: () => void;
 
   constructor(private readonly counters: RateLimitRepository) {}
 
@@ -37,24 +35,15 @@ export class RateLimitService implements OnApplicationBootstrap, OnApplicationSh
   }
 
   /** Retention: counters whose window has ended, in bounded batches. */
-  async deleteExpired(): Promise<number> {
-    let total = 0;
-    for (let i = 0; i < RETENTION_MAX_BATCHES; i++) {
-      const n = await this.counters.deleteExpired(RETENTION_BATCH);
-      total += n;
-      if (n < RETENTION_BATCH) break;
-    }
-    return total;
+  deleteExpired(): Promise<number> {
+    return deleteInBatches((limit) => this.counters.deleteExpired(limit));
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.deleteExpired().catch((error: unknown) => this.logger.warn(`Deleting expired rate-limit counters failed: ${(error as Error).message}`));
-    }, RETENTION_INTERVAL_MS);
-    this.timer.unref();
+    this.stopRetention = scheduleRetention(this.logger, 'rate-limit counters', () => this.deleteExpired());
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.timer);
+    this.stopRetention?.();
   }
 }
