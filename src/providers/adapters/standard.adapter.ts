@@ -1,7 +1,7 @@
 import type { ProviderHttpClient, ProviderRequest, ProviderResponse } from '../provider-http.client.js';
 import { parseRetryAfter } from '../provider-http.client.js';
 import { type FailureClass, ProviderError } from '../provider.exception.js';
-import type { Profile, ProviderConfig, TokenSet } from '../provider.types.js';
+import { isReservedAuthorizationParam, type Profile, type ProviderConfig, type TokenSet } from '../provider.types.js';
 
 export type AuthorizeArgs = { state: string; redirectUri: string; codeChallenge?: string; scopes?: string[] };
 export type ExchangeArgs = { code: string; redirectUri: string; codeVerifier?: string };
@@ -38,12 +38,15 @@ export class StandardAdapter {
 
   authorizationUrl(args: AuthorizeArgs): string {
     const url = new URL(this.p.authorizationUrl);
+    // Reserved names (refused at startup too) never come from configuration: ours always win.
+    for (const k of [...url.searchParams.keys()]) if (isReservedAuthorizationParam(k)) url.searchParams.delete(k);
+    const extras = Object.entries(this.p.authorizationParams).filter(([k]) => !isReservedAuthorizationParam(k));
     const params: Record<string, string> = {
       [this.clientIdParam]: this.p.clientId,
       response_type: 'code',
       redirect_uri: args.redirectUri,
       state: args.state,
-      ...this.p.authorizationParams,
+      ...Object.fromEntries(extras),
     };
     const scopes = args.scopes ?? this.p.scopes;
     if (scopes.length) params.scope = scopes.join(this.p.scopeSeparator);
