@@ -38,8 +38,9 @@ export class ConnectionsController {
   @UserSession()
   @ApiOperation({ summary: 'Finish connecting: post the code and state the provider returned' })
   @ApiOkResponse({ type: ConnectResultDto })
-  @ApiBadRequestResponse({ description: 'invalid_state, state_expired, access_denied, issuer_mismatch, provider_error, validation_failed', type: ErrorResponseDto })
+  @ApiBadRequestResponse({ description: 'invalid_state, state_expired, access_denied, issuer_missing, issuer_mismatch, provider_error, validation_failed', type: ErrorResponseDto })
   @ApiResponse({ status: 424, description: 'provider_unavailable (retry later) or provider_misconfigured (operator error)', type: ErrorResponseDto })
+  @ApiResponse({ status: 503, description: 'connect_failed (start again; logged for the operator), database_unavailable, database_busy', type: ErrorResponseDto })
   connect(@CurrentUserId() userId: string, @Param() { platform }: PlatformParamDto, @Body() body: ConnectDto): Promise<ConnectResultDto> {
     return this.flow.connect(userId, platform, body);
   }

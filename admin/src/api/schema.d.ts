@@ -457,7 +457,7 @@ export interface components {
              */
             error?: string;
             error_description?: string;
-            /** @description The issuer identifier the provider returned (RFC 9207), when it returns one */
+            /** @description The issuer identifier on the redirect (RFC 9207): required from providers that declare an issuer, refused from those that declare none */
             iss?: string;
             /** @description The state returned by the provider */
             state: string;
@@ -1569,7 +1569,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConnectResultDto"];
                 };
             };
-            /** @description invalid_state, state_expired, access_denied, issuer_mismatch, provider_error, validation_failed */
+            /** @description invalid_state, state_expired, access_denied, issuer_missing, issuer_mismatch, provider_error, validation_failed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1598,6 +1598,15 @@ export interface operations {
             };
             /** @description provider_unavailable (retry later) or provider_misconfigured (operator error) */
             424: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description connect_failed (start again; logged for the operator), database_unavailable, database_busy */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
