@@ -8,6 +8,7 @@
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
 const UNSAFE_ONE = new RegExp(UNSAFE.source);
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const LONE_SURROGATE_ONE = new RegExp(LONE_SURROGATE.source);
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 /** Escapes (never drops) unsafe characters, so a log line stays one line and shows what was sent. */
@@ -17,7 +18,7 @@ export function escapeControl(text: string): string {
 
 /** True when the text holds a character `escapeControl` would escape, or a lone surrogate. */
 export function hasUnsafeCharacters(text: string): boolean {
-  return UNSAFE_ONE.test(text) || new RegExp(LONE_SURROGATE.source).test(text);
+  return UNSAFE_ONE.test(text) || LONE_SURROGATE_ONE.test(text);
 }
 
 /** The first `max` code points (never half of a surrogate pair). */

@@ -85,7 +85,7 @@ export class ConnectFlowService {
     const pending = await this.states.consume(sha256(body.state, 'hex'), userId, platform);
     if (!pending) throw ConnectionsException.invalidState();
     if (pending.expiresAt.getTime() < Date.now()) throw ConnectionsException.stateExpired();
-    // Checked before anything else in the response; the state is spent either way, so a refused
+    // Checked before anything else in the response. The state is already spent, so a refused
     // response ends the attempt and the user starts again (the existing connection is untouched).
     ConnectFlowService.checkIssuer(provider.config.issuer, body);
     if (body.error !== undefined) throw ConnectionsException.accessDenied(body.error);
