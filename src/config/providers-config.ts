@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { BUILT_IN_PROVIDERS, credentialEnvNames, STANDARD_DEFAULTS } from '../providers/provider-catalogue.js';
-import { PROVIDER_FIELDS, type ProviderConfig, type ProviderFileEntry } from '../providers/provider.types.js';
+import { isReservedAuthorizationParam, PROVIDER_FIELDS, type ProviderConfig, type ProviderFileEntry, RESERVED_AUTHORIZATION_PARAMS } from '../providers/provider.types.js';
 
 const ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const URL_FIELDS = ['authorizationUrl', 'tokenUrl', 'refreshUrl', 'revocationUrl', 'userInfoUrl', 'redirectUri'] as const;
@@ -36,6 +36,10 @@ function checkEntry(id: string, entry: unknown, problems: string[]): ProviderFil
   const params = e.authorizationParams;
   if (params !== undefined && (!params || typeof params !== 'object' || Array.isArray(params) || !Object.values(params).every((v) => typeof v === 'string'))) {
     problems.push(`${where('authorizationParams')} must be an object of string values`);
+  } else if (params) {
+    for (const name of Object.keys(params).filter(isReservedAuthorizationParam)) {
+      problems.push(`${where(`authorizationParams.${name}`)} is set by the connect flow and cannot be overridden (reserved: ${RESERVED_AUTHORIZATION_PARAMS.join(', ')})`);
+    }
   }
   return e as ProviderFileEntry;
 }
@@ -110,6 +114,9 @@ export function loadProviders(env: Env, filePath: string | undefined, isProducti
       if (value === undefined || (field === 'refreshUrl' && value === merged.tokenUrl)) continue;
       try {
         const url = new URL(value);
+        if (field === 'authorizationUrl') {
+          for (const name of [...url.searchParams.keys()].filter(isReservedAuthorizationParam)) problems.push(`PROVIDERS_FILE: ${id}.authorizationUrl carries ${name}, which the connect flow sets itself`);
+        }
         if (url.protocol !== 'https:' && (isProduction || url.protocol !== 'http:' || !isLoopback(url))) {
           problems.push(`PROVIDERS_FILE: ${id}.${field} must be an https URL${isProduction ? ' in production' : ' (http is allowed only on localhost in development)'}`);
         }

@@ -8,6 +8,7 @@ import { ProviderError } from '../providers/provider.exception.js';
 import { ProviderRegistry } from '../providers/provider-registry.service.js';
 import { WebhookOutboxRepository } from '../webhooks/webhook-outbox.repository.js';
 import type { ConnectDto, ConnectResultDto, ConnectUrlDto } from './connections.dto.js';
+import { toErrorBody } from '../common/http-exception.filter.js';
 import { type RateLimitRule, RateLimitService } from '../rate-limit/rate-limit.service.js';
 import { ConnectionsException } from './connections.exception.js';
 import { ConnectionRepository } from './connection.repository.js';
@@ -41,6 +42,21 @@ export class ConnectFlowService {
     if (wait > 0) throw ConnectionsException.rateLimited(wait);
   }
 
+  /**
+   * RFC 9207 mix-up defence. A provider that declares an issuer must name it in every code response;
+   * a provider that declares none must not send one (the configuration is wrong, or the response is
+   * not from it). An error response without iss is let through: it carries no code to misuse.
+   */
+  private static checkIssuer(issuer: string | undefined, body: ConnectDto): void {
+    if (issuer === undefined) {
+      if (body.iss !== undefined) throw ConnectionsException.issuerUnexpected();
+    } else if (body.iss === undefined) {
+      if (body.error === undefined) throw ConnectionsException.issuerMissing();
+    } else if (body.iss !== issuer) {
+      throw ConnectionsException.issuerMismatch();
+    }
+  }
+
   async connectUrl(userId: string, platform: string): Promise<ConnectUrlDto> {
     const provider = this.registry.get(platform);
     await this.throttle(CONNECT_URL_LIMIT, userId);
@@ -67,9 +83,10 @@ export class ConnectFlowService {
     const pending = await this.states.consume(sha256(body.state, 'hex'), userId, platform);
     if (!pending) throw ConnectionsException.invalidState();
     if (pending.expiresAt.getTime() < Date.now()) throw ConnectionsException.stateExpired();
-    if (body.error !== undefined) throw ConnectionsException.accessDenied(body.error.replace(/[^A-Za-z0-9_.-]/g, '').slice(0, 64));
-    // RFC 9207: a response naming another issuer is a mix-up attempt.
-    if (body.iss !== undefined && provider.config.issuer && body.iss !== provider.config.issuer) throw ConnectionsException.issuerMismatch();
+    // Checked before anything else in the response. The state is already spent, so a refused
+    // response ends the attempt and the user starts again (the existing connection is untouched).
+    ConnectFlowService.checkIssuer(provider.config.issuer, body);
+    if (body.error !== undefined) throw ConnectionsException.accessDenied(body.error);
 
     const { adapter } = provider;
     try {
@@ -99,8 +116,13 @@ export class ConnectFlowService {
     }
   }
 
+  /** After the state is spent every failure answers a code the client can act on, never a 500. */
   private toHttp(error: unknown, platform: string): unknown {
-    if (!(error instanceof ProviderError)) return error;
+    if (!(error instanceof ProviderError)) {
+      if (toErrorBody(error).body.statusCode === 503) return error; // database unavailable or busy: retry
+      this.logger.error(`Connect to ${platform} failed inside this service: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`, { platform });
+      return ConnectionsException.connectFailed();
+    }
     this.logger.warn(`Connect to ${platform} failed: ${error.message}`, { platform, failureClass: error.failureClass, providerError: error.details.providerCode });
     switch (error.failureClass) {
       case 'invalid_client':

@@ -45,12 +45,14 @@ export class ConnectionsController {
     ConnectionsException.invalidState(),
     ConnectionsException.stateExpired(),
     ConnectionsException.accessDenied('access_denied'),
+    ConnectionsException.issuerMissing(),
     ConnectionsException.issuerMismatch(),
     ConnectionsException.providerRejected('invalid_grant'),
     ProvidersException.unknownPlatform('tiktok'),
     ConnectionsException.rateLimited(30_000),
     ConnectionsException.providerUnavailable(),
     ConnectionsException.providerMisconfigured(),
+    ConnectionsException.connectFailed(),
   )
   connect(@CurrentUserId() userId: string, @Param() { platform }: PlatformParamDto, @Body() body: ConnectDto): Promise<ConnectResultDto> {
     return this.flow.connect(userId, platform, body);

@@ -1,4 +1,5 @@
 import { AppException } from '../common/app.exception.js';
+import { safeCode } from '../common/safe-text.js';
 
 /** Errors of the connect flow and connection management. */
 export class ConnectionsException extends AppException {
@@ -9,10 +10,16 @@ export class ConnectionsException extends AppException {
     return new ConnectionsException(400, 'state_expired', 'The connection attempt expired; start it again');
   }
   static accessDenied(providerError: string): ConnectionsException {
-    return new ConnectionsException(400, 'access_denied', `The user did not authorise the connection (${providerError})`);
+    return new ConnectionsException(400, 'access_denied', `The user did not authorise the connection (${safeCode(providerError) ?? 'no error code'})`);
   }
   static issuerMismatch(): ConnectionsException {
-    return new ConnectionsException(400, 'issuer_mismatch', 'The authorization response comes from an unexpected issuer');
+    return new ConnectionsException(400, 'issuer_mismatch', "The authorization response names another issuer than this provider's; start the connection again");
+  }
+  static issuerUnexpected(): ConnectionsException {
+    return new ConnectionsException(400, 'issuer_mismatch', 'The authorization response names an issuer, but this provider declares none; start the connection again (an operator may need to set its issuer)');
+  }
+  static issuerMissing(): ConnectionsException {
+    return new ConnectionsException(400, 'issuer_missing', 'The authorization response has no iss, which this provider always sends (RFC 9207); post every parameter of the redirect, then start the connection again');
   }
   static missingCode(): ConnectionsException {
     return new ConnectionsException(400, 'validation_failed', 'code is required unless error is given');
@@ -31,6 +38,10 @@ export class ConnectionsException extends AppException {
     const headers: Record<string, string> = retryAfterMs ? { 'Retry-After': String(Math.ceil(retryAfterMs / 1000)) } : {};
     // 424: the request was fine but the provider it depends on failed; the user can retry.
     return new ConnectionsException(424, 'provider_unavailable', 'The provider did not answer usably; try again shortly', headers);
+  }
+  static connectFailed(): ConnectionsException {
+    // The state is already spent, so the attempt cannot be retried as is: the user starts again.
+    return new ConnectionsException(503, 'connect_failed', 'The connection could not be completed (logged for the operator); start it again shortly');
   }
   static providerMisconfigured(): ConnectionsException {
     return new ConnectionsException(424, 'provider_misconfigured', "The provider rejected this service's client credentials; an operator must fix the configuration");

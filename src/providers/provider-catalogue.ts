@@ -19,6 +19,7 @@ const GOOGLE = {
   tokenUrl: 'https://oauth2.googleapis.com/token',
   refreshUrl: 'https://oauth2.googleapis.com/token',
   revocationUrl: 'https://oauth2.googleapis.com/revoke',
+  // Google puts iss=https://accounts.google.com on its redirect (RFC 9207), so it is required.
   issuer: 'https://accounts.google.com',
   // Offline access plus a forced consent screen is the only way Google returns a refresh token every time.
   authorizationParams: { access_type: 'offline', prompt: 'consent', include_granted_scopes: 'true' },
@@ -103,9 +104,10 @@ export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
     refreshUrl: 'https://www.linkedin.com/oauth/v2/accessToken',
     revocationUrl: 'https://www.linkedin.com/oauth/v2/revoke',
     userInfoUrl: 'https://api.linkedin.com/v2/userinfo',
-    issuer: 'https://www.linkedin.com/oauth',
     scopes: ['openid', 'profile', 'email'],
     pkce: false, // LinkedIn's web flow does not accept PKCE
+    // No issuer: LinkedIn's redirect carries only code and state (no RFC 9207 iss), and a declared
+    // issuer would make iss required. Its OIDC issuer (https://www.linkedin.com/oauth) names ID tokens only.
     usernameField: 'name',
   },
   facebook: {

@@ -2,6 +2,7 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
+import { parseProviderJson } from './provider-json.js';
 import { ProviderError } from './provider.exception.js';
 
 export type ProviderRequest = {
@@ -14,6 +15,7 @@ export type ProviderRequest = {
   purpose: string;
 };
 
+/** `json`: the parsed body (integers beyond 2^53 as strings of their exact digits), undefined when not JSON. */
 export type ProviderResponse = { status: number; headers: IncomingHttpHeaders; text: string; json: unknown };
 
 const USER_AGENT = 'oauth-connections/1.0 (+https://github.com/oauth-connections)';
@@ -80,7 +82,7 @@ export class ProviderHttpClient {
           const text = Buffer.concat(chunks).toString('utf8');
           let json: unknown;
           try {
-            json = text ? JSON.parse(text) : undefined;
+            json = text ? parseProviderJson(text) : undefined;
           } catch {
             json = undefined;
           }

@@ -21,6 +21,19 @@ export const PROVIDER_FIELDS = [
   'usernameField',
 ] as const;
 
+/**
+ * Authorization request parameters the connect flow owns; `authorizationParams` may not set them
+ * (compared case-insensitively, since some servers are lenient about case). state, redirect_uri,
+ * code_challenge(_method) and client_id/client_key bind the response to this user, this service and
+ * this PKCE verifier; response_type=code is the only flow we finish; request/request_uri (RFC 9101)
+ * would carry a request object whose own values the server uses instead of ours.
+ */
+export const RESERVED_AUTHORIZATION_PARAMS = ['state', 'redirect_uri', 'code_challenge', 'code_challenge_method', 'client_id', 'client_key', 'response_type', 'request', 'request_uri'] as const;
+
+export function isReservedAuthorizationParam(name: string): boolean {
+  return (RESERVED_AUTHORIZATION_PARAMS as readonly string[]).includes(name.toLowerCase());
+}
+
 /** A PROVIDERS_FILE entry: any of the fields above, typed as in the resolved provider. */
 export type ProviderFileEntry = Partial<Pick<ProviderConfig, (typeof PROVIDER_FIELDS)[number]>>;
 

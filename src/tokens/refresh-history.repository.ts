@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { redactString } from '../common/redact.js';
+import { escapeControl, truncateCodePoints } from '../common/safe-text.js';
 
 export type RefreshTrigger = 'lazy' | 'scheduled' | 'admin';
 
@@ -22,7 +23,7 @@ export class RefreshHistoryRepository {
     await manager.query(
       `INSERT INTO refresh_failures (connection_id, platform, user_id, trigger, failure_class, provider_code, http_status, message)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [f.connectionId, f.platform, f.userId, f.trigger, f.failureClass, f.providerCode ?? null, f.httpStatus ?? null, redactString(f.message).slice(0, 500)],
+      [f.connectionId, f.platform, f.userId, f.trigger, f.failureClass, f.providerCode ?? null, f.httpStatus ?? null, truncateCodePoints(escapeControl(redactString(f.message)), 500)],
     );
   }
 

@@ -49,13 +49,13 @@ export function baseTestEnv(overrides: Env = {}): Env {
 }
 
 /** Starts the real application on a fresh database (or `db`, to share one between instances). */
-export async function startTestApp(options: { env?: Env; db?: TestDb } = {}): Promise<TestApp> {
+export async function startTestApp(options: { env?: Env; db?: TestDb; logFormat?: 'json' | 'pretty' } = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'oc-test-'));
   const ownDb = !options.db;
   const db = options.db ?? (await createTestDb());
   const config = loadConfig(baseTestEnv({ DATA_DIR: dataDir, DATABASE_URL: db.url, ...options.env }));
   const logs: string[] = [];
-  const app = await createApp(config, { logger: new AppLogger(config.logLevel, 'json', (line) => logs.push(line)) });
+  const app = await createApp(config, { logger: new AppLogger(config.logLevel, options.logFormat ?? 'json', (line) => logs.push(line)) });
   const internal = await listen(app, config, config.port, '127.0.0.1'); // PORT defaults to 0 (any free port)
   const address = app.getHttpServer().address() as { port: number };
   let adminKey: Promise<string> | undefined;

@@ -17,6 +17,8 @@ describe('connect flow against a standards-compliant authorization server', () =
       acme2: oidcProviderEntry(as, { displayName: 'Acme Two' }),
       // Revocation endpoint that refuses connections: disconnect must still succeed.
       deadrevoke: oidcProviderEntry(as, { revocationUrl: 'http://127.0.0.1:9/revoke' }),
+      // The same server configured without its issuer: its iss is then unexpected.
+      noiss: oidcProviderEntry(as, { issuer: undefined }),
     });
     t = await startTestApp({ env: { PROVIDERS_FILE: file, ACME_CLIENT_SECRET: as.clientSecret, OAUTH_REDIRECT_URI: REDIRECT_URI } });
   });
@@ -110,9 +112,13 @@ describe('connect flow against a standards-compliant authorization server', () =
 
   describe('rejects bad input with a 4xx and leaves the connection unchanged', () => {
     let before: Record<string, unknown>;
+    let codeExchanges: number;
     beforeAll(async () => {
       await authorizeAndConnect('acme', 'acct-1');
       before = (await rawConnection())!;
+    });
+    beforeEach(() => {
+      codeExchanges = as.counts().tokenRequests.authorization_code ?? 0;
     });
     afterEach(async () => {
       expect(await rawConnection()).toEqual(before);
@@ -153,11 +159,42 @@ describe('connect flow against a standards-compliant authorization server', () =
       expect((await post('acme', { ...params, state: `${params.state}x` }).expect(400)).body.error).toBe('invalid_state');
     });
 
-    it('an iss that is not the provider (mix-up defence)', async () => {
+    it('an iss that is not the provider (mix-up defence), which ends the attempt', async () => {
       const params = await as.authorize((await connectUrl()).toString(), 'acct-9');
       expect(params.iss).toBe(as.issuer);
       const res = await post('acme', { ...params, iss: 'https://attacker.example' }).expect(400);
       expect(res.body.error).toBe('issuer_mismatch');
+      expect((await post('acme', params).expect(400)).body.error).toBe('invalid_state');
+      expect(as.counts().tokenRequests.authorization_code ?? 0).toBe(codeExchanges); // nothing was exchanged
+    });
+
+    it('a code response without iss from a provider that declares an issuer (RFC 9207), which ends the attempt', async () => {
+      const { iss, ...params } = await as.authorize((await connectUrl()).toString(), 'acct-9');
+      expect(iss).toBe(as.issuer);
+      const res = await post('acme', params).expect(400);
+      expect(res.body).toEqual({ statusCode: 400, error: 'issuer_missing', message: expect.stringContaining('iss') });
+      // The state is spent like on every other refused response; the genuine iss cannot revive it.
+      expect((await post('acme', { ...params, iss }).expect(400)).body.error).toBe('invalid_state');
+      expect(as.counts().tokenRequests.authorization_code ?? 0).toBe(codeExchanges);
+    });
+
+    it('a denial without iss is still access_denied; a denial naming another issuer is issuer_mismatch', async () => {
+      const { iss: _iss, ...denied } = await as.deny((await connectUrl()).toString(), 'acct-9');
+      expect((await post('acme', denied).expect(400)).body.error).toBe('access_denied');
+      const other = await as.deny((await connectUrl()).toString(), 'acct-9');
+      expect((await post('acme', { ...other, iss: 'https://attacker.example' }).expect(400)).body.error).toBe('issuer_mismatch');
+    });
+
+    it('an iss for a provider that declares no issuer', async () => {
+      const params = await as.authorize((await connectUrl('noiss')).toString(), 'acct-9');
+      expect(params.iss).toBe(as.issuer);
+      const res = await post('noiss', params).expect(400);
+      expect(res.body).toEqual({ statusCode: 400, error: 'issuer_mismatch', message: expect.stringContaining('declares none') });
+      expect(await rawConnection('noiss')).toBeUndefined();
+      // Without iss the same provider connects.
+      const again = await as.authorize((await connectUrl('noiss')).toString(), 'acct-9');
+      await post('noiss', { code: again.code, state: again.state }).expect(200);
+      await request(t.url).delete('/social/noiss/disconnect').set('Authorization', alice()).expect(200);
     });
 
     it('a user who denied access', async () => {

@@ -1,6 +1,9 @@
 // Google, YouTube, X, LinkedIn and Pinterest (the standard adapter driven by catalogue data) against
 // a fake server answering with each provider's documented requests and responses.
 import type { IncomingHttpHeaders } from 'node:http';
+import { createAdapter } from '../../src/providers/adapters/index.js';
+import { ProviderHttpClient } from '../../src/providers/provider-http.client.js';
+import type { ProviderConfig } from '../../src/providers/provider.types.js';
 import { adapterFromFile, builtInOverrides, type FakeProvider, providerFailure, startFakeProvider } from '../helpers/fake-provider.js';
 
 const REDIRECT = 'https://app.example.com/my/settings/social';
@@ -227,5 +230,51 @@ describe('Pinterest (API v5)', () => {
     const profile = await pinterest().adapter.fetchProfile({ accessToken: 'pina_1' });
     expect(fake.requestsTo('GET', '/v5/user_account')[0]!.headers.authorization).toBe('Bearer pina_1');
     expect(profile).toEqual({ accountId: '549755885175', username: 'pinner' });
+  });
+});
+
+describe('authorization URL: the connect flow owns its parameters', () => {
+  // A configuration that slipped past startup validation (or a future code path that skips it).
+  const hostile = (adapter: ProviderConfig['adapter'], pkce: boolean): ProviderConfig => ({
+    ...adapterFromFile('acme', { authorizationUrl: 'https://sso.acme.example/authorize?tenant=t', tokenUrl: 'https://sso.acme.example/token', clientId: 'our-client', clientSecret: 's' }).provider,
+    adapter,
+    pkce,
+    authorizationUrl: 'https://sso.acme.example/authorize?tenant=t&State=url-state&request_uri=https://evil.example/r',
+    authorizationParams: {
+      prompt: 'consent',
+      state: 'evil-state',
+      STATE: 'evil-state-2',
+      redirect_uri: 'https://evil.example/cb',
+      code_challenge: 'evil-challenge',
+      code_challenge_method: 'plain',
+      client_id: 'evil-client',
+      client_key: 'evil-client',
+      response_type: 'token',
+      request: 'eyJhbGciOiJub25lIn0.e30.',
+      request_uri: 'https://evil.example/request',
+    },
+  });
+
+  it.each([
+    ['standard', true],
+    ['standard', false],
+    ['tiktok', false],
+  ] as const)('%s adapter (pkce %s): our values win and reserved extras are dropped', (kind, pkce) => {
+    const adapter = createAdapter(hostile(kind, pkce), new ProviderHttpClient({ providerHttp: { timeoutMs: 1000, connectTimeoutMs: 1000, maxResponseBytes: 1024 } } as never));
+    const url = new URL(adapter.authorizationUrl({ state: 'our-state', redirectUri: REDIRECT, codeChallenge: pkce ? CHALLENGE : undefined }));
+    const lower = [...url.searchParams.keys()].map((k) => k.toLowerCase());
+    expect(lower.filter((k) => k === 'state')).toEqual(['state']); // no case variant survives
+    expect(url.searchParams.get('state')).toBe('our-state');
+    expect(url.searchParams.get('redirect_uri')).toBe(REDIRECT);
+    expect(url.searchParams.get('response_type')).toBe('code');
+    expect(url.searchParams.get(kind === 'tiktok' ? 'client_key' : 'client_id')).toBe('our-client');
+    expect(url.searchParams.has(kind === 'tiktok' ? 'client_id' : 'client_key')).toBe(false);
+    expect(url.searchParams.get('code_challenge')).toBe(pkce ? CHALLENGE : null);
+    expect(url.searchParams.get('code_challenge_method')).toBe(pkce ? 'S256' : null);
+    expect(url.searchParams.has('request')).toBe(false);
+    expect(url.searchParams.has('request_uri')).toBe(false);
+    expect(url.searchParams.get('prompt')).toBe('consent');
+    expect(url.searchParams.get('tenant')).toBe('t');
+    expect(url.toString()).not.toContain('evil');
   });
 });

@@ -147,6 +147,20 @@ describe('Instagram (API with Instagram Login)', () => {
     expect((await instagram().exchangeCode({ code: 'AQBcode', redirectUri: REDIRECT })).accountId).toBe('17841405793187219');
   });
 
+  it('keeps every digit of a user_id beyond 2^53 inside data[0] and on /me, too', async () => {
+    fake.on('POST', '/oauth/access_token', { headers: { 'content-type': 'application/json' }, body: '{"data":[{"access_token":"IGAAshort","user_id":17841405793187219}]}' });
+    graph.on('GET', '/access_token', { json: LONG });
+    graph.on('GET', '/me', { headers: { 'content-type': 'application/json' }, body: '{"user_id":17841405793187221,"username":"creator"}' });
+    const tokens = await instagram().exchangeCode({ code: 'AQBcode', redirectUri: REDIRECT });
+    expect(tokens.accountId).toBe('17841405793187219');
+    expect(await instagram().fetchProfile(tokens)).toEqual({ accountId: '17841405793187221', username: 'creator' });
+  });
+
+  it('an empty data[] in the code answer is malformed, not a crash', async () => {
+    fake.on('POST', '/oauth/access_token', { json: { data: [] } });
+    expect((await failure(instagram().exchangeCode({ code: 'AQBcode', redirectUri: REDIRECT }))).failureClass).toBe('malformed');
+  });
+
   it('classifies the documented bad-code answer (error_type OAuthException, code 400) as invalid_grant', async () => {
     fake.on('POST', '/oauth/access_token', { status: 400, json: { error_type: 'OAuthException', code: 400, error_message: 'Invalid authorization code' } });
     const error = await failure(instagram().exchangeCode({ code: 'AQBcode', redirectUri: REDIRECT }));

@@ -95,6 +95,21 @@ describe('custom providers', () => {
     expect(problemsOf({ acme: { ...ACME, [field]: value } })).toContainEqual(expect.stringMatching(message));
   });
 
+  it.each(['state', 'redirect_uri', 'code_challenge', 'code_challenge_method', 'client_id', 'client_key', 'response_type', 'request', 'request_uri', 'State', 'REDIRECT_URI'])(
+    'authorizationParams.%s is refused, naming provider and field',
+    (name) => {
+      const problems = problemsOf({ acme: { ...ACME, authorizationParams: { prompt: 'consent', [name]: 'attacker-value' } } });
+      expect(problems).toEqual([expect.stringMatching(new RegExp(`^PROVIDERS_FILE: acme\\.authorizationParams\\.${name} is set by the connect flow and cannot be overridden`))]);
+      expect(problems[0]).not.toContain('attacker-value');
+    },
+  );
+
+  it('a reserved parameter in a built-in override is refused too, and so is one in the authorizationUrl query', () => {
+    const creds = { clientId: 'id', clientSecret: 'secret' };
+    expect(problemsOf({ google: { ...creds, authorizationParams: { redirect_uri: 'https://evil.example/cb' } } })).toEqual([expect.stringMatching(/^PROVIDERS_FILE: google\.authorizationParams\.redirect_uri is set by the connect flow/)]);
+    expect(problemsOf({ acme: { ...ACME, authorizationUrl: 'https://sso.acme.example/authorize?tenant=t&state=fixed' } })).toEqual([expect.stringMatching(/^PROVIDERS_FILE: acme\.authorizationUrl carries state/)]);
+  });
+
   it('an http URL on a non-loopback host is a problem', () => {
     const problems = problemsOf({ acme: { ...ACME, tokenUrl: 'http://sso.acme.example/token' } });
     expect(problems).toContainEqual(expect.stringMatching(/acme\.tokenUrl must be an https URL/));

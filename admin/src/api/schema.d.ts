@@ -457,7 +457,7 @@ export interface components {
              */
             error?: string;
             error_description?: string;
-            /** @description The issuer identifier the provider returned (RFC 9207), when it returns one */
+            /** @description The issuer identifier on the redirect (RFC 9207): required from providers that declare an issuer, refused from those that declare none */
             iss?: string;
             /** @description The state returned by the provider */
             state: string;
@@ -3079,7 +3079,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConnectResultDto"];
                 };
             };
-            /** @description `validation_failed`, `invalid_json`, `invalid_state`, `state_expired`, `access_denied`, `issuer_mismatch`, `provider_error` */
+            /** @description `validation_failed`, `invalid_json`, `invalid_state`, `state_expired`, `access_denied`, `issuer_missing`, `issuer_mismatch`, `provider_error` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3087,7 +3087,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponseDto"] & {
                         /** @enum {string} */
-                        error?: "validation_failed" | "invalid_json" | "invalid_state" | "state_expired" | "access_denied" | "issuer_mismatch" | "provider_error";
+                        error?: "validation_failed" | "invalid_json" | "invalid_state" | "state_expired" | "access_denied" | "issuer_missing" | "issuer_mismatch" | "provider_error";
                         /** @enum {integer} */
                         statusCode?: 400;
                     };
@@ -3195,7 +3195,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `database_unavailable` (with Retry-After), `database_busy` (with Retry-After) */
+            /** @description `database_unavailable` (with Retry-After), `database_busy` (with Retry-After), `connect_failed` */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3205,7 +3205,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponseDto"] & {
                         /** @enum {string} */
-                        error?: "database_unavailable" | "database_busy";
+                        error?: "database_unavailable" | "database_busy" | "connect_failed";
                         /** @enum {integer} */
                         statusCode?: 503;
                     };

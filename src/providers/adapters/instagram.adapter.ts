@@ -23,13 +23,12 @@ export class InstagramAdapter extends GraphAdapter {
       redirect_uri: args.redirectUri,
     });
     const body = this.expectJson(res, 'token exchange') as Record<string, unknown>;
-    // Newer responses wrap the token in data[0].
-    const short = this.tokensFrom((Array.isArray(body.data) ? body.data[0] : body) as Record<string, unknown>, 'token exchange');
+    // Newer responses wrap the token in data[0]. user_id is often beyond 2^53: the shared JSON
+    // parsing keeps its exact digits.
+    const short = this.tokensFrom((Array.isArray(body.data) ? body.data[0] : body) as Record<string, unknown> | undefined, 'token exchange');
     const long = await this.graphGet(new URL('/access_token', this.p.refreshUrl).toString(), { grant_type: 'ig_exchange_token', client_secret: this.p.clientSecret, access_token: short.accessToken }, 'long-lived token exchange');
     const tokens = this.parseTokens(long, 'long-lived token exchange');
-    // user_id is a JSON number often beyond 2^53, which JSON.parse rounds: take its digits from the text.
-    const exactId = /"user_id"\s*:\s*(\d+)/.exec(res.text)?.[1];
-    return { ...tokens, accountId: exactId ?? short.accountId, scopes: tokens.scopes ?? short.scopes };
+    return { ...tokens, accountId: short.accountId, scopes: tokens.scopes ?? short.scopes };
   }
 
   override async refresh(tokens: StoredTokens): Promise<TokenSet> {

@@ -1,7 +1,8 @@
 import type { ProviderHttpClient, ProviderRequest, ProviderResponse } from '../provider-http.client.js';
+import { hasUnsafeCharacters, safeCode, safeDisplayText } from '../../common/safe-text.js';
 import { parseRetryAfter } from '../provider-http.client.js';
 import { type FailureClass, ProviderError } from '../provider.exception.js';
-import type { Profile, ProviderConfig, TokenSet } from '../provider.types.js';
+import { isReservedAuthorizationParam, type Profile, type ProviderConfig, type TokenSet } from '../provider.types.js';
 
 export type AuthorizeArgs = { state: string; redirectUri: string; codeChallenge?: string; scopes?: string[] };
 export type ExchangeArgs = { code: string; redirectUri: string; codeVerifier?: string };
@@ -16,7 +17,22 @@ export function pick(value: unknown, path: string): unknown {
   return path.split('.').reduce<unknown>((v, key) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined), value);
 }
 
-const asString = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v.slice(0, 255) : typeof v === 'number' ? String(v) : null);
+/** Token lifetimes beyond this are nonsense (or an attempt to overflow a date): malformed. */
+export const MAX_LIFETIME_SECONDS = 10 * 365 * 24 * 3600;
+const MAX_ACCOUNT_ID = 255; // the account_id column
+const MAX_SCOPES = 256;
+const MAX_SCOPE_LENGTH = 512;
+
+/**
+ * An account id exactly as the provider gave it (never trimmed or cut: two accounts must not
+ * collapse into one), or null when absent. Anything that cannot be an id is malformed.
+ */
+export function accountIdOf(value: unknown, purpose: string, field: string): string | null {
+  if (value === undefined || value === null || value === '') return null;
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
+  if (typeof value === 'string' && value.length <= 2 * MAX_ACCOUNT_ID && !hasUnsafeCharacters(value) && Array.from(value).length <= MAX_ACCOUNT_ID) return value;
+  throw new ProviderError('malformed', `${purpose}: ${field.slice(0, 64)} is not a usable account id`);
+}
 
 /**
  * RFC 6749 / 7009 / 7636 client behaviour. Provider adapters extend this and override only
@@ -38,12 +54,15 @@ export class StandardAdapter {
 
   authorizationUrl(args: AuthorizeArgs): string {
     const url = new URL(this.p.authorizationUrl);
+    // Reserved names (refused at startup too) never come from configuration: ours always win.
+    for (const k of [...url.searchParams.keys()]) if (isReservedAuthorizationParam(k)) url.searchParams.delete(k);
+    const extras = Object.entries(this.p.authorizationParams).filter(([k]) => !isReservedAuthorizationParam(k));
     const params: Record<string, string> = {
       [this.clientIdParam]: this.p.clientId,
       response_type: 'code',
       redirect_uri: args.redirectUri,
       state: args.state,
-      ...this.p.authorizationParams,
+      ...Object.fromEntries(extras),
     };
     const scopes = args.scopes ?? this.p.scopes;
     if (scopes.length) params.scope = scopes.join(this.p.scopeSeparator);
@@ -86,8 +105,8 @@ export class StandardAdapter {
 
   protected profileFrom(body: unknown, tokens: TokenSet): Profile {
     return {
-      accountId: asString(pick(body, this.p.accountIdField)) ?? tokens.accountId ?? null,
-      username: asString(pick(body, this.p.usernameField)) ?? asString(pick(body, 'name')),
+      accountId: accountIdOf(pick(body, this.p.accountIdField), 'user info', this.p.accountIdField) ?? tokens.accountId ?? null,
+      username: safeDisplayText(pick(body, this.p.usernameField)) ?? safeDisplayText(pick(body, 'name')),
     };
   }
 
@@ -130,28 +149,35 @@ export class StandardAdapter {
     return this.tokensFrom(body, purpose, res.status);
   }
 
-  protected tokensFrom(body: Record<string, unknown>, purpose: string, status = 200): TokenSet {
+  protected tokensFrom(body: Record<string, unknown> | undefined, purpose: string, status = 200): TokenSet {
+    const malformed = (what: string) => new ProviderError('malformed', `${purpose}: ${what}`, { status });
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw malformed('token response is not a JSON object');
     const accessToken = body.access_token;
-    if (typeof accessToken !== 'string' || accessToken.length === 0) {
-      throw new ProviderError('malformed', `${purpose}: token response has no access_token`, { status });
-    }
+    if (typeof accessToken !== 'string' || accessToken.length === 0) throw malformed('token response has no access_token');
     const seconds = (field: string): number | undefined => {
       const v = body[field];
       if (v === undefined || v === null) return undefined;
-      const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
-      if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) throw new ProviderError('malformed', `${purpose}: ${field} is not a number`, { status });
+      const n = typeof v === 'string' && /^\d{1,15}$/.test(v) ? Number(v) : v;
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MAX_LIFETIME_SECONDS) throw malformed(`${field} is not a whole number of seconds between 0 and 10 years`);
       return n;
     };
     const refresh = body.refresh_token;
-    const scope = body.scope;
     return {
       accessToken,
       refreshToken: typeof refresh === 'string' && refresh.length > 0 ? refresh : undefined,
       expiresIn: seconds('expires_in'),
       refreshTokenExpiresIn: seconds('refresh_token_expires_in') ?? seconds('refresh_expires_in'),
-      scopes: typeof scope === 'string' ? scope.split(/[\s,]+/).filter(Boolean) : undefined,
-      accountId: asString(body.open_id) ?? asString(body.user_id) ?? undefined,
+      scopes: this.scopesFrom(body.scope, malformed),
+      accountId: accountIdOf(body.open_id, purpose, 'open_id') ?? accountIdOf(body.user_id, purpose, 'user_id') ?? undefined,
     };
+  }
+
+  /** The granted scopes (space or comma separated); they are stored and shown, so they are bounded. */
+  private scopesFrom(scope: unknown, malformed: (what: string) => ProviderError): string[] | undefined {
+    if (typeof scope !== 'string') return undefined;
+    const scopes = scope.split(/[\s,]+/).filter(Boolean);
+    if (scopes.length > MAX_SCOPES || scopes.some((s) => s.length > MAX_SCOPE_LENGTH || hasUnsafeCharacters(s))) throw malformed('scope is not a list of scope names');
+    return scopes;
   }
 
   /** The provider's error code from an error body; adapters override for non-standard shapes. */
@@ -167,7 +193,9 @@ export class StandardAdapter {
     return 'provider_error';
   }
 
-  protected classified(code: string, res: ProviderResponse, purpose: string): ProviderError {
+  /** Every provider error code passes here on its way to a message, a log line or a column. */
+  protected classified(rawCode: string, res: ProviderResponse, purpose: string): ProviderError {
+    const code = safeCode(rawCode) ?? 'unknown_error';
     const failureClass = res.status === 429 ? 'rate_limited' : res.status >= 500 && this.classOf(code) === 'provider_error' ? 'transient' : this.classOf(code);
     return new ProviderError(failureClass, `${purpose}: provider answered ${res.status} ${code}`, {
       providerCode: code,
