@@ -4,6 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { Connection } from '../connections/connection.entity.js';
 import { Secret } from '../crypto/secret.js';
 import type { TokenSet } from '../providers/provider.types.js';
+import { resultRows } from '../common/query-result.js';
 
 /** Lease seconds: a crashed holder blocks a connection at most this long. */
 export const LEASE_MS = 30_000;
@@ -47,7 +48,7 @@ export class TokenLeaseRepository {
    * Due: access token inside the window, refresh token past half its life, or unused too long.
    */
   async claimDue(args: { owner: string; limit: number; refreshTokenPlatforms: string[]; selfRefreshPlatforms: string[]; windowMs: number; idleMaxMs: number }): Promise<string[]> {
-    const rows = (await this.dataSource.query(
+    const rows = await this.dataSource.query(
       `UPDATE connections SET refresh_lease_owner = $1, refresh_lease_expires_at = now() + interval '${LEASE_MS} milliseconds'
        WHERE id IN (
          SELECT id FROM connections
@@ -64,9 +65,8 @@ export class TokenLeaseRepository {
          FOR UPDATE SKIP LOCKED)
        RETURNING id`,
       [args.owner, args.refreshTokenPlatforms, args.selfRefreshPlatforms, args.windowMs, args.idleMaxMs, args.limit],
-    )) as unknown[];
-    const list = (Array.isArray(rows[0]) ? rows[0] : rows) as { id: string }[];
-    return list.map((r) => r.id);
+    );
+    return resultRows<{ id: string }>(rows).map((r) => r.id);
   }
 
   /** Loads the connections among `ids` whose lease we (still) hold. */
@@ -130,13 +130,12 @@ export class TokenLeaseRepository {
 
   /** A failure that may pass: back off; `countAgainstConnection` false for operator errors. */
   async recordFailure(manager: EntityManager, c: Connection, owner: string, f: { failureClass: string; code?: string; retryAt: Date; countAgainstConnection: boolean }): Promise<number> {
-    const rows = (await manager.query(
+    const rows = await manager.query(
       `UPDATE connections SET last_refresh_error = $3, last_refresh_error_code = $4, next_retry_at = $5,
          consecutive_failures = consecutive_failures + $6, refresh_lease_owner = NULL, refresh_lease_expires_at = NULL
        WHERE id = $1 AND (refresh_lease_owner = $2 OR refresh_lease_owner IS NULL) RETURNING consecutive_failures`,
       [c.id, owner, f.failureClass, f.code ?? null, f.retryAt, f.countAgainstConnection ? 1 : 0],
-    )) as unknown[];
-    const list = (Array.isArray(rows[0]) ? rows[0] : rows) as { consecutive_failures: number }[];
-    return list[0]?.consecutive_failures ?? c.consecutiveFailures;
+    );
+    return resultRows<{ consecutive_failures: number }>(rows)[0]?.consecutive_failures ?? c.consecutiveFailures;
   }
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { sleep } from '../common/sleep.js';
 import { Connection } from '../connections/connection.entity.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ProviderError } from '../providers/provider.exception.js';
@@ -13,7 +14,6 @@ import { RefreshPolicy } from './refresh-policy.js';
 import { LEASE_MS, TokenLeaseRepository } from './token-lease.repository.js';
 
 const INSTANCE = randomBytes(4).toString('hex');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // Operator errors (our credentials, our key ring) are retried slowly and never blamed on the user.
 const OPERATOR_RETRY_MS = 5 * 60_000;
 

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { signWebhookPayload } from '@ttoss/auth-core';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { backoffMs } from '../common/backoff.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import { type OutboxRow, WebhookOutboxRepository } from './webhook-outbox.repository.js';
 
@@ -14,15 +15,8 @@ const UNAVAILABLE_STATUSES = new Set([408, 429, 502, 503, 504]);
 
 type Outcome = { ok: true } | { ok: false; error: string; unavailable: boolean };
 
-/**
- * Delay before the next attempt of an event that has already been tried `attempts` times:
- * `base * 2^attempts`, capped at `max`, minus up to 20% jitter (so instances and batches spread out,
- * and the cap is never exceeded).
- */
-export function webhookBackoffMs(attempts: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
-  const delay = Math.min(maxMs, baseMs * 2 ** Math.min(Math.max(attempts, 0), 40));
-  return Math.round(delay * (0.8 + 0.2 * random()));
-}
+/** The delay before an event's next attempt is `backoffBaseMs * 2^attempts`, capped, minus up to this fraction. */
+export const WEBHOOK_BACKOFF_JITTER = 0.2;
 
 /**
  * Delivers the transactional outbox (webhook_outbox) to WEBHOOK_URL: signed JSON POSTs, retried with
@@ -154,7 +148,7 @@ export class WebhookDispatcherService implements OnApplicationBootstrap, BeforeA
     if (failed.length) {
       // One retry time for the whole batch, from its most-retried event, so what is left of the
       // batch is retried together and in id order.
-      const delay = webhookBackoffMs(Math.max(...failed.map((f) => f.row.attempts)), this.backoffBaseMs, this.backoffMaxMs);
+      const delay = backoffMs(Math.max(...failed.map((f) => f.row.attempts)), { baseMs: this.backoffBaseMs, maxMs: this.backoffMaxMs, jitter: WEBHOOK_BACKOFF_JITTER });
       const retryAt = Date.now() + delay;
       for (const { row, error } of failed) {
         await this.outbox.markFailed(row.id, this.owner, Math.max(0, retryAt - Date.now()), error);

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import type { ConnectionEventData, WebhookEventType } from './webhook-events.js';
+import { resultRows } from '../common/query-result.js';
 
 export type OutboxRow = { id: string; eventId: string; eventType: WebhookEventType; payload: unknown; attempts: number; createdAt: Date };
 
@@ -22,7 +23,7 @@ export class WebhookOutboxRepository {
 
   /** Claims due, undelivered events for `owner` (others skip them), oldest first. */
   async claimDue(owner: string, limit: number, leaseMs: number): Promise<OutboxRow[]> {
-    const rows = (await this.dataSource.query(
+    const rows = await this.dataSource.query(
       `UPDATE webhook_outbox SET lease_owner = $1, lease_expires_at = now() + ($3 || ' milliseconds')::interval
        WHERE id IN (
          SELECT id FROM webhook_outbox
@@ -30,9 +31,8 @@ export class WebhookOutboxRepository {
          ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
        RETURNING id, event_id, event_type, payload, attempts, created_at`,
       [owner, limit, String(leaseMs)],
-    )) as unknown[];
-    const list = (Array.isArray(rows[0]) ? rows[0] : rows) as Record<string, unknown>[];
-    return list
+    );
+    return resultRows(rows)
       .map((r) => ({ id: String(r.id), eventId: r.event_id as string, eventType: r.event_type as WebhookEventType, payload: r.payload, attempts: r.attempts as number, createdAt: new Date(r.created_at as string) }))
       .sort((a, b) => Number(a.id) - Number(b.id));
   }

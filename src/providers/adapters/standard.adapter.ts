@@ -28,14 +28,6 @@ export class StandardAdapter {
     protected readonly http: ProviderHttpClient,
   ) {}
 
-  get supportsRefresh(): boolean {
-    return this.p.refreshable;
-  }
-
-  get supportsRevocation(): boolean {
-    return Boolean(this.p.revocationUrl);
-  }
-
   authorizationUrl(args: AuthorizeArgs): string {
     const url = new URL(this.p.authorizationUrl);
     const params: Record<string, string> = {
