@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AdminSession } from './admin-session.entity.js';
 import { affectedRows } from '../common/query-result.js';
+import { AdminSession } from './admin-session.entity.js';
 
 export type ActiveAdminSession = { id: string; adminId: string; email: string; csrfHash: string; expiresAt: Date };
 

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { resultRows } from '../common/query-result.js';
 import { KeyRing } from '../crypto/key-ring.js';
 import { Secret } from '../crypto/secret.js';
 import { OAuthState } from './oauth-state.entity.js';
-import { resultRows } from '../common/query-result.js';
 
 export type ConsumedState = { userId: string; platform: string; redirectUri: string; codeVerifier: Secret | null; expiresAt: Date };
 

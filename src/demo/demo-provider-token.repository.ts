@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { type AccessTokenStore, type AuthCodeStore, hashApiToken, type RefreshTokenStore, type StoredAccessToken, type StoredRefreshToken } from '@ttoss/auth-core';
 import { DataSource, In, IsNull } from 'typeorm';
-import { DemoProviderToken, type DemoTokenKind } from './demo-provider-token.entity.js';
 import { affectedRows } from '../common/query-result.js';
+import { DemoProviderToken, type DemoTokenKind } from './demo-provider-token.entity.js';
 
 type Owner = { clientId: string; subject: string };
 

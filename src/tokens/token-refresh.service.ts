@@ -3,7 +3,9 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { sleep } from '../common/sleep.js';
-import { Connection } from '../connections/connection.entity.js';
+import type { Connection } from '../connections/connection.entity.js';
+import { ConnectionRepository } from '../connections/connection.repository.js';
+import { ConnectionLeaseRepository, LEASE_MS } from '../connections/connection-lease.repository.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ProviderError } from '../providers/provider.exception.js';
 import { ProviderRegistry } from '../providers/provider-registry.service.js';
@@ -11,7 +13,6 @@ import type { TokenSet } from '../providers/provider.types.js';
 import { WebhookOutboxRepository } from '../webhooks/webhook-outbox.repository.js';
 import { RefreshHistoryRepository, type RefreshTrigger } from './refresh-history.repository.js';
 import { RefreshPolicy } from './refresh-policy.js';
-import { LEASE_MS, TokenLeaseRepository } from './token-lease.repository.js';
 
 const INSTANCE = randomBytes(4).toString('hex');
 // Operator errors (our credentials, our key ring) are retried slowly and never blamed on the user.
@@ -30,7 +31,8 @@ export class TokenRefreshService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly registry: ProviderRegistry,
-    private readonly leases: TokenLeaseRepository,
+    private readonly leases: ConnectionLeaseRepository,
+    private readonly connections: ConnectionRepository,
     private readonly history: RefreshHistoryRepository,
     private readonly outbox: WebhookOutboxRepository,
     private readonly metrics: MetricsService,
@@ -137,7 +139,7 @@ export class TokenRefreshService {
     }
   }
 
-  private async reload(id: string): Promise<Connection> {
-    return this.dataSource.getRepository(Connection).findOneByOrFail({ id });
+  private reload(id: string): Promise<Connection> {
+    return this.connections.findByIdOrFail(id);
   }
 }
