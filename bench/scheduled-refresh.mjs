@@ -12,7 +12,7 @@ import { AppLogger } from '../dist/src/common/app-logger.js';
 import { loadConfig } from '../dist/src/config/load-config.js';
 import { KeyRing } from '../dist/src/crypto/key-ring.js';
 import { RefreshSchedulerService } from '../dist/src/scheduler/refresh-scheduler.service.js';
-import { TokenLeaseRepository } from '../dist/src/tokens/token-lease.repository.js';
+import { ConnectionLeaseRepository } from '../dist/src/connections/connection-lease.repository.js';
 import { PLATFORM, appEnv, createPostgresDb, forkFakeProvider, mb, removeDir, tempDir } from './lib.mjs';
 
 const N = Number(process.env.BENCH_CONNECTIONS ?? 10_000);
@@ -80,7 +80,7 @@ try {
     counters.queries++;
     return pgQuery.apply(this, args);
   };
-  const leases = app.get(TokenLeaseRepository);
+  const leases = app.get(ConnectionLeaseRepository);
   const claimDue = leases.claimDue.bind(leases);
   leases.claimDue = async (args) => {
     const ids = await claimDue(args);

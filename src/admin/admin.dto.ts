@@ -29,7 +29,7 @@ export class ConnectionListQueryDto extends PageQuery {
   @Matches(PLATFORM_PATTERN)
   platform?: string;
 
-  @ApiPropertyOptional({ enum: ADMIN_STATUSES, description: 'expiring: active and expiring within the scheduled window; failing: active with consecutive failures' })
+  @ApiPropertyOptional({ enum: ADMIN_STATUSES, description: 'expiring: due for scheduled refresh (active, not in backoff, and expiring within SCHEDULED_REFRESH_WINDOW, past half its refresh token life, or not refreshed for REFRESH_IDLE_MAX); failing: active with consecutive failures' })
   @IsOptional()
   @IsIn(ADMIN_STATUSES)
   status?: (typeof ADMIN_STATUSES)[number];

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { ConnectionsModule } from '../connections/connections.module.js';
+import { InternalModule } from '../internal/internal.module.js';
 import { ProvidersModule } from '../providers/providers.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
 import { AdminController } from './admin.controller.js';
 import { AdminService } from './admin.service.js';
-import { AdminQueryRepository } from './admin-query.repository.js';
 
-@Module({ imports: [ProvidersModule, ConnectionsModule, TokensModule], controllers: [AdminController], providers: [AdminService, AdminQueryRepository] })
+/** Admin API: reads through the owning features' read models (connections, tokens, internal, crypto). */
+@Module({ imports: [ProvidersModule, ConnectionsModule, TokensModule, InternalModule], controllers: [AdminController], providers: [AdminService] })
 export class AdminModule {}

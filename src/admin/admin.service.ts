@@ -1,7 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
+import { Injectable } from '@nestjs/common';
+import { type AdminConnectionRow, ConnectionAdminQueryRepository } from '../connections/connection-admin-query.repository.js';
 import { ConnectionsService } from '../connections/connections.service.js';
+import { EncryptedColumnRepository } from '../crypto/encrypted-column.repository.js';
+import { TokenAccessAuditRepository } from '../internal/token-access-audit.repository.js';
 import { ProviderRegistry } from '../providers/provider-registry.service.js';
+import { RefreshHistoryQueryRepository, type RefreshFailureRow } from '../tokens/refresh-history-query.repository.js';
 import { TokenRefreshService } from '../tokens/token-refresh.service.js';
 import type {
   AdminConnectionDto,
@@ -17,42 +20,40 @@ import type {
   SummaryDto,
 } from './admin.dto.js';
 import { AdminException } from './admin.exception.js';
-import { AdminQueryRepository } from './admin-query.repository.js';
 
-type Row = Record<string, unknown>;
-const iso = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string).toISOString());
+const iso = (v: Date | string | null | undefined) => (v === null || v === undefined ? null : new Date(v).toISOString());
 const COOLDOWN_MS = 30_000;
 
-function toConnection(r: Row): AdminConnectionDto {
+function toConnection(r: AdminConnectionRow): AdminConnectionDto {
   return {
-    id: r.id as string,
-    userId: r.user_id as string,
-    platform: r.platform as string,
-    accountId: (r.account_id as string) ?? null,
-    username: (r.username as string) ?? null,
-    status: r.status as string,
+    id: r.id,
+    userId: r.user_id,
+    platform: r.platform,
+    accountId: r.account_id ?? null,
+    username: r.username ?? null,
+    status: r.status,
     accessTokenExpiresAt: iso(r.access_token_expires_at),
     refreshTokenExpiresAt: iso(r.refresh_token_expires_at),
     lastRefreshedAt: iso(r.last_refreshed_at),
-    consecutiveFailures: r.consecutive_failures as number,
-    lastErrorClass: (r.last_refresh_error as string) ?? null,
+    consecutiveFailures: r.consecutive_failures,
+    lastErrorClass: r.last_refresh_error ?? null,
     nextRetryAt: iso(r.next_retry_at),
     connectedAt: iso(r.connected_at)!,
   };
 }
 
-function toFailure(r: Row): RefreshFailureDto {
+function toFailure(r: RefreshFailureRow): RefreshFailureDto {
   return {
     id: String(r.id),
-    connectionId: (r.connection_id as string) ?? null,
-    platform: r.platform as string,
-    userId: r.user_id as string,
+    connectionId: r.connection_id ?? null,
+    platform: r.platform,
+    userId: r.user_id,
     occurredAt: iso(r.occurred_at)!,
-    trigger: r.trigger as string,
-    failureClass: r.failure_class as string,
-    providerCode: (r.provider_code as string) ?? null,
-    httpStatus: (r.http_status as number) ?? null,
-    message: r.message as string,
+    trigger: r.trigger,
+    failureClass: r.failure_class,
+    providerCode: r.provider_code ?? null,
+    httpStatus: r.http_status ?? null,
+    message: r.message,
   };
 }
 
@@ -60,16 +61,18 @@ function toFailure(r: Row): RefreshFailureDto {
 @Injectable()
 export class AdminService {
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly queries: AdminQueryRepository,
+    private readonly connectionQueries: ConnectionAdminQueryRepository,
+    private readonly historyQueries: RefreshHistoryQueryRepository,
+    private readonly audits: TokenAccessAuditRepository,
+    private readonly encrypted: EncryptedColumnRepository,
     private readonly refresher: TokenRefreshService,
     private readonly connections: ConnectionsService,
     private readonly registry: ProviderRegistry,
   ) {}
 
   async summary(): Promise<SummaryDto> {
-    const [counts, hourly, valuesByKeyId] = await Promise.all([this.queries.summaryCounts(this.config.refresh.scheduledWindowMs), this.queries.hourlyRefreshes(), this.queries.valuesByKeyId()]);
-    const platforms = counts.map((r) => ({ platform: r.platform as string, total: r.total as number, active: r.active as number, expiring: r.expiring as number, failing: r.failing as number, needsReauth: r.needs_reauth as number }));
+    const [counts, hourly, valuesByKeyId] = await Promise.all([this.connectionQueries.countsByPlatform(), this.historyQueries.hourly(), this.encrypted.valuesByKeyId()]);
+    const platforms = counts.map((r) => ({ platform: r.platform, total: r.total, active: r.active, expiring: r.expiring, failing: r.failing, needsReauth: r.needs_reauth }));
     const totals = platforms.reduce((t, p) => ({ platform: 'all', total: t.total + p.total, active: t.active + p.active, expiring: t.expiring + p.expiring, failing: t.failing + p.failing, needsReauth: t.needsReauth + p.needsReauth }), {
       platform: 'all',
       total: 0,
@@ -79,12 +82,12 @@ export class AdminService {
       needsReauth: 0,
     });
     // 24 hourly buckets, empty ones included, so charts need no gap filling.
-    const byHour = new Map(hourly.map((h) => [new Date(h.hour as string).getTime(), h]));
+    const byHour = new Map(hourly.map((h) => [new Date(h.hour).getTime(), h]));
     const firstHour = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 23 * 3_600_000;
     const buckets = Array.from({ length: 24 }, (_, i) => {
       const t = firstHour + i * 3_600_000;
       const h = byHour.get(t);
-      return { hour: new Date(t).toISOString(), refreshes: (h?.refreshes as number) ?? 0, failures: (h?.failures as number) ?? 0 };
+      return { hour: new Date(t).toISOString(), refreshes: h?.refreshes ?? 0, failures: h?.failures ?? 0 };
     });
     return {
       platforms,
@@ -97,51 +100,51 @@ export class AdminService {
   }
 
   async listConnections(q: ConnectionListQueryDto): Promise<ConnectionPageDto> {
-    const page = await this.queries.listConnections(q, this.config.refresh.scheduledWindowMs);
+    const page = await this.connectionQueries.list(q);
     return { items: page.rows.map(toConnection), nextCursor: page.nextCursor };
   }
 
   async connection(id: string): Promise<ConnectionDetailDto> {
-    const row = await this.queries.connection(id);
+    const row = await this.connectionQueries.findById(id);
     if (!row) throw AdminException.notFound();
-    const [history, failures] = await Promise.all([this.queries.history(id), this.queries.listFailures({ connectionId: id, limit: 20 })]);
+    const [history, failures] = await Promise.all([this.historyQueries.history(id), this.historyQueries.listFailures({ connectionId: id, limit: 20 })]);
     return {
       ...toConnection(row),
-      scopes: row.scopes as string[],
-      history: history.map((h) => ({ occurredAt: iso(h.occurred_at)!, trigger: h.trigger as string, outcome: h.outcome as string, durationMs: h.duration_ms as number })),
+      scopes: row.scopes,
+      history: history.map((h) => ({ occurredAt: iso(h.occurredAt)!, trigger: h.trigger, outcome: h.outcome, durationMs: h.durationMs })),
       failures: failures.rows.map(toFailure),
     };
   }
 
   /** Forces a refresh through the same single-flight path; a cooldown protects failing providers. */
   async refresh(id: string): Promise<RefreshResultDto> {
-    const row = await this.queries.connection(id);
+    const row = await this.connectionQueries.findById(id);
     if (!row) throw AdminException.notFound();
     if (row.status === 'needs_reauth') throw AdminException.reauthRequired();
-    if (!this.registry.has(row.platform as string)) throw AdminException.platformDisabled();
-    const last = await this.queries.lastAdminRefresh(id);
+    if (!this.registry.has(row.platform)) throw AdminException.platformDisabled();
+    const last = await this.historyQueries.lastAdminRefresh(id);
     if (last && Date.now() - last.getTime() < COOLDOWN_MS) throw AdminException.cooldown(Math.ceil((COOLDOWN_MS - (Date.now() - last.getTime())) / 1000));
     await this.refresher.refresh(id, 'admin', { force: true });
-    const after = await this.queries.connection(id);
+    const after = await this.connectionQueries.findById(id);
     if (!after) throw AdminException.notFound();
-    return { ...toConnection(after), refreshed: (after.token_version as number) > (row.token_version as number) };
+    return { ...toConnection(after), refreshed: after.token_version > row.token_version };
   }
 
   async disconnect(id: string): Promise<{ connected: false }> {
-    const row = await this.queries.connection(id);
+    const row = await this.connectionQueries.findById(id);
     if (!row) throw AdminException.notFound();
-    return this.connections.disconnect(row.user_id as string, row.platform as string);
+    return this.connections.disconnect(row.user_id, row.platform);
   }
 
   async failures(q: FailureListQueryDto): Promise<RefreshFailurePageDto> {
-    const page = await this.queries.listFailures(q);
+    const page = await this.historyQueries.listFailures(q);
     return { items: page.rows.map(toFailure), nextCursor: page.nextCursor };
   }
 
   async audit(q: AuditListQueryDto): Promise<AuditPageDto> {
-    const page = await this.queries.listAudit(q);
+    const page = await this.audits.list(q);
     return {
-      items: page.rows.map((r) => ({ id: String(r.id), service: r.service as string, userId: r.user_id as string, platform: r.platform as string, accessedAt: iso(r.accessed_at)! })),
+      items: page.rows.map((r) => ({ id: String(r.id), service: r.service, userId: r.user_id, platform: r.platform, accessedAt: iso(r.accessed_at)! })),
       nextCursor: page.nextCursor,
     };
   }

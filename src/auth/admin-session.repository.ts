@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { affectedRows } from '../common/query-result.js';
 import { AdminSession } from './admin-session.entity.js';
 
 export type ActiveAdminSession = { id: string; adminId: string; email: string; csrfHash: string; expiresAt: Date };
@@ -35,11 +36,11 @@ export class AdminSessionRepository {
 
   /** Retention: up to `limit` expired sessions (ix_admin_sessions_expires). */
   async deleteExpired(limit: number): Promise<number> {
-    const result = (await this.dataSource.query(
-      'DELETE FROM admin_sessions WHERE id IN (SELECT id FROM admin_sessions WHERE expires_at <= now() ORDER BY expires_at LIMIT $1)',
-      [limit],
-    )) as [unknown[], number];
-    // The pg driver answers DELETE as [rows, count].
-    return result[1] ?? 0;
+    return affectedRows(
+      await this.dataSource.query(
+        'DELETE FROM admin_sessions WHERE id IN (SELECT id FROM admin_sessions WHERE expires_at <= now() ORDER BY expires_at LIMIT $1)',
+        [limit],
+      ),
+    );
   }
 }

@@ -1,7 +1,8 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, Unique } from 'typeorm';
 
 /** An operator who may use the admin UI. Passwords are stored as PBKDF2 hashes (@ttoss/auth-core). */
 @Entity({ name: 'admin_users' })
+@Unique('uq_admin_users_email', ['email'])
 export class AdminUser {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

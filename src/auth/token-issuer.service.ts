@@ -25,10 +25,6 @@ export class TokenIssuerService {
     return signJwt({ payload, secret, expiresInSeconds: ttl });
   }
 
-  serviceToken(args: { sub: string; ttl?: number; platforms?: string[] }): string {
-    return TokenIssuerService.service(this.config.serviceJwtSecret, args);
-  }
-
   sessionToken(args: { sub: string; admin?: boolean; ttl?: number }): string {
     return TokenIssuerService.session(this.config.sessionJwtSecret, { ...args, maxTtl: this.config.sessionJwtMaxTtlSeconds });
   }

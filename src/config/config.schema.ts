@@ -51,5 +51,3 @@ export const ENV_SPECS: readonly EnvSpec[] = [
   { name: 'CORS_ORIGINS', description: 'Comma-separated exact origins (`https://app.example.com`) whose pages may call the API from the browser (CORS, with the `Authorization` header; no cookies). Unset: none; same-origin pages and servers need no entry.' },
   { name: 'TRUST_PROXY', default: 'false', description: 'Which proxies may set `X-Forwarded-For` (client addresses feed the sign-in rate limit): `false`, the number of proxy hops in front of the service, or a comma-separated list of proxy addresses/CIDRs (`loopback`, `uniquelocal` work). Never `true`: it would let any client pick its address.' },
 ];
-
-export const ENV_NAMES = new Set(ENV_SPECS.map((s) => s.name));

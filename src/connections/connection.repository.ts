@@ -1,10 +1,13 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Pool } from 'pg';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
+import { sqlParams } from '../common/sql-params.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import type { Secret } from '../crypto/secret.js';
 import { Connection } from './connection.entity.js';
+import { refreshDueSql } from './refresh-due.js';
 
 export type NewGrant = {
   userId: string;
@@ -23,7 +26,10 @@ export type NewGrant = {
 export class ConnectionRepository {
   private findSql?: string;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   private repo(manager?: EntityManager) {
     return (manager ?? this.dataSource.manager).getRepository(Connection);
@@ -50,6 +56,11 @@ export class ConnectionRepository {
     return entity;
   }
 
+  /** The connection as stored (with tokens), or an error when it is gone. */
+  findByIdOrFail(id: string): Promise<Connection> {
+    return this.repo().findOneByOrFail({ id });
+  }
+
   listForUser(userId: string): Promise<Connection[]> {
     return this.repo().find({ where: { userId }, order: { platform: 'ASC' } });
   }
@@ -64,5 +75,17 @@ export class ConnectionRepository {
   async deleteForUser(userId: string, platform: string, manager?: EntityManager): Promise<boolean> {
     const result = await this.repo(manager).delete({ userId, platform });
     return (result.affected ?? 0) > 0;
+  }
+
+  /** The oc_connections gauge (ix_connections_platform_status). */
+  async countByPlatformAndStatus(): Promise<{ platform: string; status: string; n: number }[]> {
+    return (await this.dataSource.query('SELECT platform, status, count(*)::int AS n FROM connections GROUP BY platform, status')) as { platform: string; status: string; n: number }[];
+  }
+
+  /** The oc_refresh_backlog gauge: connections due for refresh (refresh-due.ts). */
+  async countDue(): Promise<number> {
+    const { params, p } = sqlParams();
+    const [row] = (await this.dataSource.query(`SELECT count(*)::int AS n FROM connections c WHERE ${refreshDueSql(this.config.refresh, p)}`, params)) as { n: number }[];
+    return row?.n ?? 0;
   }
 }

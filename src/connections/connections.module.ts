@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { ProvidersModule } from '../providers/providers.module.js';
 import { ConnectFlowService } from './connect-flow.service.js';
 import { ConnectionRepository } from './connection.repository.js';
+import { ConnectionAdminQueryRepository } from './connection-admin-query.repository.js';
+import { ConnectionLeaseRepository } from './connection-lease.repository.js';
 import { ConnectionsController } from './connections.controller.js';
 import { ConnectionsService } from './connections.service.js';
 import { OAuthStateRepository } from './oauth-state.repository.js';
@@ -9,7 +11,8 @@ import { OAuthStateRepository } from './oauth-state.repository.js';
 @Module({
   imports: [ProvidersModule],
   controllers: [ConnectionsController],
-  providers: [ConnectFlowService, ConnectionsService, ConnectionRepository, OAuthStateRepository],
-  exports: [ConnectionRepository, ConnectionsService, OAuthStateRepository],
+  providers: [ConnectFlowService, ConnectionsService, ConnectionRepository, ConnectionLeaseRepository, ConnectionAdminQueryRepository, OAuthStateRepository],
+  // Every read and write of `connections` goes through these repositories.
+  exports: [ConnectionRepository, ConnectionLeaseRepository, ConnectionAdminQueryRepository, ConnectionsService, OAuthStateRepository],
 })
 export class ConnectionsModule {}

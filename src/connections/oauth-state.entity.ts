@@ -1,9 +1,12 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import { encryptedColumn } from '../crypto/encrypted-column.transformer.js';
 import type { Secret } from '../crypto/secret.js';
 
 /** A pending authorization request: single use, short-lived, bound to one user and platform. */
 @Entity({ name: 'oauth_states' })
+@Unique('uq_oauth_states_hash', ['stateHash'])
+@Index('ix_oauth_states_user', ['userId', 'expiresAt'])
+@Index('ix_oauth_states_expires', ['expiresAt'])
 export class OAuthState {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

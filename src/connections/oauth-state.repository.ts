@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { resultRows } from '../common/query-result.js';
 import { KeyRing } from '../crypto/key-ring.js';
 import { Secret } from '../crypto/secret.js';
 import { OAuthState } from './oauth-state.entity.js';
@@ -36,10 +37,8 @@ export class OAuthStateRepository {
        WHERE state_hash = $1 AND user_id = $2 AND platform = $3 AND used_at IS NULL
        RETURNING user_id, platform, redirect_uri, code_verifier, expires_at`,
       [stateHash, userId, platform],
-    )) as [Record<string, unknown>[], number] | Record<string, unknown>[];
-    // The pg driver answers UPDATE ... RETURNING as [rows, count].
-    const list = Array.isArray(rows[0]) ? (rows[0] as Record<string, unknown>[]) : (rows as Record<string, unknown>[]);
-    const row = list[0];
+    ));
+    const row = resultRows(rows)[0];
     if (!row) return undefined;
     return {
       userId: row.user_id as string,

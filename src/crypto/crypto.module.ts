@@ -1,5 +1,6 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
+import { EncryptedColumnRepository } from './encrypted-column.repository.js';
 import { installKeyRing, uninstallKeyRing } from './encrypted-column.transformer.js';
 import { KeyRing } from './key-ring.js';
 
@@ -15,8 +16,9 @@ import { KeyRing } from './key-ring.js';
         return ring;
       },
     },
+    EncryptedColumnRepository,
   ],
-  exports: [KeyRing],
+  exports: [KeyRing, EncryptedColumnRepository],
 })
 export class CryptoModule implements OnApplicationShutdown {
   constructor(@Inject(KeyRing) private readonly ring: KeyRing) {}

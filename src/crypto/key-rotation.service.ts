@@ -1,10 +1,11 @@
 import type { DataSource } from 'typeorm';
+import { likeEscape } from '../common/like-escape.js';
+import { sleep } from '../common/sleep.js';
 import { DecryptionError } from './crypto.exception.js';
-import { encryptedColumn } from './encrypted-column.transformer.js';
+import { type EncryptedColumnRef, EncryptedColumnRepository, type RotationBatchRow } from './encrypted-column.repository.js';
 import type { KeyRing } from './key-ring.js';
 
-/** One encrypted column, found from the entity metadata (every column using `encryptedColumn`). */
-export type EncryptedColumnRef = { table: string; column: string; primaryKey: string; primaryKeyType: string };
+export type { EncryptedColumnRef, RotationBatchRow };
 
 export type RotationProgress = { table: string; column: string; done: number; total: number };
 
@@ -35,13 +36,7 @@ export type RotationResult = {
   durationMs: number;
 };
 
-export type RotationBatchRow = { id: string; old: string; next: string };
-
 const MAX_REPORTED = 100;
-
-const rowsOf = <T>(result: unknown): T[] => (Array.isArray((result as unknown[])[0]) ? ((result as unknown[])[0] as T[]) : (result as T[]));
-const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Re-encrypts every encrypted value with the key ring's current key, online:
@@ -56,24 +51,18 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Plain class: used by the `keys:rotate` CLI and by tests with the app's DataSource and KeyRing.
  */
 export class KeyRotationService {
+  private readonly values: EncryptedColumnRepository;
+
   constructor(
-    private readonly dataSource: DataSource,
+    dataSource: DataSource,
     private readonly ring: KeyRing,
-  ) {}
+  ) {
+    this.values = new EncryptedColumnRepository(dataSource);
+  }
 
   /** Every column of every entity that uses the encrypted-column transformer. */
   encryptedColumns(): EncryptedColumnRef[] {
-    const found: EncryptedColumnRef[] = [];
-    for (const entity of this.dataSource.entityMetadatas) {
-      for (const column of entity.columns) {
-        const transformers = Array.isArray(column.transformer) ? column.transformer : [column.transformer];
-        if (!transformers.includes(encryptedColumn)) continue;
-        if (entity.primaryColumns.length !== 1) throw new Error(`${entity.tableName}: key rotation needs a single-column primary key`);
-        const pk = entity.primaryColumns[0]!;
-        found.push({ table: entity.tableName, column: column.databaseName, primaryKey: pk.databaseName, primaryKeyType: this.dataSource.driver.normalizeType(pk) });
-      }
-    }
-    return found.sort((a, b) => `${a.table}.${a.column}`.localeCompare(`${b.table}.${b.column}`));
+    return this.values.columns();
   }
 
   async rotate(options: RotationOptions = {}): Promise<RotationResult> {
@@ -84,16 +73,11 @@ export class KeyRotationService {
     // Values already under the current key never match, so the run only ever sees what is left to do.
     const stale = `v1:${likeEscape(this.ring.currentKid)}:%`;
     for (const ref of this.encryptedColumns()) {
-      const q = this.quoted(ref);
-      const [{ n: total }] = rowsOf<{ n: number }>(await this.dataSource.query(`SELECT count(*)::int AS n FROM ${q.table} WHERE ${q.column} NOT LIKE $1`, [stale]));
+      const total = await this.values.countNotLike(ref, stale);
       let done = 0;
       let lastId: string | undefined;
       while (true) {
-        const params: unknown[] = [stale, batchSize];
-        const after = lastId === undefined ? '' : `AND ${q.pk} > $${params.push(lastId)}::${ref.primaryKeyType}`;
-        const batch = rowsOf<{ id: string; value: string }>(
-          await this.dataSource.query(`SELECT ${q.pk}::text AS id, ${q.column} AS value FROM ${q.table} WHERE ${q.column} NOT LIKE $1 ${after} ORDER BY ${q.pk} LIMIT $2`, params),
-        );
+        const batch = await this.values.nextNotLike(ref, stale, lastId, batchSize);
         if (batch.length === 0) break;
         lastId = batch[batch.length - 1]!.id;
         const rows: RotationBatchRow[] = [];
@@ -121,37 +105,13 @@ export class KeyRotationService {
     return result;
   }
 
-  /**
-   * One statement per batch: rewrites each row only if it still holds the value we read, so a
-   * concurrent token write wins. Returns how many rows were rewritten.
-   */
-  protected async writeBatch(ref: EncryptedColumnRef, rows: RotationBatchRow[]): Promise<number> {
-    const q = this.quoted(ref);
-    const updated = rowsOf<{ id: string }>(
-      await this.dataSource.query(
-        `UPDATE ${q.table} AS t SET ${q.column} = v.next
-         FROM unnest($1::${ref.primaryKeyType}[], $2::text[], $3::text[]) AS v(id, old, next)
-         WHERE t.${q.pk} = v.id AND t.${q.column} = v.old
-         RETURNING t.${q.pk}`,
-        [rows.map((r) => r.id), rows.map((r) => r.old), rows.map((r) => r.next)],
-      ),
-    );
-    return updated.length;
+  /** One statement per batch, conditional on the values read; returns how many rows were rewritten. */
+  protected writeBatch(ref: EncryptedColumnRef, rows: RotationBatchRow[]): Promise<number> {
+    return this.values.replaceIfUnchanged(ref, rows);
   }
 
   /** Encrypted values per key id over every encrypted column (the admin summary's valuesByKeyId). */
-  async valuesByKeyId(): Promise<Record<string, number>> {
-    const parts = this.encryptedColumns().map((ref) => {
-      const q = this.quoted(ref);
-      return `SELECT split_part(${q.column}, ':', 2) AS kid FROM ${q.table} WHERE ${q.column} IS NOT NULL`;
-    });
-    if (parts.length === 0) return {};
-    const found = rowsOf<{ kid: string; n: number }>(await this.dataSource.query(`SELECT kid, count(*)::int AS n FROM (${parts.join(' UNION ALL ')}) v GROUP BY kid ORDER BY kid`));
-    return Object.fromEntries(found.map((r) => [r.kid, r.n]));
-  }
-
-  private quoted(ref: EncryptedColumnRef) {
-    const e = (name: string) => this.dataSource.driver.escape(name);
-    return { table: e(ref.table), column: e(ref.column), pk: e(ref.primaryKey) };
+  valuesByKeyId(): Promise<Record<string, number>> {
+    return this.values.valuesByKeyId();
   }
 }

@@ -1,9 +1,12 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
 
 export type DemoTokenKind = 'code' | 'access' | 'refresh';
 
 /** One authorization code, access token or refresh token of the development demo provider, by its SHA-256. */
 @Entity({ name: 'demo_provider_tokens' })
+@Check('demo_provider_tokens_kind_check', "kind IN ('code', 'access', 'refresh')")
+@Index('ix_demo_provider_tokens_owner', ['subject', 'clientId'])
+@Index('ix_demo_provider_tokens_expires', ['expiresAt'])
 export class DemoProviderToken {
   @PrimaryColumn({ name: 'token_hash', type: 'char', length: 64 })
   tokenHash!: string;

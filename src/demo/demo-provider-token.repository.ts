@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { type AccessTokenStore, type AuthCodeStore, hashApiToken, type RefreshTokenStore, type StoredAccessToken, type StoredRefreshToken } from '@ttoss/auth-core';
 import { DataSource, In, IsNull } from 'typeorm';
+import { affectedRows } from '../common/query-result.js';
 import { DemoProviderToken, type DemoTokenKind } from './demo-provider-token.entity.js';
 
 type Owner = { clientId: string; subject: string };
@@ -79,12 +80,12 @@ export class DemoProviderTokenRepository {
 
   /** Retention: deletes up to `limit` expired rows (oldest first); returns how many. */
   async deleteExpired(limit: number): Promise<number> {
-    const rows = (await this.dataSource.query(
-      'DELETE FROM demo_provider_tokens WHERE token_hash IN (SELECT token_hash FROM demo_provider_tokens WHERE expires_at < now() ORDER BY expires_at LIMIT $1) RETURNING token_hash',
-      [limit],
-    )) as [unknown[], number] | unknown[];
-    // The pg driver answers DELETE ... RETURNING as [rows, count].
-    return Array.isArray(rows[0]) ? (rows as [unknown[], number])[1] : rows.length;
+    return affectedRows(
+      await this.dataSource.query(
+        'DELETE FROM demo_provider_tokens WHERE token_hash IN (SELECT token_hash FROM demo_provider_tokens WHERE expires_at < now() ORDER BY expires_at LIMIT $1) RETURNING token_hash',
+        [limit],
+      ),
+    );
   }
 }
 

@@ -1,8 +1,7 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { TokenAccessAuditRepository } from './token-access-audit.repository.js';
 
-type Entry = { service: string; userId: string; platform: string; at: Date };
+type Entry = { service: string; userId: string; platform: string; accessedAt: Date };
 
 const FLUSH_EVERY_MS = 1000;
 const MAX_BUFFER = 500;
@@ -18,10 +17,10 @@ export class TokenAuditService implements OnApplicationShutdown {
   private timer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly audit: TokenAccessAuditRepository) {}
 
   record(service: string, userId: string, platform: string): void {
-    this.buffer.push({ service, userId, platform, at: new Date() });
+    this.buffer.push({ service, userId, platform, accessedAt: new Date() });
     if (this.buffer.length >= MAX_BUFFER) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), FLUSH_EVERY_MS);
   }
@@ -37,9 +36,8 @@ export class TokenAuditService implements OnApplicationShutdown {
   }
 
   private async write(batch: Entry[]): Promise<void> {
-    const values = batch.map((_, i) => `($${i * 4 + 1}, $${i * 4 + 2}, $${i * 4 + 3}, $${i * 4 + 4})`).join(', ');
     try {
-      await this.dataSource.query(`INSERT INTO token_access_audit (service, user_id, platform, accessed_at) VALUES ${values}`, batch.flatMap((e) => [e.service, e.userId, e.platform, e.at]));
+      await this.audit.insertBatch(batch);
     } catch (error) {
       this.logger.error(`Could not write ${batch.length} audit records: ${(error as Error).message}`);
     }

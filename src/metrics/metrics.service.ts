@@ -1,8 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { DataSource } from 'typeorm';
-import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
+import { ConnectionRepository } from '../connections/connection.repository.js';
+import { WebhookOutboxRepository } from '../webhooks/webhook-outbox.repository.js';
 
 /**
  * Prometheus metrics. Counters and histograms are updated on the hot paths; gauges that need the
@@ -28,13 +27,8 @@ export class MetricsService {
 
   readonly schedulerRefreshed = new Counter({ name: 'oc_scheduler_refreshed_total', help: 'Connections refreshed by the scheduler, by result', labelNames: ['result'] as const, registers: [this.registry] });
 
-  constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {
+  constructor(connections: ConnectionRepository, outbox: WebhookOutboxRepository) {
     collectDefaultMetrics({ register: this.registry, prefix: 'oc_' });
-    const ds = this.dataSource;
-    const windowMs = this.config.refresh.scheduledWindowMs;
     new Gauge({
       name: 'oc_connections',
       help: 'Connections by platform and status',
@@ -42,20 +36,15 @@ export class MetricsService {
       registers: [this.registry],
       async collect() {
         this.reset();
-        const rows = (await ds.query('SELECT platform, status, count(*)::int AS n FROM connections GROUP BY platform, status')) as { platform: string; status: string; n: number }[];
-        for (const r of rows) this.set({ platform: r.platform, status: r.status }, r.n);
+        for (const r of await connections.countByPlatformAndStatus()) this.set({ platform: r.platform, status: r.status }, r.n);
       },
     });
     new Gauge({
       name: 'oc_refresh_backlog',
-      help: 'Active connections due for scheduled refresh and not in backoff',
+      help: 'Connections due for refresh (active, not in backoff; see src/connections/refresh-due.ts)',
       registers: [this.registry],
       async collect() {
-        const [row] = (await ds.query(
-          `SELECT count(*)::int AS n FROM connections WHERE status = 'active' AND access_token_expires_at < now() + $1 * interval '1 millisecond' AND (next_retry_at IS NULL OR next_retry_at <= now())`,
-          [windowMs],
-        )) as { n: number }[];
-        this.set(row?.n ?? 0);
+        this.set(await connections.countDue());
       },
     });
     new Gauge({
@@ -63,8 +52,7 @@ export class MetricsService {
       help: 'Webhook events not yet delivered',
       registers: [this.registry],
       async collect() {
-        const [row] = (await ds.query('SELECT count(*)::int AS n FROM webhook_outbox WHERE delivered_at IS NULL')) as { n: number }[];
-        this.set(row?.n ?? 0);
+        this.set(await outbox.pendingCount());
       },
     });
   }

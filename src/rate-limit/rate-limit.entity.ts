@@ -1,7 +1,8 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** One fixed-window counter (migration 1764000410000). Rows past `resetAt` are deleted by RateLimitService. */
 @Entity({ name: 'rate_limits' })
+@Index('ix_rate_limits_reset', ['resetAt'])
 export class RateLimitCounter {
   @PrimaryColumn({ type: 'varchar', length: 32 })
   bucket!: string;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { affectedRows } from '../common/query-result.js';
 
 /** Named queries on rate_limits. The database clock decides windows, so instances agree. */
 @Injectable()
@@ -27,12 +28,12 @@ export class RateLimitRepository {
 
   /** Deletes up to `limit` counters whose window has ended (ix_rate_limits_reset). */
   async deleteExpired(limit: number): Promise<number> {
-    const result = (await this.dataSource.query(
-      `DELETE FROM rate_limits WHERE (bucket, key_hash) IN (
-         SELECT bucket, key_hash FROM rate_limits WHERE reset_at < now() ORDER BY reset_at LIMIT $1)`,
-      [limit],
-    )) as [unknown[], number];
-    // The pg driver answers DELETE as [rows, count].
-    return result[1] ?? 0;
+    return affectedRows(
+      await this.dataSource.query(
+        `DELETE FROM rate_limits WHERE (bucket, key_hash) IN (
+           SELECT bucket, key_hash FROM rate_limits WHERE reset_at < now() ORDER BY reset_at LIMIT $1)`,
+        [limit],
+      ),
+    );
   }
 }

@@ -3,10 +3,10 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import type { Connection } from '../connections/connection.entity.js';
+import { ConnectionLeaseRepository } from '../connections/connection-lease.repository.js';
 import { OAuthStateRepository } from '../connections/oauth-state.repository.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ProviderRegistry } from '../providers/provider-registry.service.js';
-import { TokenLeaseRepository } from '../tokens/token-lease.repository.js';
 import { TokenRefreshService } from '../tokens/token-refresh.service.js';
 
 export type RunReport = { claimed: number; refreshed: number; failed: number; durationMs: number; stoppedByBudget: boolean };
@@ -27,7 +27,7 @@ export class RefreshSchedulerService implements OnApplicationBootstrap, OnApplic
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly registry: ProviderRegistry,
-    private readonly leases: TokenLeaseRepository,
+    private readonly leases: ConnectionLeaseRepository,
     private readonly refresher: TokenRefreshService,
     private readonly states: OAuthStateRepository,
     private readonly schedulerRegistry: SchedulerRegistry,
@@ -55,7 +55,7 @@ export class RefreshSchedulerService implements OnApplicationBootstrap, OnApplic
   private async run(budgetMs: number): Promise<RunReport> {
     const started = Date.now();
     const deadline = started + budgetMs;
-    const { concurrency, concurrencyPerProvider, scheduledWindowMs, idleMaxMs } = this.config.refresh;
+    const { concurrency, concurrencyPerProvider } = this.config.refresh;
     const providers = this.registry.list().filter((p) => p.config.refreshable);
     const selfRefresh = providers.filter((p) => p.config.adapter === 'instagram').map((p) => p.config.id);
     const withRefreshToken = providers.filter((p) => p.config.adapter !== 'instagram').map((p) => p.config.id);
@@ -98,7 +98,7 @@ export class RefreshSchedulerService implements OnApplicationBootstrap, OnApplic
         if (rt.length || sr.length) {
           // One batch never exceeds the room left on any platform it may return rows of.
           const room = Math.min(...[...rt, ...sr].map((p) => concurrencyPerProvider - (perPlatform.get(p) ?? 0)));
-          claimed = await this.leases.claimDue({ owner, limit: Math.min(free, room), refreshTokenPlatforms: rt, selfRefreshPlatforms: sr, windowMs: scheduledWindowMs, idleMaxMs });
+          claimed = await this.leases.claimDue({ owner, limit: Math.min(free, room), refreshTokenPlatforms: rt, selfRefreshPlatforms: sr });
         }
       }
       report.claimed += claimed.length;

@@ -1,3 +1,4 @@
+import { backoffMs } from '../common/backoff.js';
 import type { Connection } from '../connections/connection.entity.js';
 import type { ProviderConfig } from '../providers/provider.types.js';
 
@@ -31,8 +32,6 @@ export const RefreshPolicy = {
 
   /** Exponential backoff with full jitter, at least the provider's Retry-After. */
   backoffMs(consecutiveFailures: number, retryAfterMs = 0, random = Math.random): number {
-    const ceiling = Math.min(30_000 * 2 ** Math.max(0, consecutiveFailures - 1), 3_600_000);
-    const jittered = ceiling / 2 + random() * (ceiling / 2);
-    return Math.max(jittered, retryAfterMs);
+    return Math.max(backoffMs(consecutiveFailures - 1, { baseMs: 30_000, maxMs: 3_600_000, jitter: 0.5, random }), retryAfterMs);
   },
 };

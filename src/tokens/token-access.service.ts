@@ -3,13 +3,13 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import type { Connection } from '../connections/connection.entity.js';
+import { ConnectionLeaseRepository } from '../connections/connection-lease.repository.js';
 import { ConnectionRepository } from '../connections/connection.repository.js';
 import { ProviderError } from '../providers/provider.exception.js';
 import { ProviderRegistry } from '../providers/provider-registry.service.js';
 import { WebhookOutboxRepository } from '../webhooks/webhook-outbox.repository.js';
 import type { RefreshTrigger } from './refresh-history.repository.js';
 import { RefreshPolicy } from './refresh-policy.js';
-import { TokenLeaseRepository } from './token-lease.repository.js';
 import { TokenRefreshService } from './token-refresh.service.js';
 import { TokensException } from './tokens.exception.js';
 
@@ -22,7 +22,7 @@ export class TokenAccessService {
     private readonly registry: ProviderRegistry,
     private readonly connections: ConnectionRepository,
     private readonly refresher: TokenRefreshService,
-    private readonly leases: TokenLeaseRepository,
+    private readonly leases: ConnectionLeaseRepository,
     private readonly outbox: WebhookOutboxRepository,
   ) {}
 

@@ -2,7 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { Connection } from '../connections/connection.entity.js';
+import { sleep } from '../common/sleep.js';
+import type { Connection } from '../connections/connection.entity.js';
+import { ConnectionRepository } from '../connections/connection.repository.js';
+import { ConnectionLeaseRepository, LEASE_MS } from '../connections/connection-lease.repository.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ProviderError } from '../providers/provider.exception.js';
 import { ProviderRegistry } from '../providers/provider-registry.service.js';
@@ -10,10 +13,8 @@ import type { TokenSet } from '../providers/provider.types.js';
 import { WebhookOutboxRepository } from '../webhooks/webhook-outbox.repository.js';
 import { RefreshHistoryRepository, type RefreshTrigger } from './refresh-history.repository.js';
 import { RefreshPolicy } from './refresh-policy.js';
-import { LEASE_MS, TokenLeaseRepository } from './token-lease.repository.js';
 
 const INSTANCE = randomBytes(4).toString('hex');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // Operator errors (our credentials, our key ring) are retried slowly and never blamed on the user.
 const OPERATOR_RETRY_MS = 5 * 60_000;
 
@@ -30,7 +31,8 @@ export class TokenRefreshService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly registry: ProviderRegistry,
-    private readonly leases: TokenLeaseRepository,
+    private readonly leases: ConnectionLeaseRepository,
+    private readonly connections: ConnectionRepository,
     private readonly history: RefreshHistoryRepository,
     private readonly outbox: WebhookOutboxRepository,
     private readonly metrics: MetricsService,
@@ -137,7 +139,7 @@ export class TokenRefreshService {
     }
   }
 
-  private async reload(id: string): Promise<Connection> {
-    return this.dataSource.getRepository(Connection).findOneByOrFail({ id });
+  private reload(id: string): Promise<Connection> {
+    return this.connections.findByIdOrFail(id);
   }
 }

@@ -3,12 +3,12 @@ import { ConnectionsModule } from '../connections/connections.module.js';
 import { ProvidersModule } from '../providers/providers.module.js';
 import { RefreshHistoryRepository } from './refresh-history.repository.js';
 import { TokenAccessService } from './token-access.service.js';
-import { TokenLeaseRepository } from './token-lease.repository.js';
+import { RefreshHistoryQueryRepository } from './refresh-history-query.repository.js';
 import { TokenRefreshService } from './token-refresh.service.js';
 
 @Module({
   imports: [ProvidersModule, ConnectionsModule],
-  providers: [TokenAccessService, TokenRefreshService, TokenLeaseRepository, RefreshHistoryRepository],
-  exports: [TokenAccessService, TokenRefreshService, TokenLeaseRepository],
+  providers: [TokenAccessService, TokenRefreshService, RefreshHistoryRepository, RefreshHistoryQueryRepository],
+  exports: [TokenAccessService, TokenRefreshService, RefreshHistoryQueryRepository],
 })
 export class TokensModule {}

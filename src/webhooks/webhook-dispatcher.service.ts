@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { signWebhookPayload } from '@ttoss/auth-core';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { backoffMs } from '../common/backoff.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import { type OutboxRow, WebhookOutboxRepository } from './webhook-outbox.repository.js';
 
@@ -14,15 +13,8 @@ const UNAVAILABLE_STATUSES = new Set([408, 429, 502, 503, 504]);
 
 type Outcome = { ok: true } | { ok: false; error: string; unavailable: boolean };
 
-/**
- * Delay before the next attempt of an event that has already been tried `attempts` times:
- * `base * 2^attempts`, capped at `max`, minus up to 20% jitter (so instances and batches spread out,
- * and the cap is never exceeded).
- */
-export function webhookBackoffMs(attempts: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
-  const delay = Math.min(maxMs, baseMs * 2 ** Math.min(Math.max(attempts, 0), 40));
-  return Math.round(delay * (0.8 + 0.2 * random()));
-}
+/** The delay before an event's next attempt is `backoffBaseMs * 2^attempts`, capped, minus up to this fraction. */
+export const WEBHOOK_BACKOFF_JITTER = 0.2;
 
 /**
  * Delivers the transactional outbox (webhook_outbox) to WEBHOOK_URL: signed JSON POSTs, retried with
@@ -51,7 +43,6 @@ export class WebhookDispatcherService implements OnApplicationBootstrap, BeforeA
 
   constructor(
     private readonly outbox: WebhookOutboxRepository,
-    @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -154,7 +145,7 @@ export class WebhookDispatcherService implements OnApplicationBootstrap, BeforeA
     if (failed.length) {
       // One retry time for the whole batch, from its most-retried event, so what is left of the
       // batch is retried together and in id order.
-      const delay = webhookBackoffMs(Math.max(...failed.map((f) => f.row.attempts)), this.backoffBaseMs, this.backoffMaxMs);
+      const delay = backoffMs(Math.max(...failed.map((f) => f.row.attempts)), { baseMs: this.backoffBaseMs, maxMs: this.backoffMaxMs, jitter: WEBHOOK_BACKOFF_JITTER });
       const retryAt = Date.now() + delay;
       for (const { row, error } of failed) {
         await this.outbox.markFailed(row.id, this.owner, Math.max(0, retryAt - Date.now()), error);
@@ -163,38 +154,14 @@ export class WebhookDispatcherService implements OnApplicationBootstrap, BeforeA
       }
     }
     // Rows not attempted go back (behind the failed ones, if any); failed rows share one retry time.
-    if (unattempted.length || failed.length > 1) await this.release([...failed.map((f) => f.row.id), ...unattempted]);
+    if (unattempted.length || failed.length > 1) await this.outbox.releaseAligned([...failed.map((f) => f.row.id), ...unattempted], this.owner);
     if (unavailable) {
-      const ms = await this.msUntilDue(failed.map((f) => f.row.id));
+      // Pausing until the retried rows are due (by the database's clock) means the next claim takes
+      // them together with anything enqueued meanwhile, in id order, instead of newer events first.
+      const ms = await this.outbox.msUntilDue(failed.map((f) => f.row.id));
       this.pausedUntil = Date.now() + ms; // Date.now() read after the answer: the pause is never too short.
     }
     return unavailable;
-  }
-
-  /**
-   * How long until the given rows are due, by the database's clock. Pausing that long (measured
-   * after the answer arrives, so never too short) means the next claim takes the retried rows
-   * together with anything enqueued meanwhile, in id order, instead of newer events first.
-   */
-  private async msUntilDue(ids: string[]): Promise<number> {
-    const [row] = await this.dataSource.query(
-      'SELECT GREATEST(0, EXTRACT(EPOCH FROM (max(next_attempt_at) - now())) * 1000)::float8 AS ms FROM webhook_outbox WHERE id = ANY($1::bigint[]) AND delivered_at IS NULL',
-      [ids],
-    );
-    return Math.ceil(Number(row?.ms ?? 0));
-  }
-
-  /**
-   * Gives back rows still leased by this instance (not attempted) and aligns the batch's failed rows
-   * on one retry time (the latest), so none becomes due before an older one of the same batch.
-   */
-  private async release(ids: string[]): Promise<void> {
-    await this.dataSource.query(
-      `WITH t AS (SELECT max(next_attempt_at) AS at FROM webhook_outbox WHERE id = ANY($1::bigint[]) AND delivered_at IS NULL AND lease_owner IS NULL)
-       UPDATE webhook_outbox o SET next_attempt_at = GREATEST(o.next_attempt_at, COALESCE(t.at, o.next_attempt_at)), lease_owner = NULL, lease_expires_at = NULL
-       FROM t WHERE o.id = ANY($1::bigint[]) AND o.delivered_at IS NULL AND (o.lease_owner IS NULL OR o.lease_owner = $2)`,
-      [ids, this.owner],
-    );
   }
 
   private async post(row: OutboxRow): Promise<Outcome> {

@@ -1,8 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager, IsNull } from 'typeorm';
+import { resultRows } from '../common/query-result.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import type { ConnectionEventData, WebhookEventType } from './webhook-events.js';
+import { WebhookOutboxEvent } from './webhook-outbox.entity.js';
 
 export type OutboxRow = { id: string; eventId: string; eventType: WebhookEventType; payload: unknown; attempts: number; createdAt: Date };
 
@@ -22,7 +24,7 @@ export class WebhookOutboxRepository {
 
   /** Claims due, undelivered events for `owner` (others skip them), oldest first. */
   async claimDue(owner: string, limit: number, leaseMs: number): Promise<OutboxRow[]> {
-    const rows = (await this.dataSource.query(
+    const rows = await this.dataSource.query(
       `UPDATE webhook_outbox SET lease_owner = $1, lease_expires_at = now() + ($3 || ' milliseconds')::interval
        WHERE id IN (
          SELECT id FROM webhook_outbox
@@ -30,9 +32,8 @@ export class WebhookOutboxRepository {
          ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
        RETURNING id, event_id, event_type, payload, attempts, created_at`,
       [owner, limit, String(leaseMs)],
-    )) as unknown[];
-    const list = (Array.isArray(rows[0]) ? rows[0] : rows) as Record<string, unknown>[];
-    return list
+    );
+    return resultRows(rows)
       .map((r) => ({ id: String(r.id), eventId: r.event_id as string, eventType: r.event_type as WebhookEventType, payload: r.payload, attempts: r.attempts as number, createdAt: new Date(r.created_at as string) }))
       .sort((a, b) => Number(a.id) - Number(b.id));
   }
@@ -49,8 +50,32 @@ export class WebhookOutboxRepository {
     );
   }
 
-  async pendingCount(): Promise<number> {
-    const [row] = await this.dataSource.query('SELECT count(*)::int AS n FROM webhook_outbox WHERE delivered_at IS NULL');
-    return row.n as number;
+  /**
+   * Gives back rows still leased by `owner` (not attempted) and aligns the batch's failed rows on
+   * one retry time (the latest), so none becomes due before an older one of the same batch.
+   */
+  async releaseAligned(ids: string[], owner: string): Promise<void> {
+    await this.dataSource.query(
+      `WITH t AS (SELECT max(next_attempt_at) AS at FROM webhook_outbox WHERE id = ANY($1::bigint[]) AND delivered_at IS NULL AND lease_owner IS NULL)
+       UPDATE webhook_outbox o SET next_attempt_at = GREATEST(o.next_attempt_at, COALESCE(t.at, o.next_attempt_at)), lease_owner = NULL, lease_expires_at = NULL
+       FROM t WHERE o.id = ANY($1::bigint[]) AND o.delivered_at IS NULL AND (o.lease_owner IS NULL OR o.lease_owner = $2)`,
+      [ids, owner],
+    );
+  }
+
+  /** Milliseconds until the latest of these undelivered rows is due, by the database's clock. */
+  async msUntilDue(ids: string[]): Promise<number> {
+    const [row] = resultRows<{ ms: number | null }>(
+      await this.dataSource.query(
+        'SELECT GREATEST(0, EXTRACT(EPOCH FROM (max(next_attempt_at) - now())) * 1000)::float8 AS ms FROM webhook_outbox WHERE id = ANY($1::bigint[]) AND delivered_at IS NULL',
+        [ids],
+      ),
+    );
+    return Math.ceil(Number(row?.ms ?? 0));
+  }
+
+  /** Events not yet delivered (the oc_webhook_outbox_pending gauge). */
+  pendingCount(): Promise<number> {
+    return this.dataSource.getRepository(WebhookOutboxEvent).countBy({ deliveredAt: IsNull() });
   }
 }

@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueryFailedError } from 'typeorm';
+import { sleep } from '../../src/common/sleep.js';
 import { toErrorBody } from '../../src/common/http-exception.filter.js';
 import { Connection } from '../../src/connections/connection.entity.js';
 import { Secret } from '../../src/crypto/secret.js';
@@ -16,7 +17,6 @@ import { createTestDb, testDbKind, type TestDb } from '../helpers/test-db.js';
 import { baseTestEnv, startTestApp, type TestApp } from '../helpers/test-app.js';
 
 const HOUR = 3_600_000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Sample = { start: number; end: number; ms: number; status: number; body: unknown; user?: string };
 

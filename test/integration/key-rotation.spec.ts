@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
+import { resultRows } from '../../src/common/query-result.js';
 import { Connection } from '../../src/connections/connection.entity.js';
 import { OAuthState } from '../../src/connections/oauth-state.entity.js';
 import { KeyRing } from '../../src/crypto/key-ring.js';
@@ -19,7 +20,6 @@ const K1_ONLY = new KeyRing([{ kid: 'k1', key: TEST_KEY_1 }]);
 const K2_ONLY = new KeyRing([{ kid: 'k2', key: TEST_KEY_2 }]);
 
 type Raw = { table: string; column: string; id: string; value: string };
-const rowsOf = <T>(result: unknown): T[] => (Array.isArray((result as unknown[])[0]) ? ((result as unknown[])[0] as T[]) : (result as T[]));
 
 describe('key rotation (keys:rotate)', () => {
   let fake: FakeProvider;
@@ -39,7 +39,7 @@ describe('key rotation (keys:rotate)', () => {
   async function rawValues(): Promise<Raw[]> {
     const all: Raw[] = [];
     for (const [table, column] of COLUMNS) {
-      const found = rowsOf<{ id: string; value: string }>(await b.dataSource.query(`SELECT id::text AS id, ${column} AS value FROM ${table} WHERE ${column} IS NOT NULL ORDER BY id`));
+      const found = resultRows<{ id: string; value: string }>(await b.dataSource.query(`SELECT id::text AS id, ${column} AS value FROM ${table} WHERE ${column} IS NOT NULL ORDER BY id`));
       all.push(...found.map((r) => ({ table, column, ...r })));
     }
     return all;
@@ -224,7 +224,7 @@ describe('key rotation (keys:rotate)', () => {
 
   it('reports undecryptable values (by row, never by value) and rotates everything else', async () => {
     const total = await resetToK1();
-    const [c1, c2, c3] = rowsOf<{ id: string; access_token: string }>(await b.dataSource.query('SELECT id::text AS id, access_token FROM connections WHERE refresh_token IS NOT NULL ORDER BY id LIMIT 3'));
+    const [c1, c2, c3] = resultRows<{ id: string; access_token: string }>(await b.dataSource.query('SELECT id::text AS id, access_token FROM connections WHERE refresh_token IS NOT NULL ORDER BY id LIMIT 3'));
     const i = c1!.access_token.length - 10;
     const tampered = c1!.access_token.slice(0, i) + (c1!.access_token[i] === 'A' ? 'B' : 'A') + c1!.access_token.slice(i + 1);
     const unknownKey = new KeyRing([{ kid: 'k0', key: 'c'.repeat(64) }]).encrypt('rt-secret-under-a-lost-key');
@@ -247,7 +247,7 @@ describe('key rotation (keys:rotate)', () => {
     for (const secret of [tampered, unknownKey, 'plaintext-token-from-elsewhere', tampered.split(':')[2]!]) expect(report).not.toContain(secret);
     await expectAllUnderK2([`connections.access_token:${c1!.id}`, `connections.refresh_token:${c2!.id}`, `connections.access_token:${c3!.id}`]);
     // The undecryptable values are left exactly as they were.
-    const [after] = rowsOf<{ a1: string; r2: string }>(
+    const [after] = resultRows<{ a1: string; r2: string }>(
       await b.dataSource.query('SELECT (SELECT access_token FROM connections WHERE id = $1) AS a1, (SELECT refresh_token FROM connections WHERE id = $2) AS r2', [c1!.id, c2!.id]),
     );
     expect(after).toEqual({ a1: tampered, r2: unknownKey });

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifyWebhookSignature } from '@ttoss/auth-core';
-import { WebhookDispatcherService, webhookBackoffMs } from '../../src/webhooks/webhook-dispatcher.service.js';
+import { backoffMs } from '../../src/common/backoff.js';
+import { WEBHOOK_BACKOFF_JITTER, WebhookDispatcherService } from '../../src/webhooks/webhook-dispatcher.service.js';
 import { WebhookOutboxRepository } from '../../src/webhooks/webhook-outbox.repository.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
@@ -78,11 +79,11 @@ describe('webhook delivery from the outbox', () => {
     expect([dispatcher.backoffBaseMs, dispatcher.backoffMaxMs]).toEqual([1_000, 300_000]);
     const max = () => 0.999999;
     const min = () => 0;
-    expect([0, 1, 2, 3].map((n) => webhookBackoffMs(n, 1_000, 300_000, max))).toEqual([1_000, 2_000, 4_000, 8_000]);
-    expect(webhookBackoffMs(8, 1_000, 300_000, max)).toBe(256_000);
-    expect(webhookBackoffMs(9, 1_000, 300_000, max)).toBe(300_000);
-    expect(webhookBackoffMs(500, 1_000, 300_000, max)).toBe(300_000);
-    expect(webhookBackoffMs(0, 1_000, 300_000, min)).toBe(800); // jitter takes off at most 20%
+    expect([0, 1, 2, 3].map((n) => backoffMs(n, { baseMs: 1_000, maxMs: 300_000, jitter: WEBHOOK_BACKOFF_JITTER, random: max }))).toEqual([1_000, 2_000, 4_000, 8_000]);
+    expect(backoffMs(8, { baseMs: 1_000, maxMs: 300_000, jitter: WEBHOOK_BACKOFF_JITTER, random: max })).toBe(256_000);
+    expect(backoffMs(9, { baseMs: 1_000, maxMs: 300_000, jitter: WEBHOOK_BACKOFF_JITTER, random: max })).toBe(300_000);
+    expect(backoffMs(500, { baseMs: 1_000, maxMs: 300_000, jitter: WEBHOOK_BACKOFF_JITTER, random: max })).toBe(300_000);
+    expect(backoffMs(0, { baseMs: 1_000, maxMs: 300_000, jitter: WEBHOOK_BACKOFF_JITTER, random: min })).toBe(800); // jitter takes off at most 20%
 
     // The rest of this file runs fast: short backoff and polling.
     dispatcher.backoffBaseMs = 20;

@@ -1,8 +1,6 @@
 // TikTok, Instagram and Facebook adapters against fake servers answering with the providers'
 // documented requests and responses (built-in URLs moved to the fake via PROVIDERS_FILE).
-import { InstagramAdapter } from '../../src/providers/adapters/instagram.adapter.js';
 import { BUILT_IN_PROVIDERS } from '../../src/providers/provider-catalogue.js';
-import { ProviderError } from '../../src/providers/provider.exception.js';
 import { adapterFromFile, builtInOverrides as overrides, type FakeProvider, providerFailure as failure, rehost, startFakeProvider } from '../helpers/fake-provider.js';
 
 const REDIRECT = 'https://app.example.com/my/settings/social';
@@ -193,14 +191,10 @@ describe('Instagram (API with Instagram Login)', () => {
     expect(profile).toEqual({ accountId: '17841400000000', username: 'insta.user' });
   });
 
-  it('has no revocation endpoint and refuses refreshing tokens younger than 24 hours', async () => {
-    const adapter = instagram();
-    expect(adapter.supportsRevocation).toBe(false);
-    await adapter.revoke({ accessToken: 'IGAAlong-lived' });
+  // The 24-hour minimum age before a refresh is RefreshPolicy.canRefresh's (test/unit/refresh-policy.spec.ts).
+  it('has no revocation endpoint: revoke() calls nothing', async () => {
+    await instagram().revoke({ accessToken: 'IGAAlong-lived' });
     expect([...fake.requests, ...graph.requests]).toHaveLength(0);
-    const now = Date.now();
-    expect(() => InstagramAdapter.assertRefreshable(new Date(now - 3_600_000), now)).toThrow(ProviderError);
-    expect(() => InstagramAdapter.assertRefreshable(new Date(now - 25 * 3_600_000), now)).not.toThrow();
   });
 });
 
@@ -234,7 +228,6 @@ describe('Facebook Login', () => {
 
   it('cannot refresh: refresh() fails with invalid_grant without calling Facebook', async () => {
     const adapter = facebook();
-    expect(adapter.supportsRefresh).toBe(false);
     expect((await failure(adapter.refresh({ accessToken: 'EAAlong' }))).failureClass).toBe('invalid_grant');
     expect(fake.requests).toHaveLength(0);
   });

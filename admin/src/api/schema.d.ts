@@ -818,7 +818,7 @@ export interface operations {
                 /** @description Opaque cursor from the previous page */
                 cursor?: string;
                 platform?: string;
-                /** @description expiring: active and expiring within the scheduled window; failing: active with consecutive failures */
+                /** @description expiring: due for scheduled refresh (active, not in backoff, and expiring within SCHEDULED_REFRESH_WINDOW, past half its refresh token life, or not refreshed for REFRESH_IDLE_MAX); failing: active with consecutive failures */
                 status?: "active" | "expiring" | "failing" | "needs_reauth";
                 /** @description User id prefix */
                 userId?: string;

@@ -1,4 +1,3 @@
-import { ProviderError } from '../provider.exception.js';
 import type { Profile, TokenSet } from '../provider.types.js';
 import type { ExchangeArgs, StoredTokens } from './standard.adapter.js';
 import { GraphAdapter } from './graph.adapter.js';
@@ -9,9 +8,6 @@ import { GraphAdapter } from './graph.adapter.js';
  * refreshed (`ig_refresh_token`) once it is at least 24 hours old.
  */
 export class InstagramAdapter extends GraphAdapter {
-  /** Instagram refuses to refresh a token younger than this. */
-  static readonly MIN_REFRESH_AGE_MS = 24 * 3_600_000;
-
   override normalizeCode(code: string): string {
     return code.replace(/#_$/, '');
   }
@@ -44,15 +40,5 @@ export class InstagramAdapter extends GraphAdapter {
 
   override async revoke(): Promise<void> {
     // Instagram has no revocation endpoint; users remove the app from their Instagram settings.
-  }
-
-  override get supportsRevocation(): boolean {
-    return false;
-  }
-
-  static assertRefreshable(issuedAt: Date | null, now = Date.now()): void {
-    if (issuedAt && now - issuedAt.getTime() < InstagramAdapter.MIN_REFRESH_AGE_MS) {
-      throw new ProviderError('provider_error', 'refresh: Instagram tokens can be refreshed only once they are 24 hours old');
-    }
   }
 }

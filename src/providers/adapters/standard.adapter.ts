@@ -44,14 +44,6 @@ export class StandardAdapter {
     protected readonly http: ProviderHttpClient,
   ) {}
 
-  get supportsRefresh(): boolean {
-    return this.p.refreshable;
-  }
-
-  get supportsRevocation(): boolean {
-    return Boolean(this.p.revocationUrl);
-  }
-
   authorizationUrl(args: AuthorizeArgs): string {
     const url = new URL(this.p.authorizationUrl);
     // Reserved names (refused at startup too) never come from configuration: ours always win.

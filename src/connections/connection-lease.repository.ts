@@ -1,9 +1,13 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { Connection } from '../connections/connection.entity.js';
+import { resultRows } from '../common/query-result.js';
+import { sqlParams } from '../common/sql-params.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import { Secret } from '../crypto/secret.js';
 import type { TokenSet } from '../providers/provider.types.js';
+import { Connection } from './connection.entity.js';
+import { refreshDueSql } from './refresh-due.js';
 
 /** Lease seconds: a crashed holder blocks a connection at most this long. */
 export const LEASE_MS = 30_000;
@@ -17,8 +21,11 @@ const plus = (s: number | undefined) => (s === undefined ? undefined : new Date(
  * and token writes conditional on the token version the writer read.
  */
 @Injectable()
-export class TokenLeaseRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+export class ConnectionLeaseRepository {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   private qb(manager?: EntityManager) {
     return (manager ?? this.dataSource.manager).getRepository(Connection).createQueryBuilder();
@@ -42,31 +49,28 @@ export class TokenLeaseRepository {
   }
 
   /**
-   * Claims due connections for a scheduler run: their lease goes to `owner`, and other instances
-   * skip them (SKIP LOCKED), so each due connection is refreshed once per run across instances.
-   * Due: access token inside the window, refresh token past half its life, or unused too long.
+   * Claims due connections (src/connections/refresh-due.ts) that can be refreshed without the user
+   * for a scheduler run: their lease goes to `owner`, and other instances skip them (SKIP LOCKED),
+   * so each due connection is refreshed once per run across instances.
    */
-  async claimDue(args: { owner: string; limit: number; refreshTokenPlatforms: string[]; selfRefreshPlatforms: string[]; windowMs: number; idleMaxMs: number }): Promise<string[]> {
-    const rows = (await this.dataSource.query(
+  async claimDue(args: { owner: string; limit: number; refreshTokenPlatforms: string[]; selfRefreshPlatforms: string[] }): Promise<string[]> {
+    const { params, p } = sqlParams([args.owner, args.refreshTokenPlatforms, args.selfRefreshPlatforms]);
+    const due = refreshDueSql(this.config.refresh, p);
+    const rows = await this.dataSource.query(
       `UPDATE connections SET refresh_lease_owner = $1, refresh_lease_expires_at = now() + interval '${LEASE_MS} milliseconds'
        WHERE id IN (
-         SELECT id FROM connections
-         WHERE status = 'active'
-           AND ((platform = ANY($2) AND refresh_token IS NOT NULL)
-             OR (platform = ANY($3) AND coalesce(access_token_issued_at, connected_at) < now() - interval '24 hours'))
-           AND (next_retry_at IS NULL OR next_retry_at <= now())
-           AND (refresh_lease_owner IS NULL OR refresh_lease_expires_at < now())
-           AND (access_token_expires_at < now() + $4 * interval '1 millisecond'
-             OR refresh_token_expires_at < now() + (refresh_token_expires_at - coalesce(last_refreshed_at, connected_at)) / 2
-             OR coalesce(last_refreshed_at, connected_at) < now() - $5 * interval '1 millisecond')
-         ORDER BY access_token_expires_at NULLS LAST
-         LIMIT $6
+         SELECT c.id FROM connections c
+         WHERE ${due}
+           AND ((c.platform = ANY($2) AND c.refresh_token IS NOT NULL)
+             OR (c.platform = ANY($3) AND coalesce(c.access_token_issued_at, c.connected_at) < now() - interval '24 hours'))
+           AND (c.refresh_lease_owner IS NULL OR c.refresh_lease_expires_at < now())
+         ORDER BY c.access_token_expires_at NULLS LAST
+         LIMIT ${p(args.limit)}
          FOR UPDATE SKIP LOCKED)
        RETURNING id`,
-      [args.owner, args.refreshTokenPlatforms, args.selfRefreshPlatforms, args.windowMs, args.idleMaxMs, args.limit],
-    )) as unknown[];
-    const list = (Array.isArray(rows[0]) ? rows[0] : rows) as { id: string }[];
-    return list.map((r) => r.id);
+      params,
+    );
+    return resultRows<{ id: string }>(rows).map((r) => r.id);
   }
 
   /** Loads the connections among `ids` whose lease we (still) hold. */
@@ -130,13 +134,12 @@ export class TokenLeaseRepository {
 
   /** A failure that may pass: back off; `countAgainstConnection` false for operator errors. */
   async recordFailure(manager: EntityManager, c: Connection, owner: string, f: { failureClass: string; code?: string; retryAt: Date; countAgainstConnection: boolean }): Promise<number> {
-    const rows = (await manager.query(
+    const rows = await manager.query(
       `UPDATE connections SET last_refresh_error = $3, last_refresh_error_code = $4, next_retry_at = $5,
          consecutive_failures = consecutive_failures + $6, refresh_lease_owner = NULL, refresh_lease_expires_at = NULL
        WHERE id = $1 AND (refresh_lease_owner = $2 OR refresh_lease_owner IS NULL) RETURNING consecutive_failures`,
       [c.id, owner, f.failureClass, f.code ?? null, f.retryAt, f.countAgainstConnection ? 1 : 0],
-    )) as unknown[];
-    const list = (Array.isArray(rows[0]) ? rows[0] : rows) as { consecutive_failures: number }[];
-    return list[0]?.consecutive_failures ?? c.consecutiveFailures;
+    );
+    return resultRows<{ consecutive_failures: number }>(rows)[0]?.consecutive_failures ?? c.consecutiveFailures;
   }
 }

@@ -1,0 +1,39 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { decodeCursor, type Page, toPage } from '../common/keyset-cursor.js';
+import { resultRows } from '../common/query-result.js';
+import { sqlParams } from '../common/sql-params.js';
+import { TokenAccessAudit } from './token-access-audit.entity.js';
+
+export type AuditRow = { id: string; service: string; user_id: string; platform: string; accessed_at: Date; sort_key?: string };
+
+export type AuditFilter = { service?: string; userId?: string; platform?: string; limit?: number; cursor?: string };
+
+/** token_access_audit: written in batches by TokenAuditService, read by the admin API. */
+@Injectable()
+export class TokenAccessAuditRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** One multi-row INSERT per batch, without reading anything back. */
+  async insertBatch(entries: Pick<TokenAccessAudit, 'service' | 'userId' | 'platform' | 'accessedAt'>[]): Promise<void> {
+    await this.dataSource.createQueryBuilder().insert().into(TokenAccessAudit).values(entries).updateEntity(false).execute();
+  }
+
+  /** Reads newest first, keyset-paginated on (accessed_at, id) (ix_token_access_audit_time). */
+  async list(q: AuditFilter): Promise<Page<AuditRow>> {
+    const where: string[] = [];
+    const { params, p } = sqlParams();
+    if (q.service) where.push(`service = ${p(q.service)}`);
+    if (q.userId) where.push(`user_id = ${p(q.userId)}`);
+    if (q.platform) where.push(`platform = ${p(q.platform)}`);
+    const limit = q.limit ?? 50;
+    if (q.cursor) {
+      const [key, id] = decodeCursor(q.cursor, 'token_access_audit');
+      where.push(`(accessed_at, id) < (${p(key)}::timestamptz, ${p(id)}::bigint)`);
+    }
+    const sql = `SELECT id, service, user_id, platform, accessed_at, accessed_at::text AS sort_key
+      FROM token_access_audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY accessed_at DESC, id DESC LIMIT ${limit + 1}`;
+    return toPage(resultRows<AuditRow>(await this.dataSource.query(sql, params)), limit, 'token_access_audit');
+  }
+}

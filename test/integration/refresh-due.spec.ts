@@ -1,0 +1,87 @@
+import { APP_CONFIG, type AppConfig } from '../../src/config/config.types.js';
+import { Connection } from '../../src/connections/connection.entity.js';
+import { ConnectionRepository } from '../../src/connections/connection.repository.js';
+import { ConnectionAdminQueryRepository } from '../../src/connections/connection-admin-query.repository.js';
+import { ConnectionLeaseRepository } from '../../src/connections/connection-lease.repository.js';
+import { refreshDueSql } from '../../src/connections/refresh-due.js';
+import { sqlParams } from '../../src/common/sql-params.js';
+import { Secret } from '../../src/crypto/secret.js';
+import { writeProvidersFile } from '../helpers/providers-file.js';
+import { createTestDb, type TestDb } from '../helpers/test-db.js';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+const DAY = 24 * HOUR;
+
+// The one definition of "due" (src/connections/refresh-due.ts), and the four places that use it:
+// the scheduler's claim, the admin summary's and the admin filter's "expiring", the backlog gauge.
+describe('refresh due', () => {
+  let db: TestDb;
+  let t: TestApp;
+  const ago = (ms: number) => new Date(Date.now() - ms);
+  const fromNow = (ms: number) => new Date(Date.now() + ms);
+  // Defaults: SCHEDULED_REFRESH_WINDOW 6h, REFRESH_IDLE_MAX 30d.
+  const cases: [string, boolean, Partial<Connection>][] = [
+    ['expires-in-1h', true, { accessTokenExpiresAt: fromNow(HOUR) }],
+    ['expires-in-20h', false, { accessTokenExpiresAt: fromNow(20 * HOUR) }],
+    ['no-expiry', false, { accessTokenExpiresAt: null, lastRefreshedAt: ago(DAY) }],
+    ['idle-31d', true, { accessTokenExpiresAt: null, lastRefreshedAt: ago(31 * DAY) }],
+    ['refresh-token-past-half-life', true, { accessTokenExpiresAt: fromNow(20 * HOUR), lastRefreshedAt: ago(20 * DAY), refreshTokenExpiresAt: fromNow(10 * DAY) }],
+    ['refresh-token-young', false, { accessTokenExpiresAt: fromNow(20 * HOUR), lastRefreshedAt: ago(5 * DAY), refreshTokenExpiresAt: fromNow(25 * DAY) }],
+    ['in-backoff', false, { accessTokenExpiresAt: fromNow(HOUR), consecutiveFailures: 1, nextRetryAt: fromNow(HOUR) }],
+    ['backoff-over', true, { accessTokenExpiresAt: fromNow(HOUR), consecutiveFailures: 1, nextRetryAt: ago(MIN) }],
+    ['needs-reauth', false, { accessTokenExpiresAt: fromNow(HOUR), status: 'needs_reauth' }],
+  ];
+  const due = cases.filter(([, d]) => d).map(([user]) => user).sort();
+
+  beforeAll(async () => {
+    db = await createTestDb();
+    t = await startTestApp({ db, env: { PROVIDERS_FILE: writeProvidersFile({ fake: { authorizationUrl: 'http://127.0.0.1:9/authorize', tokenUrl: 'http://127.0.0.1:9/token', clientId: 'cid', clientSecret: 'cs' } }), REFRESH_CRON: 'off' } });
+    for (const [userId, , fields] of cases) {
+      await t.dataSource.getRepository(Connection).insert({
+        userId,
+        platform: 'fake',
+        accessToken: Secret.fromPlaintext(`at-${userId}`),
+        refreshToken: Secret.fromPlaintext(`rt-${userId}`),
+        accessTokenIssuedAt: ago(HOUR),
+        lastRefreshedAt: ago(HOUR),
+        scopes: [],
+        ...fields,
+      });
+    }
+  });
+  afterAll(async () => {
+    await t?.close();
+    await db?.drop();
+  });
+
+  it('is: active, not in backoff, and expiring within the window, past half the refresh token life, or idle', async () => {
+    const { params, p } = sqlParams();
+    const rows = (await t.dataSource.query(`SELECT c.user_id FROM connections c WHERE ${refreshDueSql(t.app.get<AppConfig>(APP_CONFIG).refresh, p)} ORDER BY c.user_id`, params)) as { user_id: string }[];
+    expect(rows.map((r) => r.user_id)).toEqual(due);
+  });
+
+  it('follows SCHEDULED_REFRESH_WINDOW and REFRESH_IDLE_MAX', async () => {
+    const { params, p } = sqlParams();
+    // A one-day window takes in the 20 h tokens; a year of idleness allowed drops the idle one.
+    const rows = (await t.dataSource.query(`SELECT c.user_id FROM connections c WHERE ${refreshDueSql({ scheduledWindowMs: DAY, idleMaxMs: 365 * DAY }, p)} ORDER BY c.user_id`, params)) as { user_id: string }[];
+    expect(rows.map((r) => r.user_id)).toEqual(['backoff-over', 'expires-in-1h', 'expires-in-20h', 'refresh-token-past-half-life', 'refresh-token-young']);
+  });
+
+  it('is what the admin filter and summary call "expiring" and what the backlog gauge counts', async () => {
+    const page = await t.app.get(ConnectionAdminQueryRepository).list({ status: 'expiring', limit: 200 });
+    expect(page.rows.map((r) => r.user_id).sort()).toEqual(due);
+    const [fake] = await t.app.get(ConnectionAdminQueryRepository).countsByPlatform();
+    expect(fake).toMatchObject({ platform: 'fake', total: cases.length, expiring: due.length });
+    expect(await t.app.get(ConnectionRepository).countDue()).toBe(due.length);
+  });
+
+  it('is what the scheduler claims (among connections it can refresh)', async () => {
+    const leases = t.app.get(ConnectionLeaseRepository);
+    const ids = await leases.claimDue({ owner: 'test-owner', limit: 100, refreshTokenPlatforms: ['fake'], selfRefreshPlatforms: [] });
+    const claimed = await leases.findLeased(ids, 'test-owner');
+    expect(claimed.map((c) => c.userId).sort()).toEqual(due);
+    for (const id of ids) await leases.release(id, 'test-owner');
+  });
+});
