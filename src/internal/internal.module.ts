@@ -1,9 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TokensModule } from '../tokens/tokens.module.js';
 import { InternalTokenController } from './internal-token.controller.js';
-import { InternalTokenHttpHandler } from './internal-token-http.handler.js';
 import { InternalTokenService } from './internal-token.service.js';
 import { TokenAuditService } from './token-audit.service.js';
 
-@Module({ imports: [TokensModule], controllers: [InternalTokenController], providers: [InternalTokenService, InternalTokenHttpHandler, TokenAuditService] })
+@Module({ imports: [TokensModule], controllers: [InternalTokenController], providers: [InternalTokenService, TokenAuditService] })
 export class InternalModule {}
