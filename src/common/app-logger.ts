@@ -38,7 +38,8 @@ export class AppLogger implements LoggerService {
   readonly pino: Logger;
 
   constructor(level: LogLevel, format: 'json' | 'pretty', sink: LogSink = (line) => process.stdout.write(`${line}\n`)) {
-    const write = format === 'json' ? (line: string) => sink(line) : (line: string) => sink(prettyLine(line));
+    // JSON escapes every control character but U+2028/U+2029, which some readers take as line breaks.
+    const write = format === 'json' ? (line: string) => sink(line.replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')) : (line: string) => sink(prettyLine(line));
     this.pino = pino(
       {
         level: PINO_LEVEL[level],
