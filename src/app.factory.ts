@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import bytes from 'bytes';
-import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { mountAdminUi } from './admin/admin-static.js';
 import { AppModule } from './app.module.js';
@@ -56,7 +56,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     loggerInstance: logger.pino,
     // One access-log line per request instead (src/common/http-pipeline.ts), with the request id
     // from the log context rather than a child logger per request.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     childLoggerFactory: (root: FastifyBaseLogger) => root,
     genReqId: (req: IncomingMessage) => requestIdFrom(req.headers['x-request-id']),
     requestIdHeader: false,
