@@ -16,7 +16,7 @@ const swc = [
 const base = {
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': swc },
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1', '^content-disposition$': '<rootDir>/test/setup/content-disposition.cjs' },
   testEnvironment: 'node',
   setupFiles: ['<rootDir>/test/setup/reflect.ts'],
 };

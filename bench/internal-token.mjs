@@ -54,7 +54,7 @@ if (process.argv[2] === 'load') {
 }
 
 async function main() {
-  process.env.NODE_ENV = 'production'; // Express and friends read it from the process
+  process.env.NODE_ENV = 'production'; // libraries read it from the process
   await import('reflect-metadata');
   const { fork } = await import('node:child_process');
   const { writeFileSync } = await import('node:fs');
@@ -129,7 +129,7 @@ async function main() {
       console.log('  figures include the database work of both: for development only. Set BENCH_DATABASE_URL for a real Postgres.');
     }
     dataDir = tempDir('oc-bench-it-');
-    // Production refuses the embedded database: on it the service's own rules are test's (Express still runs as production).
+    // Production refuses the embedded database: on it the service's own rules are test's (the process still runs as production).
     const env = appEnv({ dataDir, providerUrl: 'https://provider.bench.invalid', databaseUrl: db?.url, extra: { NODE_ENV: db ? 'production' : 'test', DB_POOL_SIZE: String(POOL), LOG_LEVEL: 'warn', REFRESH_CRON: 'off' } });
     const config = loadConfig(env);
     app = await createApp(config, { logger: new AppLogger(config.logLevel, 'json', (line) => process.stderr.write(`${line}\n`)) });

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiErrors, DATABASE_ERRORS, jsonBodyErrors } from '../common/api-errors.js';
 import { AuthException } from './auth.exception.js';
 import { Admin, Public } from './auth.decorators.js';
@@ -20,8 +20,8 @@ export class AdminSessionController {
   @ApiOperation({ summary: 'Sign in to the admin UI (sets an HttpOnly, SameSite=Strict session cookie)' })
   @ApiOkResponse({ type: AdminSessionDto })
   @ApiErrors(...jsonBodyErrors('email is required'), AuthException.unauthorized('Wrong email or password'), AuthException.tooManyAttempts(900_000))
-  signIn(@Body() body: AdminSignInDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<AdminSessionDto> {
-    return this.sessions.signIn(body, req.ip ?? 'unknown', res);
+  signIn(@Body() body: AdminSignInDto, @Req() req: FastifyRequest, @Res({ passthrough: true }) res: FastifyReply): Promise<AdminSessionDto> {
+    return this.sessions.signIn(body, req.ip || 'unknown', res);
   }
 
   @Get()
@@ -36,7 +36,7 @@ export class AdminSessionController {
   @Admin()
   @ApiOperation({ summary: 'Sign out: deletes the session on the server and clears the cookie' })
   @ApiOkResponse({ type: AdminSessionDto })
-  signOut(@Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response): Promise<AdminSessionDto> {
+  signOut(@Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: FastifyReply): Promise<AdminSessionDto> {
     return this.sessions.signOut(req.principal, res);
   }
 }

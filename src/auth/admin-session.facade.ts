@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import type { Principal } from './auth.types.js';
 import type { AdminSessionDto, AdminSignInDto } from './admin-session.dto.js';
 import { ADMIN_COOKIE, ADMIN_SESSION_TTL_S, AdminSessionService } from './admin-session.service.js';
@@ -9,9 +9,9 @@ import { ADMIN_COOKIE, ADMIN_SESSION_TTL_S, AdminSessionService } from './admin-
 export class AdminSessionFacade {
   constructor(private readonly sessions: AdminSessionService) {}
 
-  async signIn(body: AdminSignInDto, ip: string, res: Response): Promise<AdminSessionDto> {
+  async signIn(body: AdminSignInDto, ip: string, res: FastifyReply): Promise<AdminSessionDto> {
     const signedIn = await this.sessions.signIn(body.email, body.password, ip);
-    res.setHeader('Set-Cookie', `${ADMIN_COOKIE}=${signedIn.cookie}; ${this.sessions.cookieAttributes(ADMIN_SESSION_TTL_S)}`);
+    res.header('Set-Cookie', `${ADMIN_COOKIE}=${signedIn.cookie}; ${this.sessions.cookieAttributes(ADMIN_SESSION_TTL_S)}`);
     return { email: signedIn.email, csrfToken: signedIn.csrfToken, expiresAt: signedIn.expiresAt.toISOString() };
   }
 
@@ -24,9 +24,9 @@ export class AdminSessionFacade {
     return { email: p?.email ?? p?.userId ?? null, csrfToken: null, expiresAt: null };
   }
 
-  async signOut(principal: Principal | undefined, res: Response): Promise<AdminSessionDto> {
+  async signOut(principal: Principal | undefined, res: FastifyReply): Promise<AdminSessionDto> {
     if (principal?.kind === 'user' && principal.sessionId) await this.sessions.signOut(principal.sessionId);
-    res.setHeader('Set-Cookie', `${ADMIN_COOKIE}=; ${this.sessions.cookieAttributes(0)}`);
+    res.header('Set-Cookie', `${ADMIN_COOKIE}=; ${this.sessions.cookieAttributes(0)}`);
     return { email: null, csrfToken: null, expiresAt: null };
   }
 }

@@ -1,6 +1,6 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import { ADMIN_API_KEY_PATTERN, AdminApiKeyService } from './admin-api-key.service.js';
 import { ADMIN_COOKIE, AdminSessionService } from './admin-session.service.js';
@@ -45,7 +45,7 @@ export class AuthGuard implements CanActivate {
   }
 
   /** The admin UI's server-side session; state-changing calls must echo its CSRF token in a header. */
-  private async adminFromCookie(req: Request): Promise<UserPrincipal> {
+  private async adminFromCookie(req: FastifyRequest): Promise<UserPrincipal> {
     const value = readCookie(req.headers.cookie, ADMIN_COOKIE);
     if (!value) throw AuthException.unauthorized('Missing Authorization header or admin session cookie');
     const session = await this.adminSessions.resolve(value);
@@ -61,7 +61,7 @@ export class AuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const kind = this.reflector.getAllAndOverride<AuthKind | undefined>(AUTH_KIND, [context.getHandler(), context.getClass()]);
-    const req = context.switchToHttp().getRequest<Request & AuthenticatedRequest>();
+    const req = context.switchToHttp().getRequest<FastifyRequest & AuthenticatedRequest>();
     switch (kind) {
       case 'public':
         return true;

@@ -1,8 +1,9 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { DecryptionError } from '../crypto/crypto.exception.js';
 import { AppException } from './app.exception.js';
 import { CommonException } from './common.exception.js';
+import { JSON_ONLY } from './media-type.js';
 
 export type ErrorBody = { statusCode: number; error: string; message: string };
 
@@ -16,6 +17,7 @@ const STATUS_CODES: Record<number, string> = {
   408: 'request_timeout',
   409: 'conflict',
   413: 'payload_too_large',
+  414: 'uri_too_long',
   415: 'unsupported_media_type',
   422: 'unprocessable_entity',
   429: 'too_many_requests',
@@ -48,6 +50,12 @@ export function isDatabaseUnavailable(exception: unknown): boolean {
   return e.driverError !== undefined && e.driverError !== e && isDatabaseUnavailable(e.driverError);
 }
 
+function fastifyErrorCode(exception: unknown): string | undefined {
+  const e = exception as { code?: unknown; cause?: { code?: unknown } } | null | undefined;
+  const code = e?.cause?.code ?? e?.code;
+  return typeof code === 'string' && code.startsWith('FST_') ? code : undefined;
+}
+
 function fromApp(e: AppException): { body: ErrorBody; headers: Record<string, string> } {
   return { body: { statusCode: e.status, error: e.code, message: e.message }, headers: e.headers };
 }
@@ -55,6 +63,11 @@ function fromApp(e: AppException): { body: ErrorBody; headers: Record<string, st
 /** Turns anything thrown into `{ statusCode, error, message }` without leaking internals. */
 export function toErrorBody(exception: unknown): { body: ErrorBody; headers: Record<string, string> } {
   if (exception instanceof AppException) return fromApp(exception);
+  // Fastify's own errors (Nest wraps those below 500 in an HttpException, the original as its cause)
+  const fastifyCode = fastifyErrorCode(exception);
+  if (fastifyCode === 'FST_ERR_CTP_BODY_TOO_LARGE') return fromApp(CommonException.payloadTooLarge());
+  if (fastifyCode === 'FST_ERR_CTP_INVALID_JSON_BODY' || fastifyCode === 'FST_ERR_CTP_EMPTY_JSON_BODY') return fromApp(CommonException.invalidJson());
+  if (fastifyCode === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return fromApp(CommonException.unsupportedMediaType(JSON_ONLY));
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     if (status === 404) return fromApp(CommonException.routeNotFound()); // Nest's default echoes the URL, which may carry a secret.
@@ -65,7 +78,7 @@ export function toErrorBody(exception: unknown): { body: ErrorBody; headers: Rec
     if (typeof response === 'object' && typeof response.error === 'string' && /^[a-z_]+$/.test(response.error)) code = response.error;
     return { body: { statusCode: status, error: code, message: typeof message === 'string' && message ? message : code.replace(/_/g, ' ') }, headers: {} };
   }
-  // body-parser and other http-errors style exceptions
+  // http-errors style exceptions (a stream error while reading the body)
   const e = exception as { status?: number; statusCode?: number; type?: string; expose?: boolean } | undefined;
   const status = e?.status ?? e?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
@@ -88,7 +101,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpExceptionFilter');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>();
+    const res = host.switchToHttp().getResponse<FastifyReply>();
     const { body, headers } = toErrorBody(exception);
     if (body.statusCode >= 500) logServerError(this.logger, exception);
     sendError(res, body, headers);
@@ -101,8 +114,7 @@ export function logServerError(logger: Logger, exception: unknown): void {
   logger.error(`Unhandled ${err?.name ?? 'error'}: ${err?.message ?? String(exception)}`, { stack: err?.stack?.split('\n').slice(1, 6).join(' | ') });
 }
 
-export function sendError(res: Response, body: ErrorBody, headers: Record<string, string> = {}): void {
-  if (res.headersSent) return;
-  for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
-  res.status(body.statusCode).json(body);
+export function sendError(reply: FastifyReply, body: ErrorBody, headers: Record<string, string> = {}): void {
+  if (reply.sent || reply.raw.headersSent) return;
+  void reply.code(body.statusCode).headers(headers).type('application/json; charset=utf-8').send(body);
 }

@@ -1,30 +1,34 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import helmet from 'helmet';
-
-type Middleware = ReturnType<typeof helmet>;
+import fastifyHelmet, { type FastifyHelmetOptions } from '@fastify/helmet';
+import { fastify } from 'fastify';
 
 // No upgrade-insecure-requests: the admin UI must also load on plain-http internal hosts.
-const strict = (): Middleware => helmet({ contentSecurityPolicy: { directives: { 'script-src': ["'self'"], 'upgrade-insecure-requests': null } } });
-// Swagger UI's page runs an inline script: only /docs gets 'unsafe-inline'.
-const docs = (): Middleware => helmet({ contentSecurityPolicy: { directives: { 'script-src': ["'self'", "'unsafe-inline'"], 'upgrade-insecure-requests': null } } });
-const DOCS_PATH = /^\/docs(\/|$|\?)/i;
+const csp = (scripts: string[]) => ({ directives: { 'script-src': scripts, 'upgrade-insecure-requests': null } });
 
-/** The browser-security headers of every response; scripts only from this origin, except on /docs. */
-export function securityHeaders(): Middleware {
-  const [everywhere, onDocs] = [strict(), docs()];
-  return (req, res, next) => (DOCS_PATH.test(req.url ?? '') ? onDocs : everywhere)(req, res, next);
-}
+/** The browser-security headers of every response: scripts only from this origin. */
+export const SECURITY_HEADERS: FastifyHelmetOptions = { contentSecurityPolicy: csp(["'self'"]) };
+/** Swagger UI's page runs an inline script: only /docs gets 'unsafe-inline'. */
+export const DOCS_SECURITY_HEADERS: FastifyHelmetOptions = { contentSecurityPolicy: csp(["'self'", "'unsafe-inline'"]) };
 
-/** The same headers as a fixed list, for handlers outside Express: nothing in them depends on the request. */
-export function staticSecurityHeaders(): Record<string, string> {
-  const headers: Record<string, string> = {};
-  const recorder = {
-    setHeader: (name: string, value: string | number | readonly string[]) => void (headers[name] = String(value)),
-    removeHeader: (name: string) => void delete headers[name],
-    getHeader: (name: string) => headers[name],
-  };
-  let done = false;
-  securityHeaders()({ headers: {} } as IncomingMessage, recorder as unknown as ServerResponse, () => (done = true));
-  if (!done) throw new Error('helmet did not finish synchronously');
-  return headers;
+/** Swagger UI's routes (/docs and its assets; not /docs-json or /docs-yaml). */
+export const isDocsRoute = (url: string): boolean => /^\/docs(\/|$)/i.test(url);
+
+const NOT_HELMETS = new Set(['content-type', 'content-length', 'date', 'connection', 'keep-alive', 'transfer-encoding']);
+
+/**
+ * The headers @fastify/helmet sets for these options. They depend on nothing in the request, and
+ * the plugin rebuilds helmet's middleware on every request (4 % of the busiest route's CPU,
+ * bench/README.md), so they are taken once from a probe instance on loopback and set as a fixed list.
+ */
+export async function helmetHeaders(options: FastifyHelmetOptions): Promise<[string, string][]> {
+  const probe = fastify();
+  await probe.register(fastifyHelmet, options);
+  probe.get('/', (_request, reply) => reply.send(''));
+  try {
+    // A real loopback request (light-my-request's inject cannot load under Jest).
+    const res = await fetch(await probe.listen({ port: 0, host: '127.0.0.1' }));
+    await res.text();
+    return [...res.headers].filter(([name]) => !NOT_HELMETS.has(name));
+  } finally {
+    await probe.close();
+  }
 }

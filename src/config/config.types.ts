@@ -58,7 +58,7 @@ export type AppConfig = {
   logLevel: LogLevel;
   logFormat: 'json' | 'pretty';
   bodyLimit: string;
-  /** Express `trust proxy`: false, a hop count or a list of proxy addresses (never `true`). */
+  /** Fastify `trustProxy`: false, a hop count or a list of proxy addresses (never `true`). */
   trustProxy: false | number | string;
   /** Browser origins allowed to call the API cross-origin (CORS); empty: none. */
   corsOrigins: string[];

@@ -1,7 +1,7 @@
 import type { OAuthRequest } from '@ttoss/auth-core';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
-/** What the demo services answer; the controllers apply it to Express with `sendDemo`. */
+/** What the demo services answer; the controllers apply it to the reply with `sendDemo`. */
 export type DemoResponse = {
   status: number;
   json?: unknown;
@@ -15,25 +15,25 @@ export type DemoResponse = {
 
 const flat = (value: unknown): string | undefined => (typeof value === 'string' ? value : Array.isArray(value) && typeof value[0] === 'string' ? value[0] : undefined);
 
-/** Express request -> the normalized request `createOAuthHandlers` works on (strings only). */
-export function toOAuthRequest(req: Request): OAuthRequest {
-  const query = Object.fromEntries(Object.entries(req.query ?? {}).map(([k, v]) => [k, flat(v)]));
+/** Fastify request -> the normalized request `createOAuthHandlers` works on (strings only). */
+export function toOAuthRequest(req: FastifyRequest): OAuthRequest {
+  const query = Object.fromEntries(Object.entries((req.query as Record<string, unknown> | undefined) ?? {}).map(([k, v]) => [k, flat(v)]));
   const body = req.body && typeof req.body === 'object' ? Object.fromEntries(Object.entries(req.body as Record<string, unknown>).map(([k, v]) => [k, flat(v)])) : {};
   const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));
   return { query, body, headers };
 }
 
-export function sendDemo(res: Response, r: DemoResponse): void {
-  for (const [name, value] of Object.entries(r.headers ?? {})) res.setHeader(name, value);
+export function sendDemo(reply: FastifyReply, r: DemoResponse): void {
+  reply.headers(r.headers ?? {});
   if (r.redirect !== undefined) {
-    res.redirect(302, r.redirect);
+    void reply.redirect(r.redirect, 302);
   } else if (r.html !== undefined) {
-    res.status(r.status).type('text/html; charset=utf-8').send(r.html);
+    void reply.code(r.status).type('text/html; charset=utf-8').send(r.html);
   } else if (r.script !== undefined) {
-    res.status(r.status).type('text/javascript; charset=utf-8').send(r.script);
+    void reply.code(r.status).type('text/javascript; charset=utf-8').send(r.script);
   } else if (r.json === undefined) {
-    res.status(r.status).end();
+    void reply.code(r.status).send();
   } else {
-    res.status(r.status).json(r.json);
+    void reply.code(r.status).type('application/json; charset=utf-8').send(r.json);
   }
 }

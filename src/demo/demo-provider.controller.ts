@@ -1,10 +1,10 @@
 import { applyDecorators, Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../auth/auth.decorators.js';
 import { ApiErrors, jsonBodyErrors } from '../common/api-errors.js';
 import { CommonException } from '../common/common.exception.js';
-import { Consumes } from '../common/media-type.interceptor.js';
+import { Consumes } from '../common/media-type.js';
 import { sendDemo, toOAuthRequest } from './demo-http.js';
 import { DemoFailuresDto, DemoFailuresStateDto } from './demo.dto.js';
 import { DemoProviderService } from './demo-provider.service.js';
@@ -27,14 +27,14 @@ export class DemoProviderController {
   @Get('.well-known/oauth-authorization-server')
   @Public()
   @ApiOperation({ summary: 'Demo provider: authorization server metadata (RFC 8414)' })
-  metadata(@Res() res: Response): void {
+  metadata(@Res() res: FastifyReply): void {
     sendDemo(res, this.demo.metadata());
   }
 
   @Get('authorize')
   @Public()
   @ApiOperation({ summary: 'Demo provider: authorization endpoint (PKCE S256 required); shows the sign-in/consent page' })
-  async authorize(@Req() req: Request, @Res() res: Response): Promise<void> {
+  async authorize(@Req() req: FastifyRequest, @Res() res: FastifyReply): Promise<void> {
     sendDemo(res, await this.demo.authorize(toOAuthRequest(req)));
   }
 
@@ -43,7 +43,7 @@ export class DemoProviderController {
   @formOnly()
   @formBody({ account: 'Demo account name', decision: 'allow or deny', client_id: 'and the other authorization request parameters, unchanged' })
   @ApiOperation({ summary: "Demo provider: the consent form's answer; redirects to the client with code/state/iss or error=access_denied" })
-  async consent(@Req() req: Request, @Res() res: Response): Promise<void> {
+  async consent(@Req() req: FastifyRequest, @Res() res: FastifyReply): Promise<void> {
     sendDemo(res, await this.demo.consent(toOAuthRequest(req)));
   }
 
@@ -52,7 +52,7 @@ export class DemoProviderController {
   @formOnly()
   @formBody({ grant_type: 'authorization_code or refresh_token', code: '', code_verifier: '', redirect_uri: '', refresh_token: '', client_id: '', client_secret: '' })
   @ApiOperation({ summary: 'Demo provider: token endpoint (authorization code with PKCE; refresh with rotation)' })
-  async token(@Req() req: Request, @Res() res: Response): Promise<void> {
+  async token(@Req() req: FastifyRequest, @Res() res: FastifyReply): Promise<void> {
     sendDemo(res, await this.demo.token(toOAuthRequest(req)));
   }
 
@@ -61,14 +61,14 @@ export class DemoProviderController {
   @formOnly()
   @formBody({ token: 'A refresh token (revokes the grant) or an access token', token_type_hint: '', client_id: '', client_secret: '' })
   @ApiOperation({ summary: 'Demo provider: token revocation (RFC 7009)' })
-  async revoke(@Req() req: Request, @Res() res: Response): Promise<void> {
+  async revoke(@Req() req: FastifyRequest, @Res() res: FastifyReply): Promise<void> {
     sendDemo(res, await this.demo.revoke(toOAuthRequest(req)));
   }
 
   @Get('userinfo')
   @Public()
   @ApiOperation({ summary: 'Demo provider: the account behind a Bearer access token ({ sub, preferred_username, name })' })
-  async userinfo(@Req() req: Request, @Res() res: Response): Promise<void> {
+  async userinfo(@Req() req: FastifyRequest, @Res() res: FastifyReply): Promise<void> {
     sendDemo(res, await this.demo.userinfo(toOAuthRequest(req)));
   }
 

@@ -1,6 +1,6 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Public } from '../auth/auth.decorators.js';
 import { ApiErrors } from '../common/api-errors.js';
 import { CommonException } from '../common/common.exception.js';
@@ -20,14 +20,14 @@ export class SettingsPageController {
   @Get('social')
   @Public()
   @ApiOperation({ summary: 'Reference settings page (HTML): list, connect, status, disconnect. Also the default redirect URI.' })
-  html(@Res() res: Response): void {
+  html(@Res() res: FastifyReply): void {
     sendDemo(res, this.page.page());
   }
 
   @Get('social.js')
   @Public()
   @ApiOperation({ summary: "The reference settings page's script" })
-  script(@Res() res: Response): void {
+  script(@Res() res: FastifyReply): void {
     sendDemo(res, this.page.script());
   }
 }

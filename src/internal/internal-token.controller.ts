@@ -1,4 +1,5 @@
 import { Body, Controller, Header, HttpCode, Param, Post } from '@nestjs/common';
+import { RouteSchema } from '@nestjs/platform-fastify';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentService, ServiceAuth } from '../auth/auth.decorators.js';
 import type { ServicePrincipal } from '../auth/auth.types.js';
@@ -7,7 +8,7 @@ import { CommonException } from '../common/common.exception.js';
 import { ProvidersException } from '../providers/provider.exception.js';
 import { TokensException } from '../tokens/tokens.exception.js';
 import { PlatformParamDto } from '../connections/connections.dto.js';
-import { InternalTokenDto, InternalTokenRequestDto } from './internal.dto.js';
+import { INTERNAL_TOKEN_SCHEMA, InternalTokenDto, InternalTokenRequestDto } from './internal.dto.js';
 import { InternalTokenService } from './internal-token.service.js';
 
 @ApiTags('internal')
@@ -19,6 +20,7 @@ export class InternalTokenController {
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @ServiceAuth()
+  @RouteSchema(INTERNAL_TOKEN_SCHEMA)
   @ApiOperation({ summary: "A valid provider access token for a user, for backend jobs (refreshed first when it expires soon)" })
   @ApiOkResponse({ type: InternalTokenDto })
   @ApiErrors(

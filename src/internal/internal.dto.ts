@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, MaxLength, MinLength } from 'class-validator';
+import { PLATFORM_PATTERN } from '../connections/connections.dto.js';
 
 export class InternalTokenRequestDto {
   @ApiProperty({ example: 'user-123', description: 'The user whose token the job needs' })
@@ -22,3 +23,14 @@ export class InternalTokenDto {
   @ApiProperty({ type: [String] })
   scopes!: string[];
 }
+
+/**
+ * Fastify's JSON schema of the call, which backend jobs make on every run: a plain form of the DTOs
+ * above (InternalTokenRequestDto, PlatformParamDto), narrower than their rules. What it accepts
+ * skips class-validator; anything else is checked by the DTOs themselves (src/common/validation.ts).
+ */
+export const INTERNAL_TOKEN_SCHEMA = {
+  params: { type: 'object', required: ['platform'], properties: { platform: { type: 'string', pattern: PLATFORM_PATTERN.source } } },
+  // Printable ASCII: class-validator counts some other characters differently from JSON schema.
+  body: { type: 'object', required: ['userId'], additionalProperties: false, properties: { userId: { type: 'string', pattern: '^[\\x20-\\x7e]{1,255}$' } } },
+} as const;

@@ -1,10 +1,9 @@
 import { Module } from '@nestjs/common';
 import { TokensModule } from '../tokens/tokens.module.js';
 import { InternalTokenController } from './internal-token.controller.js';
-import { InternalTokenHttpHandler } from './internal-token-http.handler.js';
 import { InternalTokenService } from './internal-token.service.js';
 import { TokenAccessAuditRepository } from './token-access-audit.repository.js';
 import { TokenAuditService } from './token-audit.service.js';
 
-@Module({ imports: [TokensModule], controllers: [InternalTokenController], providers: [InternalTokenService, InternalTokenHttpHandler, TokenAuditService, TokenAccessAuditRepository], exports: [TokenAccessAuditRepository] })
+@Module({ imports: [TokensModule], controllers: [InternalTokenController], providers: [InternalTokenService, TokenAuditService, TokenAccessAuditRepository], exports: [TokenAccessAuditRepository] })
 export class InternalModule {}

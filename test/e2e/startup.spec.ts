@@ -92,7 +92,8 @@ describe('starting the service', () => {
       const output = first.output();
       expect(output.indexOf('Created a development admin')).toBeGreaterThan(output.lastIndexOf('Mapped {'));
       expect(output.indexOf('Created a development admin')).toBeGreaterThan(output.indexOf('Listening on'));
-      const [where, who] = lastLines(output, 2);
+      // Last of the startup lines; the access log's lines ([HTTP]) follow with the requests.
+      const [where, who] = lastLines(output.split('\n').filter((l) => !l.includes(' [HTTP] ')).join('\n'), 2);
       expect(where).toContain(`Sign in at http://localhost:${port}/admin`);
       password = /as \S+@\S+ with password (\S+)$/.exec(who!)![1]!;
       expect(password.length).toBeGreaterThanOrEqual(12);

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import { createApp, listen } from '../../src/app.factory.js';
 import { randomBytes } from 'node:crypto';
@@ -19,7 +19,7 @@ export const SESSION_SECRET = 'session-secret-for-tests-0123456789abcdef';
 export const SERVICE_SECRET = 'service-secret-for-tests-0123456789abcdef';
 
 export type TestApp = {
-  app: NestExpressApplication;
+  app: NestFastifyApplication;
   url: string;
   /** The INTERNAL_PORT server's URL, when INTERNAL_PORT is set. */
   internalUrl?: string;

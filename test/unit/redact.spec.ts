@@ -35,4 +35,21 @@ describe('redaction', () => {
     new AppLogger('warn', 'json', (l) => quiet.push(l)).debug('nope');
     expect(quiet).toHaveLength(0);
   });
+
+  it.each(['json', 'pretty'] as const)('never lets a provider string forge a log line (%s)', (format) => {
+    const lines: string[] = [];
+    const logger = new AppLogger('info', format, (l) => lines.push(l));
+    logger.warn('provider said: ok\r\n2026-01-01T00:00:00.000Z ERROR [Main] forged\u2028x', { detail: 'a\nb' }, 'Refresh\r\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toMatch(/[\r\n\u2028]/);
+    if (format === 'json') expect(JSON.parse(lines[0]!)).toMatchObject({ msg: expect.stringContaining('forged'), context: 'Refresh\r\n' });
+    else expect(lines[0]).toContain('ok\\r\\n2026-01-01T00:00:00.000Z ERROR [Main] forged');
+  });
+
+  it('writes Fastify-style object lines through the same redaction', () => {
+    const lines: string[] = [];
+    const logger = new AppLogger('info', 'json', (l) => lines.push(l));
+    logger.pino.info({ req: { headers: { authorization: 'Bearer at-1', cookie: 'oc_admin=s' } }, access_token: 'at-2' }, 'incoming code=abc123');
+    expect(lines.join('\n')).not.toMatch(/at-1|at-2|oc_admin=s|abc123/);
+  });
 });
