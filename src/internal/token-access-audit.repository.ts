@@ -15,9 +15,16 @@ export type AuditFilter = { service?: string; userId?: string; platform?: string
 export class TokenAccessAuditRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** One multi-row INSERT per batch, without reading anything back. */
+  /**
+   * One INSERT per batch, four array parameters whatever its size (the query builder spent about
+   * 3 % of an internal-token call's CPU building thousand-row statements).
+   */
   async insertBatch(entries: Pick<TokenAccessAudit, 'service' | 'userId' | 'platform' | 'accessedAt'>[]): Promise<void> {
-    await this.dataSource.createQueryBuilder().insert().into(TokenAccessAudit).values(entries).updateEntity(false).execute();
+    if (entries.length === 0) return;
+    await this.dataSource.query(
+      'INSERT INTO token_access_audit (service, user_id, platform, accessed_at) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])',
+      [entries.map((e) => e.service), entries.map((e) => e.userId), entries.map((e) => e.platform), entries.map((e) => e.accessedAt.toISOString())],
+    );
   }
 
   /** Reads newest first, keyset-paginated on (accessed_at, id) (ix_token_access_audit_time). */
