@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import { validateCronExpression } from 'cron';
 import { ConfigError } from './config.error.js';
 import type { AppConfig, EncryptionKey, LogLevel, NodeEnv } from './config.types.js';
 import { DEMO_PLATFORM, demoProviderConfig, demoProviderEnabled, type DemoProviderMode } from './demo-provider.js';
@@ -132,7 +133,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const connectStateTtlMs = r.durationMs('CONNECT_STATE_TTL', 600_000);
 
   const cron = r.string('REFRESH_CRON', '*/10 * * * *');
-  if (cron !== 'off' && !/^(\S+\s+){4,5}\S+$/.test(cron)) r.problems.push(`REFRESH_CRON must be a cron expression or off (got "${cron}")`);
+  if (cron !== 'off') {
+    // The cron package's own parser: the one that would otherwise fail at startup without naming the variable.
+    const check = validateCronExpression(cron);
+    if (!check.valid) r.problems.push(`REFRESH_CRON must be a cron expression (5 or 6 fields) or off (got "${cron.slice(0, 100)}": ${check.error?.message ?? 'invalid'})`);
+  }
   const refresh = {
     windowMs: r.durationMs('REFRESH_WINDOW', 2 * 3_600_000),
     scheduledWindowMs: r.durationMs('SCHEDULED_REFRESH_WINDOW', 6 * 3_600_000),

@@ -36,6 +36,14 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...prodSecrets, NODE_ENV: 'production' }).host).toBe('0.0.0.0');
   });
 
+  it('validates REFRESH_CRON with the cron parser, naming the variable', () => {
+    expect(loadConfig({ NODE_ENV: 'test', DATA_DIR: tmp(), REFRESH_CRON: '*/5 * * * *' }).refresh.cron).toBe('*/5 * * * *');
+    expect(loadConfig({ NODE_ENV: 'test', DATA_DIR: tmp(), REFRESH_CRON: 'off' }).refresh.cron).toBeNull();
+    for (const bad of ['99 * * * *', '* * * *', 'every minute', '*/0 * * * *']) {
+      expect(problemsOf({ NODE_ENV: 'test', DATA_DIR: tmp(), REFRESH_CRON: bad }).join('\n')).toMatch(/^REFRESH_CRON must be a cron expression/m);
+    }
+  });
+
   it('takes CORS_ORIGINS as exact origins only', () => {
     expect(loadConfig({ NODE_ENV: 'test', DATA_DIR: tmp(), CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' }).corsOrigins).toEqual(['https://app.example.com', 'http://localhost:5173']);
     expect(loadConfig({ NODE_ENV: 'test', DATA_DIR: tmp() }).corsOrigins).toEqual([]);
