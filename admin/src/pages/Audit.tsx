@@ -17,6 +17,8 @@ export function Audit({ location }: { location: Location }) {
   const typed = useDebounced({ service: service.trim(), userId: userId.trim() });
   useEffect(() => {
     if (typed.service !== filters.service || typed.userId !== filters.userId) setQuery({ ...filters, ...typed });
+    // Only a pause in typing applies the text filters; a filter changed through the URL must not be overwritten by stale typing.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [typed.service, typed.userId]);
 
   const filterKey = JSON.stringify(filters);

@@ -49,6 +49,8 @@ export function Connections({ location }: { location: Location }) {
   };
   useEffect(() => {
     if (typed.userId !== filters.userId || typed.account !== filters.account) update(typed);
+    // Only a pause in typing applies the text filters; a filter changed through the URL must not be overwritten by stale typing.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [typed.userId, typed.account]);
 
   const filterKey = JSON.stringify(filters);
