@@ -44,6 +44,7 @@ export function demoProviderConfig(appUrl: string, sessionSecret: string): Provi
     accountIdField: 'sub',
     usernameField: 'preferred_username',
     rotatesRefreshToken: true,
-    refreshable: true,
+    refresh: 'refresh_token',
+    minRefreshAgeMs: 0,
   };
 }

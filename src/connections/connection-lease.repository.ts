@@ -20,6 +20,9 @@ const plus = (s: number | undefined) => (s === undefined ? undefined : new Date(
  * Named queries for refreshing: a lease (owner + expiry) that only its owner can release,
  * and token writes conditional on the token version the writer read.
  */
+/** What a platform's connections need to be refreshed by the scheduler (from the provider catalogue). */
+export type ClaimablePlatform = { platform: string; needsRefreshToken: boolean; minRefreshAgeMs: number };
+
 @Injectable()
 export class ConnectionLeaseRepository {
   constructor(
@@ -53,20 +56,21 @@ export class ConnectionLeaseRepository {
    * for a scheduler run: their lease goes to `owner`, and other instances skip them (SKIP LOCKED),
    * so each due connection is refreshed once per run across instances.
    */
-  async claimDue(args: { owner: string; limit: number; refreshTokenPlatforms: string[]; selfRefreshPlatforms: string[] }): Promise<string[]> {
-    const { params, p } = sqlParams([args.owner, args.refreshTokenPlatforms, args.selfRefreshPlatforms]);
+  async claimDue(args: { owner: string; limit: number; platforms: ClaimablePlatform[] }): Promise<string[]> {
+    const { params, p } = sqlParams([args.owner, args.platforms.map((x) => x.platform), args.platforms.map((x) => x.needsRefreshToken), args.platforms.map((x) => x.minRefreshAgeMs)]);
     const due = refreshDueSql(this.config.refresh, p);
     const rows = await this.dataSource.query(
       `UPDATE connections SET refresh_lease_owner = $1, refresh_lease_expires_at = now() + interval '${LEASE_MS} milliseconds'
        WHERE id IN (
          SELECT c.id FROM connections c
+           JOIN unnest($2::text[], $3::boolean[], $4::bigint[]) AS r(platform, needs_refresh_token, min_age_ms) ON r.platform = c.platform
          WHERE ${due}
-           AND ((c.platform = ANY($2) AND c.refresh_token IS NOT NULL)
-             OR (c.platform = ANY($3) AND coalesce(c.access_token_issued_at, c.connected_at) < now() - interval '24 hours'))
+           AND (NOT r.needs_refresh_token OR c.refresh_token IS NOT NULL)
+           AND coalesce(c.access_token_issued_at, c.connected_at) <= now() - r.min_age_ms * interval '1 millisecond'
            AND (c.refresh_lease_owner IS NULL OR c.refresh_lease_expires_at < now())
          ORDER BY c.access_token_expires_at NULLS LAST
          LIMIT ${p(args.limit)}
-         FOR UPDATE SKIP LOCKED)
+         FOR UPDATE OF c SKIP LOCKED)
        RETURNING id`,
       params,
     );

@@ -11,7 +11,8 @@ export const STANDARD_DEFAULTS = {
   accountIdField: 'sub',
   usernameField: 'preferred_username',
   rotatesRefreshToken: false,
-  refreshable: true,
+  refresh: 'refresh_token' as const,
+  minRefreshAgeMs: 0,
 };
 
 const GOOGLE = {
@@ -60,6 +61,9 @@ export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
     pkce: false,
     accountIdField: 'user_id',
     usernameField: 'username',
+    // No refresh token: the long-lived token itself is renewed (ig_refresh_token), once it is 24 hours old.
+    refresh: 'access_token',
+    minRefreshAgeMs: 24 * 3_600_000,
   },
   google: {
     ...STANDARD_DEFAULTS,
@@ -124,7 +128,7 @@ export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
     pkce: false,
     accountIdField: 'id',
     usernameField: 'name',
-    refreshable: false, // long-lived user tokens last 60 days; renewal needs the user
+    refresh: 'none', // long-lived user tokens last 60 days; renewal needs the user
   },
   pinterest: {
     ...STANDARD_DEFAULTS,

@@ -63,9 +63,18 @@ export type ProviderConfig = {
   usernameField: string;
   /** Whether the provider issues a new refresh token on every refresh. */
   rotatesRefreshToken: boolean;
-  /** Whether access tokens can be renewed without the user (false: Facebook). */
-  refreshable: boolean;
+  /** How an access token is renewed without the user. */
+  refresh: RefreshMode;
+  /** How old the current access token must be before it may be renewed (Instagram: 24 h). */
+  minRefreshAgeMs: number;
 };
+
+/**
+ * `refresh_token`: the standard refresh grant; `access_token`: the still-valid access token is
+ * exchanged for a new one (Instagram's ig_refresh_token), so no refresh token is needed; `none`:
+ * only the user can renew (Facebook's 60-day user tokens).
+ */
+export type RefreshMode = 'refresh_token' | 'access_token' | 'none';
 
 /** What every adapter returns from a code exchange or a refresh. */
 export type TokenSet = {

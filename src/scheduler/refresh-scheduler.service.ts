@@ -56,9 +56,8 @@ export class RefreshSchedulerService implements OnApplicationBootstrap, OnApplic
     const started = Date.now();
     const deadline = started + budgetMs;
     const { concurrency, concurrencyPerProvider } = this.config.refresh;
-    const providers = this.registry.list().filter((p) => p.config.refreshable);
-    const selfRefresh = providers.filter((p) => p.config.adapter === 'instagram').map((p) => p.config.id);
-    const withRefreshToken = providers.filter((p) => p.config.adapter !== 'instagram').map((p) => p.config.id);
+    // What each provider needs for a refresh without the user comes from its catalogue entry.
+    const renewable = new Map(this.registry.list().filter((p) => p.config.refresh !== 'none').map((p) => [p.config.id, { platform: p.config.id, needsRefreshToken: p.config.refresh === 'refresh_token', minRefreshAgeMs: p.config.minRefreshAgeMs }]));
     const owner = TokenRefreshService.newOwner();
     const inflight = new Set<Promise<void>>();
     const perPlatform = new Map<string, number>();
@@ -93,12 +92,11 @@ export class RefreshSchedulerService implements OnApplicationBootstrap, OnApplic
       const open = (ids: string[]) => ids.filter((p) => (perPlatform.get(p) ?? 0) < concurrencyPerProvider);
       let claimed: string[] = [];
       if (free > 0) {
-        const rt = open(withRefreshToken);
-        const sr = open(selfRefresh);
-        if (rt.length || sr.length) {
+        const platforms = open([...renewable.keys()]);
+        if (platforms.length) {
           // One batch never exceeds the room left on any platform it may return rows of.
-          const room = Math.min(...[...rt, ...sr].map((p) => concurrencyPerProvider - (perPlatform.get(p) ?? 0)));
-          claimed = await this.leases.claimDue({ owner, limit: Math.min(free, room), refreshTokenPlatforms: rt, selfRefreshPlatforms: sr });
+          const room = Math.min(...platforms.map((p) => concurrencyPerProvider - (perPlatform.get(p) ?? 0)));
+          claimed = await this.leases.claimDue({ owner, limit: Math.min(free, room), platforms: platforms.map((p) => renewable.get(p)!) });
         }
       }
       report.claimed += claimed.length;

@@ -2,8 +2,6 @@ import { backoffMs } from '../common/backoff.js';
 import type { Connection } from '../connections/connection.entity.js';
 import type { ProviderConfig } from '../providers/provider.types.js';
 
-const INSTAGRAM_MIN_AGE_MS = 24 * 3_600_000;
-
 /** When a token should be refreshed, and whether it can be. Pure, so it is tested directly. */
 export const RefreshPolicy = {
   /** The refresh window, capped at half the token's lifetime so short-lived tokens are not refreshed on every call. */
@@ -23,11 +21,14 @@ export const RefreshPolicy = {
     return c.accessTokenExpiresAt !== null && c.accessTokenExpiresAt.getTime() <= now;
   },
 
-  /** Whether this connection can be refreshed now without the user. */
-  canRefresh(c: Pick<Connection, 'refreshToken' | 'accessTokenIssuedAt' | 'connectedAt'>, p: Pick<ProviderConfig, 'refreshable' | 'adapter'>, now = Date.now()): boolean {
-    if (!p.refreshable) return false;
-    if (p.adapter === 'instagram') return now - (c.accessTokenIssuedAt ?? c.connectedAt).getTime() >= INSTAGRAM_MIN_AGE_MS;
-    return c.refreshToken !== null;
+  /** Whether this connection has what its provider needs to renew it without the user (at some point). */
+  renewable(c: Pick<Connection, 'refreshToken'>, p: Pick<ProviderConfig, 'refresh'>): boolean {
+    return p.refresh === 'access_token' || (p.refresh === 'refresh_token' && c.refreshToken !== null);
+  },
+
+  /** Whether this connection can be refreshed now without the user (renewable, and old enough for its provider). */
+  canRefresh(c: Pick<Connection, 'refreshToken' | 'accessTokenIssuedAt' | 'connectedAt'>, p: Pick<ProviderConfig, 'refresh' | 'minRefreshAgeMs'>, now = Date.now()): boolean {
+    return RefreshPolicy.renewable(c, p) && now - (c.accessTokenIssuedAt ?? c.connectedAt).getTime() >= p.minRefreshAgeMs;
   },
 
   /** Exponential backoff with full jitter, at least the provider's Retry-After. */

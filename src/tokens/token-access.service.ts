@@ -44,7 +44,7 @@ export class TokenAccessService {
     }
     if (c.status === 'needs_reauth') throw TokensException.reauthRequired(platform);
     if (RefreshPolicy.isExpired(c)) {
-      if (!RefreshPolicy.canRefresh(c, provider.config) && provider.config.adapter !== 'instagram') {
+      if (!RefreshPolicy.renewable(c, provider.config)) {
         await this.expireWithoutRefresh(c);
         throw TokensException.reauthRequired(platform);
       }

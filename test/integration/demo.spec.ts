@@ -237,7 +237,8 @@ describe('DEMO_PROVIDER', () => {
       scopes: ['profile', 'offline_access'],
       pkce: true,
       rotatesRefreshToken: true,
-      refreshable: true,
+      refresh: 'refresh_token',
+      minRefreshAgeMs: 0,
     });
     expect(dev!.clientSecret.length).toBeGreaterThanOrEqual(32);
     expect(demoOf({ NODE_ENV: 'development', X_CLIENT_ID: 'x', X_CLIENT_SECRET: 'y' })).toBeUndefined();

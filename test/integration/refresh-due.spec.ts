@@ -79,9 +79,27 @@ describe('refresh due', () => {
 
   it('is what the scheduler claims (among connections it can refresh)', async () => {
     const leases = t.app.get(ConnectionLeaseRepository);
-    const ids = await leases.claimDue({ owner: 'test-owner', limit: 100, refreshTokenPlatforms: ['fake'], selfRefreshPlatforms: [] });
+    const ids = await leases.claimDue({ owner: 'test-owner', limit: 100, platforms: [{ platform: 'fake', needsRefreshToken: true, minRefreshAgeMs: 0 }] });
     const claimed = await leases.findLeased(ids, 'test-owner');
     expect(claimed.map((c) => c.userId).sort()).toEqual(due);
     for (const id of ids) await leases.release(id, 'test-owner');
+  });
+
+  it('claims by each platform\'s catalogue refresh behaviour: refresh token needed or not, minimum token age', async () => {
+    const leases = t.app.get(ConnectionLeaseRepository);
+    const repo = t.dataSource.getRepository(Connection);
+    // An access-token-renewed platform (Instagram-like): no refresh token, due once 24 h old.
+    for (const [userId, issuedAgo] of [['self-old', 25 * HOUR], ['self-young', HOUR]] as const) {
+      await repo.insert({ userId, platform: 'self', accessToken: Secret.fromPlaintext(`at-${userId}`), refreshToken: null, accessTokenIssuedAt: ago(issuedAgo), accessTokenExpiresAt: fromNow(HOUR), lastRefreshedAt: ago(issuedAgo), scopes: [] });
+    }
+    const claim = async (needsRefreshToken: boolean, minRefreshAgeMs: number) => {
+      const ids = await leases.claimDue({ owner: 'o2', limit: 100, platforms: [{ platform: 'self', needsRefreshToken, minRefreshAgeMs }] });
+      const users = (await leases.findLeased(ids, 'o2')).map((c) => c.userId).sort();
+      for (const id of ids) await leases.release(id, 'o2');
+      return users;
+    };
+    expect(await claim(false, 24 * HOUR)).toEqual(['self-old']);
+    expect(await claim(false, 0)).toEqual(['self-old', 'self-young']);
+    expect(await claim(true, 0)).toEqual([]);
   });
 });

@@ -56,7 +56,8 @@ describe('custom providers', () => {
       accountIdField: 'sub',
       usernameField: 'preferred_username',
       rotatesRefreshToken: false,
-      refreshable: true,
+      refresh: 'refresh_token',
+      minRefreshAgeMs: 0,
     });
   });
 
