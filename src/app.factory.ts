@@ -15,6 +15,7 @@ import { answerParseErrorAsJson, installPipeline, markInternal } from './common/
 import { requestIdFrom } from './common/request-context.js';
 import { AJV_OPTIONS, createValidationPipe } from './common/validation.js';
 import { APP_CONFIG, type AppConfig } from './config/config.types.js';
+import type { StartupConfig } from './startup-config.js';
 
 export type CreateAppOptions = { logger?: AppLogger };
 
@@ -48,7 +49,7 @@ export async function listen(app: NestFastifyApplication, config: AppConfig, por
 }
 
 /** Builds the fully configured application; used by main.ts and every test. */
-export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+export async function createApp(config: StartupConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   const logger = options.logger ?? new AppLogger(config.logLevel, config.logFormat);
   const bodyLimit = bytes.parse(config.bodyLimit) ?? 65_536;
   let internal: Server | undefined;

@@ -2,13 +2,33 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { validateCronExpression } from 'cron';
 import { ConfigError } from './config.error.js';
-import type { AppConfig, EncryptionKey, LogLevel, NodeEnv } from './config.types.js';
-import { DEMO_PLATFORM, demoProviderConfig, demoProviderEnabled, type DemoProviderMode } from './demo-provider.js';
+import type { AppConfig, DemoProviderMode, EncryptionKey, LogLevel, NodeEnv } from './config.types.js';
 import { EnvReader } from './env-parsers.js';
-import { loadProviders } from './providers-config.js';
 import { type DevSecrets, loadOrCreateDevSecrets } from './secrets.js';
 
 export type Env = Record<string, string | undefined>;
+
+/**
+ * What the features with settings of their own (PROVIDERS_FILE in src/providers, the demo provider
+ * in src/demo) are given to read them; src/startup-config.ts wires them in, config imports none.
+ */
+export type FeatureSettingsInput = {
+  env: Env;
+  nodeEnv: NodeEnv;
+  /** False when NODE_ENV is unset: production rules, but `auto` features are judged as in development (and refused with a warning). */
+  nodeEnvSet: boolean;
+  isProduction: boolean;
+  devConveniences: boolean;
+  providersFile?: string;
+  demoProviderMode: DemoProviderMode;
+};
+
+/**
+ * Reads those settings in the same pass as the environment's: their problems join the same
+ * ConfigError and, like any problem, keep development secrets from being generated. Answers whether
+ * the demo provider would be enabled (the rule is src/demo's; the startup warning is config's).
+ */
+export type FeatureSettings = (input: FeatureSettingsInput, problems: string[]) => { demoProviderWanted: boolean };
 
 const HEX64 = /^[0-9a-fA-F]{64}$/;
 const KID = /^[A-Za-z0-9_-]{1,32}$/;
@@ -85,9 +105,10 @@ function refusedConveniences(reason: string, wanted: { demo: boolean; admin: boo
 /**
  * Reads and validates every setting once. Throws a ConfigError listing every problem,
  * each naming its variable. In development, missing secrets come from (or are generated into)
- * `DATA_DIR/secrets.json`.
+ * `DATA_DIR/secrets.json`. `features` reads the settings other features own (see FeatureSettings);
+ * without it no provider is configured.
  */
-export function loadConfig(env: Env = process.env): AppConfig {
+export function loadConfig(env: Env = process.env, features?: FeatureSettings): AppConfig {
   const r = new EnvReader(env);
   // No default: an unset NODE_ENV runs with production rules (fail closed); `npm start` sets development.
   const nodeEnvSet = r.raw('NODE_ENV') !== undefined;
@@ -114,17 +135,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
 
   const corsOrigins = r.origins('CORS_ORIGINS');
   const oauthRedirectUri = r.url('OAUTH_REDIRECT_URI', `${appUrl}/my/settings/social`, ['http:', 'https:'])!;
-  const providers = loadProviders(env, r.raw('PROVIDERS_FILE'), isProduction, r.problems);
   const demoMode = r.oneOf<DemoProviderMode>('DEMO_PROVIDER', ['auto', 'on', 'off'], 'auto');
   const demoAccessTokenTtlMs = r.durationMs('DEMO_ACCESS_TOKEN_TTL', 5 * 60_000);
   if (demoAccessTokenTtlMs < 10_000 || demoAccessTokenTtlMs > 86_400_000) r.problems.push('DEMO_ACCESS_TOKEN_TTL must be between 10s and 1d');
   if (nodeEnvSet && isProduction && demoMode === 'on') r.problems.push('DEMO_PROVIDER=on is not allowed in production (the demo provider signs anyone in); use off or auto');
   // What development would have enabled, refused (with a warning) when the conveniences are off.
-  const demoWanted = demoProviderEnabled(demoMode, nodeEnvSet ? nodeEnv : 'development', providers.length);
+  const { demoProviderWanted: demoWanted } = features?.({ env, nodeEnv, nodeEnvSet, isProduction, devConveniences: dev.allowed, providersFile: r.raw('PROVIDERS_FILE'), demoProviderMode: demoMode }, r.problems) ?? { demoProviderWanted: false };
   const demoEnabled = demoWanted && dev.allowed;
-  if (demoEnabled && providers.some((p) => p.id === DEMO_PLATFORM)) {
-    r.problems.push(`DEMO_PROVIDER: PROVIDERS_FILE already declares a "${DEMO_PLATFORM}" provider; rename it or set DEMO_PROVIDER=off`);
-  }
   const providerHttp = {
     timeoutMs: r.int('PROVIDER_HTTP_TIMEOUT_MS', 10_000, 100, 120_000),
     connectTimeoutMs: r.int('PROVIDER_CONNECT_TIMEOUT_MS', 3_000, 100, 60_000),
@@ -187,7 +204,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
       devSecrets = { used: missing, generated: generatedDev.generated };
     }
   }
-  if (demoEnabled && secrets.SESSION_JWT_SECRET) providers.push(demoProviderConfig(appUrl, secrets.SESSION_JWT_SECRET));
 
   const keyVar = r.raw('TOKEN_ENCRYPTION_KEYS') || !r.raw('TOKEN_ENCRYPTION_KEY') ? 'TOKEN_ENCRYPTION_KEYS' : 'TOKEN_ENCRYPTION_KEY';
   const encryptionKeys = secrets.TOKEN_ENCRYPTION_KEYS ? parseKeyRing(keyVar, secrets.TOKEN_ENCRYPTION_KEYS, r.problems) : [];
@@ -219,7 +235,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
     adminSessionJwt,
     serviceJwtSecret: secrets.SERVICE_JWT_SECRET!,
     oauthRedirectUri,
-    providers,
     demoProvider: { enabled: demoEnabled, accessTokenTtlSeconds: Math.round(demoAccessTokenTtlMs / 1000) },
     providerHttp,
     connectStateTtlMs,
