@@ -55,7 +55,8 @@ export type AppConfig = {
   webhook: { url?: string; secret?: string };
   logLevel: LogLevel;
   logFormat: 'json' | 'pretty';
-  bodyLimit: string;
+  /** Largest accepted request body, in bytes. */
+  bodyLimit: number;
   /** Fastify `trustProxy`: false, a hop count or a list of proxy addresses (never `true`). */
   trustProxy: false | number | string;
   /** Browser origins allowed to call the API cross-origin (CORS); empty: none. */
