@@ -55,8 +55,10 @@ export class EnvReader {
     const text = template.replace(/\$([A-Z][A-Z0-9_]*)/g, (_, ref: string) => String(this.get(ref as EnvName)));
     this.reading.delete(name);
     // A default the schema's own parser refuses is a bug in the schema, not the environment's problem.
-    const parsed = spec.parse(text, { name, got: () => '', problem: (message) => { throw new Error(`config.schema.ts: the default of ${name} is invalid: ${message}`); } });
-    return parsed;
+    const invalid = (message: string) => {
+      throw new Error(`config.schema.ts: the default of ${name} is invalid: ${message}`);
+    };
+    return spec.parse(text, { name, got: () => '', problem: invalid });
   }
 
   private context(name: EnvName) {
