@@ -68,7 +68,7 @@ async function main() {
   const { DataSource } = await import('typeorm');
   const { createApp, listen } = await import('../dist/src/app.factory.js');
   const { AppLogger } = await import('../dist/src/common/app-logger.js');
-  const { loadConfig } = await import('../dist/src/config/load-config.js');
+  const { loadStartupConfig } = await import('../dist/src/startup-config.js');
   const { KeyRing } = await import('../dist/src/crypto/key-ring.js');
   const { Secret } = await import('../dist/src/crypto/secret.js');
   const { Connection } = await import('../dist/src/connections/connection.entity.js');
@@ -131,7 +131,7 @@ async function main() {
     dataDir = tempDir('oc-bench-it-');
     // Production refuses the embedded database: on it the service's own rules are test's (the process still runs as production).
     const env = appEnv({ dataDir, providerUrl: 'https://provider.bench.invalid', databaseUrl: db?.url, extra: { NODE_ENV: db ? 'production' : 'test', DB_POOL_SIZE: String(POOL), LOG_LEVEL: 'warn', REFRESH_CRON: 'off' } });
-    const config = loadConfig(env);
+    const config = loadStartupConfig(env);
     app = await createApp(config, { logger: new AppLogger(config.logLevel, 'json', (line) => process.stderr.write(`${line}\n`)) });
     await listen(app, config, 0, '127.0.0.1');
     const serviceUrl = `http://127.0.0.1:${app.getHttpServer().address().port}`;

@@ -4,7 +4,7 @@
 import 'reflect-metadata';
 import { createApp, listen } from '../dist/src/app.factory.js';
 import { AppLogger } from '../dist/src/common/app-logger.js';
-import { loadConfig } from '../dist/src/config/load-config.js';
+import { loadStartupConfig } from '../dist/src/startup-config.js';
 
 let app;
 let stopping = false;
@@ -28,7 +28,7 @@ process.on('message', (m) => m?.stop && void stop(0));
 
 try {
   if (!process.send) throw new Error('race-server must be started by bench/refresh-race.mjs (needs an IPC channel)');
-  const config = loadConfig(process.env);
+  const config = loadStartupConfig(process.env);
   app = await createApp(config, { logger: new AppLogger(config.logLevel, 'json', (line) => process.stderr.write(`${line}\n`)) });
   await listen(app, config, config.port, '127.0.0.1');
   const { port } = app.getHttpServer().address();

@@ -9,7 +9,7 @@ import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { createApp, listen } from '../dist/src/app.factory.js';
 import { AppLogger } from '../dist/src/common/app-logger.js';
-import { loadConfig } from '../dist/src/config/load-config.js';
+import { loadStartupConfig } from '../dist/src/startup-config.js';
 import { KeyRing } from '../dist/src/crypto/key-ring.js';
 import { RefreshSchedulerService } from '../dist/src/scheduler/refresh-scheduler.service.js';
 import { ConnectionLeaseRepository } from '../dist/src/connections/connection-lease.repository.js';
@@ -45,7 +45,7 @@ try {
   provider = await forkFakeProvider(PROVIDER_DELAY_MS);
   dataDir = tempDir('oc-bench-sched-');
   const env = appEnv({ dataDir, providerUrl: provider.url, databaseUrl: db?.url, extra: { REFRESH_CONCURRENCY: CONCURRENCY, REFRESH_CONCURRENCY_PER_PROVIDER: PER_PROVIDER, DB_POOL_SIZE: POOL } });
-  const config = loadConfig(env);
+  const config = loadStartupConfig(env);
   app = await createApp(config, { logger: new AppLogger(config.logLevel, 'json', (line) => process.stderr.write(`${line}\n`)) });
   await listen(app, config, 0, '127.0.0.1');
   const dataSource = app.get(DataSource);

@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildOpenApi, createApp } from '../src/app.factory.js';
 import { AppLogger } from '../src/common/app-logger.js';
-import { loadConfig } from '../src/config/load-config.js';
+import { loadStartupConfig } from '../src/startup-config.js';
 
 // Writes the OpenAPI document of the running application to admin/src/api/openapi.json (or --out),
 // the source of the admin UI's typed client (`npm run openapi:client`). The app is started on a
@@ -30,7 +30,7 @@ export function sortKeys(value: unknown): unknown {
 export async function renderOpenApi(): Promise<string> {
   const dataDir = mkdtempSync(join(tmpdir(), 'oc-openapi-'));
   try {
-    const config = loadConfig({
+    const config = loadStartupConfig({
       NODE_ENV: 'test',
       DATA_DIR: dataDir,
       APP_URL: 'http://localhost:3000',

@@ -2,7 +2,6 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import bytes from 'bytes';
 import { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { mountAdminUi } from './admin/admin-static.js';
@@ -15,6 +14,7 @@ import { answerParseErrorAsJson, installPipeline, markInternal } from './common/
 import { requestIdFrom } from './common/request-context.js';
 import { AJV_OPTIONS, createValidationPipe } from './common/validation.js';
 import { APP_CONFIG, type AppConfig } from './config/config.types.js';
+import type { StartupConfig } from './startup-config.js';
 
 export type CreateAppOptions = { logger?: AppLogger };
 
@@ -48,9 +48,9 @@ export async function listen(app: NestFastifyApplication, config: AppConfig, por
 }
 
 /** Builds the fully configured application; used by main.ts and every test. */
-export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+export async function createApp(config: StartupConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   const logger = options.logger ?? new AppLogger(config.logLevel, config.logFormat);
-  const bodyLimit = bytes.parse(config.bodyLimit) ?? 65_536;
+  const bodyLimit = config.bodyLimit;
   let internal: Server | undefined;
   const adapter = new FastifyAdapter({
     loggerInstance: logger.pino,

@@ -3,7 +3,6 @@ import { AdminModule } from './admin/admin.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ConnectionsModule } from './connections/connections.module.js';
 import { ConfigModule } from './config/config.module.js';
-import type { AppConfig } from './config/config.types.js';
 import { CryptoModule } from './crypto/crypto.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { DemoModule } from './demo/demo.module.js';
@@ -11,16 +10,18 @@ import { HealthModule } from './health/health.module.js';
 import { InternalModule } from './internal/internal.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
+import { PROVIDER_CONFIGS } from './providers/provider.types.js';
 import { ProvidersModule } from './providers/providers.module.js';
 import { SchedulerModule } from './scheduler/scheduler.module.js';
+import type { StartupConfig } from './startup-config.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot({ providers, ...config }: StartupConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), CryptoModule, DatabaseModule, RateLimitModule, AuthModule, HealthModule, ProvidersModule, ConnectionsModule, InternalModule, SchedulerModule, WebhooksModule, AdminModule, MetricsModule, DemoModule.forRoot(config)],
+      imports: [ConfigModule.forRoot(config, [{ provide: PROVIDER_CONFIGS, useValue: providers }]), CryptoModule, DatabaseModule, RateLimitModule, AuthModule, HealthModule, ProvidersModule, ConnectionsModule, InternalModule, SchedulerModule, WebhooksModule, AdminModule, MetricsModule, DemoModule.forRoot(config)],
     };
   }
 }

@@ -3,12 +3,12 @@ import { createApp, listen } from './app.factory.js';
 import { AdminSessionService } from './auth/admin-session.service.js';
 import { AppLogger } from './common/app-logger.js';
 import { ConfigError } from './config/config.error.js';
-import { loadConfig } from './config/load-config.js';
+import { loadStartupConfig } from './startup-config.js';
 
 async function main(): Promise<void> {
   let config;
   try {
-    config = loadConfig();
+    config = loadStartupConfig();
   } catch (error) {
     if (error instanceof ConfigError || error instanceof Error) {
       process.stderr.write(`oauth-connections cannot start.\n${error.message}\n`);

@@ -1,11 +1,15 @@
-import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { type DynamicModule, Global, Module, type ValueProvider } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from './config.types.js';
 
-/** Provides the configuration validated at startup; nothing else reads the environment. */
+/**
+ * Provides the configuration validated at startup (nothing else reads the environment), and the
+ * settings other features loaded with it (`sections`, such as the enabled providers).
+ */
 @Global()
 @Module({})
 export class ConfigModule {
-  static forRoot(config: AppConfig): DynamicModule {
-    return { module: ConfigModule, providers: [{ provide: APP_CONFIG, useValue: config }], exports: [APP_CONFIG] };
+  static forRoot(config: AppConfig, sections: ValueProvider[] = []): DynamicModule {
+    const providers = [{ provide: APP_CONFIG, useValue: config }, ...sections];
+    return { module: ConfigModule, providers, exports: providers.map((p) => p.provide) };
   }
 }

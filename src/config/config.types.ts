@@ -1,7 +1,6 @@
-import type { ProviderConfig } from '../providers/provider.types.js';
-
 export type NodeEnv = 'development' | 'production' | 'test';
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'verbose';
+export type DemoProviderMode = 'auto' | 'on' | 'off';
 
 export type EncryptionKey = { kid: string; key: string };
 
@@ -39,7 +38,6 @@ export type AppConfig = {
   adminSessionJwt: boolean;
   serviceJwtSecret: string;
   oauthRedirectUri: string;
-  providers: ProviderConfig[];
   /** Development only: the `demo` platform served by this service under /demo-provider (src/demo). */
   demoProvider: { enabled: boolean; accessTokenTtlSeconds: number };
   providerHttp: { timeoutMs: number; connectTimeoutMs: number; maxResponseBytes: number };
@@ -57,7 +55,8 @@ export type AppConfig = {
   webhook: { url?: string; secret?: string };
   logLevel: LogLevel;
   logFormat: 'json' | 'pretty';
-  bodyLimit: string;
+  /** Largest accepted request body, in bytes. */
+  bodyLimit: number;
   /** Fastify `trustProxy`: false, a hop count or a list of proxy addresses (never `true`). */
   trustProxy: false | number | string;
   /** Browser origins allowed to call the API cross-origin (CORS); empty: none. */

@@ -1,63 +1,79 @@
-/** Small typed readers for environment strings; each pushes a message naming the variable on failure. */
-export class EnvReader {
-  readonly problems: string[] = [];
+import { isIP } from 'node:net';
+import { resolve } from 'node:path';
+import bytes from 'bytes';
+import { validateCronExpression } from 'cron';
+import ms from 'ms';
+import type { EncryptionKey } from './config.types.js';
 
-  constructor(private readonly env: Record<string, string | undefined>) {}
+/** What a parser is told about the variable it reads. */
+export type ParseContext = {
+  name: string;
+  /** Records a problem; every message starts with the variable's name. */
+  problem: (message: string) => void;
+  /** ` (got "…")` to end a message with, or nothing for a secret: secret values are never echoed. */
+  got: (value: string) => string;
+};
 
-  raw(name: string): string | undefined {
-    const value = this.env[name];
-    return value === undefined || value.trim() === '' ? undefined : value.trim();
-  }
+/**
+ * Turns one variable's text into its typed value, or records what is wrong (naming the variable
+ * and the expected form) and returns undefined.
+ */
+export type Parser<T> = (value: string, ctx: ParseContext) => T | undefined;
 
-  string(name: string, fallback: string): string {
-    return this.raw(name) ?? fallback;
-  }
+export const text = (): Parser<string> => (value) => value;
 
-  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
-    const value = this.raw(name);
-    if (value === undefined) return fallback;
-    if ((allowed as readonly string[]).includes(value)) return value as T;
-    this.problems.push(`${name} must be one of ${allowed.join(', ')} (got "${value}")`);
-    return fallback;
-  }
+/** A directory, resolved against the working directory. */
+export const path = (): Parser<string> => (value) => resolve(value);
 
-  int(name: string, fallback: number, min: number, max: number): number {
-    const value = this.raw(name);
-    if (value === undefined) return fallback;
-    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-      this.problems.push(`${name} must be an integer between ${min} and ${max} (got "${value}")`);
-      return fallback;
-    }
-    return Number(value);
-  }
+export function int(min: number, max: number): Parser<number> {
+  return (value, { name, problem, got }) => {
+    if (/^\d+$/.test(value) && Number(value) >= min && Number(value) <= max) return Number(value);
+    problem(`${name} must be an integer between ${min} and ${max}${got(value)}`);
+    return undefined;
+  };
+}
 
-  bool(name: string, fallback: boolean): boolean {
-    const value = this.raw(name)?.toLowerCase();
-    if (value === undefined) return fallback;
-    if (['true', '1', 'yes'].includes(value)) return true;
-    if (['false', '0', 'no'].includes(value)) return false;
-    this.problems.push(`${name} must be true or false (got "${value}")`);
-    return fallback;
-  }
+/** One of the keys of `choices`, read as its value. */
+export function choice<const M extends Record<string, unknown>>(choices: M): Parser<M[keyof M]> {
+  return (value, { name, problem, got }) => {
+    if (Object.hasOwn(choices, value)) return choices[value] as M[keyof M];
+    problem(`${name} must be one of ${Object.keys(choices).join(', ')}${got(value)}`);
+    return undefined;
+  };
+}
 
-  url(name: string, fallback: string | undefined, protocols: string[]): string | undefined {
-    const value = this.raw(name);
-    if (value === undefined) return fallback;
+export function oneOf<const T extends string>(values: readonly T[]): Parser<T> {
+  return choice(Object.fromEntries(values.map((v) => [v, v])) as Record<T, T>);
+}
+
+export function bool(): Parser<boolean> {
+  return (value, { name, problem, got }) => {
+    const lower = value.toLowerCase();
+    if (['true', '1', 'yes'].includes(lower)) return true;
+    if (['false', '0', 'no'].includes(lower)) return false;
+    problem(`${name} must be true or false${got(lower)}`);
+    return undefined;
+  };
+}
+
+/** A URL with one of `protocols`, without trailing slashes. Never echoed: URLs may carry credentials. */
+export function url(protocols: string[]): Parser<string> {
+  return (value, { name, problem }) => {
     try {
-      const parsed = new URL(value);
-      if (!protocols.includes(parsed.protocol)) throw new Error('protocol');
-      return value.replace(/\/+$/, '');
+      if (protocols.includes(new URL(value).protocol)) return value.replace(/\/+$/, '');
     } catch {
-      this.problems.push(`${name} must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
-      return fallback;
+      // reported below
     }
-  }
+    problem(`${name} must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+    return undefined;
+  };
+}
 
-  /** Comma-separated exact origins (`https://app.example.com`): no paths, no wildcards. */
-  origins(name: string): string[] {
-    const value = this.raw(name);
-    if (value === undefined) return [];
-    const origins: string[] = [];
+/** Comma-separated exact origins (`https://app.example.com`): no paths, no wildcards. */
+export function origins(): Parser<string[]> {
+  return (value, { name, problem }) => {
+    const found: string[] = [];
+    let valid = true;
     for (const entry of value.split(',').map((e) => e.trim()).filter(Boolean)) {
       let origin: string | undefined;
       try {
@@ -66,22 +82,118 @@ export class EnvReader {
       } catch {
         origin = undefined;
       }
-      if (origin) origins.push(origin);
-      else this.problems.push(`${name}: "${entry.slice(0, 100)}" is not an exact origin; write scheme://host[:port] with no path, trailing slash or wildcard (e.g. https://app.example.com)`);
+      if (origin) found.push(origin);
+      else {
+        valid = false;
+        problem(`${name}: "${entry.slice(0, 100)}" is not an exact origin; write scheme://host[:port] with no path, trailing slash or wildcard (e.g. https://app.example.com)`);
+      }
     }
-    return origins;
-  }
+    return valid ? found : undefined;
+  };
+}
 
-  /** Durations like `90s`, `2h`, `30m`, `1d` or plain milliseconds. */
-  durationMs(name: string, fallback: number): number {
-    const value = this.raw(name);
-    if (value === undefined) return fallback;
-    const match = /^(\d+)(ms|s|m|h|d)?$/.exec(value);
-    if (!match) {
-      this.problems.push(`${name} must be a duration such as 30s, 10m, 2h or 1d (got "${value}")`);
-      return fallback;
-    }
-    const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] ?? 'ms']!;
-    return Number(match[1]) * unit;
+/** A duration in milliseconds, in `ms`'s notation (`90s`, `10m`, `2h`, `1d`, or plain milliseconds), within `min`..`max`. */
+export function duration(bounds: { min?: string; max?: string } = {}): Parser<number> {
+  const bound = (b: string) => toMs(b) ?? fail(`duration bound ${b} is not a duration`);
+  const min = bounds.min === undefined ? 0 : bound(bounds.min);
+  const max = bounds.max === undefined ? Number.MAX_SAFE_INTEGER : bound(bounds.max);
+  return (value, { name, problem, got }) => {
+    const parsed = toMs(value);
+    if (parsed === undefined) problem(`${name} must be a duration such as 30s, 10m, 2h or 1d${got(value)}`);
+    else if (parsed < min || parsed > max) problem(`${name} must be between ${bounds.min ?? '0'} and ${bounds.max ?? 'any length'}${got(value)}`);
+    else return parsed;
+    return undefined;
+  };
+}
+
+function fail(message: string): never {
+  throw new Error(message);
+}
+
+/** Whole, non-negative milliseconds, or undefined. */
+function toMs(value: string): number | undefined {
+  let parsed: number | undefined;
+  try {
+    parsed = ms(value as ms.StringValue) as number | undefined;
+  } catch {
+    return undefined;
   }
+  return parsed !== undefined && Number.isSafeInteger(parsed) && parsed >= 0 ? parsed : undefined;
+}
+
+/** A size in bytes in `bytes`'s notation (`64kb`, `1mb`, or plain bytes). */
+export function size(): Parser<number> {
+  return (value, { name, problem, got }) => {
+    const parsed = bytes.parse(value);
+    // Without a unit it knows, bytes falls back to parseInt ("12abc" is 12): take that only for a plain byte count.
+    const fellBack = parsed === Number.parseInt(value, 10);
+    const plain = String(parsed) === value.replace(/b$/i, '');
+    if (parsed !== null && Number.isSafeInteger(parsed) && parsed >= 1 && (!fellBack || plain)) return parsed;
+    problem(`${name} must be a size such as 64kb or 1mb${got(value)}`);
+    return undefined;
+  };
+}
+
+/** A cron expression (validated by the cron package's own parser, the one the scheduler runs), or `off`: null. */
+export function cronOrOff(): Parser<string | null> {
+  return (value, { name, problem }) => {
+    if (value === 'off') return null;
+    const check = validateCronExpression(value);
+    if (check.valid) return value;
+    problem(`${name} must be a cron expression (5 or 6 fields) or off (got "${value.slice(0, 100)}": ${check.error?.message ?? 'invalid'})`);
+    return undefined;
+  };
+}
+
+const NAMED_SUBNETS = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** Fastify's `trustProxy`: false, a hop count, or proxy addresses; `true` would trust a forged X-Forwarded-For from anyone. */
+export function trustProxy(): Parser<false | number | string> {
+  return (value, { name, problem }) => {
+    if (value === 'false' || value === '0') return false;
+    if (/^\d+$/.test(value)) return Number(value);
+    if (value.toLowerCase() === 'true') {
+      problem(`${name}=true trusts every hop, so any client could forge X-Forwarded-For and evade the sign-in rate limits; set the number of proxies in front of the service (e.g. ${name}=1) or their addresses (e.g. ${name}=10.0.0.5,loopback)`);
+      return undefined;
+    }
+    const entries = value.split(',').map((e) => e.trim());
+    const bad = entries.filter((e) => !NAMED_SUBNETS.has(e) && !isAddressOrCidr(e));
+    if (bad.length === 0) return entries.join(',');
+    problem(`${name} must be false, a hop count or a comma-separated list of proxy addresses or CIDRs (not an address: ${bad.map((b) => `"${b}"`).join(', ')})`);
+    return undefined;
+  };
+}
+
+function isAddressOrCidr(entry: string): boolean {
+  const [address, bits, ...rest] = entry.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || rest.length > 0) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+}
+
+const HEX64 = /^[0-9a-fA-F]{64}$/;
+const KID = /^[A-Za-z0-9_-]{1,32}$/;
+
+/** A key ring `kid1:hex64,kid2:hex64`: the first key encrypts. Reports the shape of a bad key, never the key. */
+export function keyRing(): Parser<EncryptionKey[]> {
+  return (value, { name, problem }) => {
+    const keys: EncryptionKey[] = [];
+    let valid = true;
+    const fail = (message: string) => {
+      valid = false;
+      problem(message);
+    };
+    for (const [index, entry] of value.split(',').entries()) {
+      const [kid, key, ...rest] = entry.trim().split(':');
+      if (rest.length > 0 || !kid || key === undefined) {
+        fail(`${name}: entry ${index + 1} must look like kid:<64 hex characters>`);
+        continue;
+      }
+      if (!KID.test(kid)) fail(`${name}: key id "${kid}" must be 1-32 characters of A-Z, a-z, 0-9, _ or -`);
+      if (!HEX64.test(key)) fail(`${name}: key "${kid}" must be 64 hex characters (got ${key.length} characters)`);
+      if (keys.some((k) => k.kid === kid)) fail(`${name}: key id "${kid}" appears twice`);
+      keys.push({ kid, key: key.toLowerCase() });
+    }
+    return valid ? keys : undefined;
+  };
 }

@@ -19,7 +19,8 @@ import {
   type RefreshTokenStore,
 } from '@ttoss/auth-core';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
-import { DEMO_PLATFORM } from '../config/demo-provider.js';
+import { PROVIDER_CONFIGS, type ProviderConfig } from '../providers/provider.types.js';
+import { DEMO_PLATFORM } from './demo-provider.config.js';
 import { consentPage } from './demo-consent-page.js';
 import { DemoProviderTokenRepository, RefreshTokenRaced } from './demo-provider-token.repository.js';
 import type { DemoResponse } from './demo-http.js';
@@ -68,9 +69,10 @@ export class DemoProviderService implements OnApplicationBootstrap, OnModuleDest
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(PROVIDER_CONFIGS) providers: ProviderConfig[],
     private readonly store: DemoProviderTokenRepository,
   ) {
-    const provider = config.providers.find((p) => p.id === DEMO_PLATFORM);
+    const provider = providers.find((p) => p.id === DEMO_PLATFORM);
     if (!config.devConveniences || !provider) throw new Error('The demo provider runs only when enabled, never in production');
     this.issuer = provider.issuer!;
     this.ttlSeconds = config.demoProvider.accessTokenTtlSeconds;

@@ -3,7 +3,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import { createAdapter, type StandardAdapter } from './adapters/index.js';
 import { ProviderHttpClient } from './provider-http.client.js';
 import { ProvidersException } from './provider.exception.js';
-import type { ProviderConfig } from './provider.types.js';
+import { PROVIDER_CONFIGS, type ProviderConfig } from './provider.types.js';
 
 export type Provider = { config: ProviderConfig; adapter: StandardAdapter; redirectUri: string };
 
@@ -12,9 +12,9 @@ export type Provider = { config: ProviderConfig; adapter: StandardAdapter; redir
 export class ProviderRegistry {
   private readonly providers: Map<string, Provider>;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig, http: ProviderHttpClient) {
+  constructor(@Inject(APP_CONFIG) config: AppConfig, @Inject(PROVIDER_CONFIGS) providers: ProviderConfig[], http: ProviderHttpClient) {
     this.providers = new Map(
-      config.providers.map((p) => [p.id, { config: p, adapter: createAdapter(p, http), redirectUri: p.redirectUri ?? config.oauthRedirectUri }]),
+      providers.map((p) => [p.id, { config: p, adapter: createAdapter(p, http), redirectUri: p.redirectUri ?? config.oauthRedirectUri }]),
     );
   }
 

@@ -89,3 +89,6 @@ export type TokenSet = {
 };
 
 export type Profile = { accountId: string | null; username: string | null };
+
+/** DI token of the enabled providers (`ProviderConfig[]`: built-ins with credentials, PROVIDERS_FILE entries, the demo provider), resolved at startup. */
+export const PROVIDER_CONFIGS = Symbol('PROVIDER_CONFIGS');

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
-import { CronJob } from 'cron';
+import { Cron, SchedulerRegistry } from '@nestjs/schedule';
+import { CronTime } from 'cron';
+import { ENV } from '../config/config.schema.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import type { Connection } from '../connections/connection.entity.js';
 import { ConnectionLeaseRepository } from '../connections/connection-lease.repository.js';
@@ -11,7 +12,8 @@ import { TokenRefreshService } from '../tokens/token-refresh.service.js';
 
 export type RunReport = { claimed: number; refreshed: number; failed: number; durationMs: number; stoppedByBudget: boolean };
 
-const JOB = 'scheduled-refresh';
+/** The name of the scheduled refresh's cron job in the SchedulerRegistry. */
+export const REFRESH_JOB = 'scheduled-refresh';
 
 /**
  * Keeps connections alive for users who are not active: claims due connections in small
@@ -34,15 +36,32 @@ export class RefreshSchedulerService implements OnApplicationBootstrap, OnApplic
     private readonly metrics: MetricsService,
   ) {}
 
+  /**
+   * The cron job. Declared disabled, so ScheduleModule registers it without starting it; bootstrap
+   * re-times it from REFRESH_CRON and starts it, or removes it for `off`: it never ticks on the
+   * decorator's expression (the schema's default, a placeholder).
+   */
+  @Cron(ENV.REFRESH_CRON.default, { name: REFRESH_JOB, disabled: true })
+  async scheduledRefresh(): Promise<void> {
+    await this.runOnce().catch((e: Error) => this.logger.error(`Scheduled refresh failed: ${e.message}`));
+  }
+
+  /** Runs after ScheduleModule's own bootstrap (a global module's hooks run first), which registered the job. */
   onApplicationBootstrap(): void {
-    if (!this.config.refresh.cron) return;
-    const job = CronJob.from({ cronTime: this.config.refresh.cron, onTick: () => void this.runOnce().catch((e: Error) => this.logger.error(`Scheduled refresh failed: ${e.message}`)), start: true });
-    this.schedulerRegistry.addCronJob(JOB, job as never);
+    const { cron } = this.config.refresh;
+    if (!cron) {
+      this.schedulerRegistry.deleteCronJob(REFRESH_JOB);
+      return;
+    }
+    const job = this.schedulerRegistry.getCronJob(REFRESH_JOB);
+    job.setTime(new CronTime(cron));
+    job.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
-    if (this.schedulerRegistry.doesExist('cron', JOB)) this.schedulerRegistry.deleteCronJob(JOB);
+    // ScheduleModule stops its jobs before shutdown; this only covers a job still registered.
+    if (this.schedulerRegistry.doesExist('cron', REFRESH_JOB)) this.schedulerRegistry.deleteCronJob(REFRESH_JOB);
     await this.running?.catch(() => undefined);
   }
 

@@ -7,8 +7,7 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AppConfig } from '../../src/config/config.types.js';
-import { loadConfig } from '../../src/config/load-config.js';
+import { loadStartupConfig, type StartupConfig } from '../../src/startup-config.js';
 import { createAdapter, type StandardAdapter } from '../../src/providers/adapters/index.js';
 import { BUILT_IN_PROVIDERS } from '../../src/providers/provider-catalogue.js';
 import { ProviderHttpClient } from '../../src/providers/provider-http.client.js';
@@ -169,11 +168,11 @@ export function adapterFromFile(
   id: string,
   entry: Record<string, unknown>,
   env: Record<string, string> = {},
-): { config: AppConfig; provider: ProviderConfig; adapter: StandardAdapter } {
+): { config: StartupConfig; provider: ProviderConfig; adapter: StandardAdapter } {
   const dir = mkdtempSync(join(tmpdir(), 'oc-fake-provider-'));
   const file = join(dir, 'providers.json');
   writeFileSync(file, JSON.stringify({ [id]: entry }));
-  const config = loadConfig({ ...TEST_SECRETS_ENV, DATA_DIR: dir, PROVIDERS_FILE: file, ...env });
+  const config = loadStartupConfig({ ...TEST_SECRETS_ENV, DATA_DIR: dir, PROVIDERS_FILE: file, ...env });
   const provider = config.providers.find((p) => p.id === id);
   if (!provider) throw new Error(`provider ${id} is not enabled`);
   return { config, provider, adapter: createAdapter(provider, new ProviderHttpClient(config)) };

@@ -9,8 +9,8 @@ import { AdminApiKeyService } from '../../src/auth/admin-api-key.service.js';
 import { AdminSessionService } from '../../src/auth/admin-session.service.js';
 import { TokenIssuerService } from '../../src/auth/token-issuer.service.js';
 import { AppLogger } from '../../src/common/app-logger.js';
-import type { AppConfig } from '../../src/config/config.types.js';
-import { type Env, loadConfig } from '../../src/config/load-config.js';
+import type { Env } from '../../src/config/load-config.js';
+import { loadStartupConfig, type StartupConfig } from '../../src/startup-config.js';
 import { createTestDb, type TestDb } from './test-db.js';
 
 export const TEST_KEY_1 = 'a'.repeat(64);
@@ -23,7 +23,7 @@ export type TestApp = {
   url: string;
   /** The INTERNAL_PORT server's URL, when INTERNAL_PORT is set. */
   internalUrl?: string;
-  config: AppConfig;
+  config: StartupConfig;
   dataSource: DataSource;
   db: TestDb;
   logs: string[];
@@ -53,7 +53,7 @@ export async function startTestApp(options: { env?: Env; db?: TestDb; logFormat?
   const dataDir = mkdtempSync(join(tmpdir(), 'oc-test-'));
   const ownDb = !options.db;
   const db = options.db ?? (await createTestDb());
-  const config = loadConfig(baseTestEnv({ DATA_DIR: dataDir, DATABASE_URL: db.url, ...options.env }));
+  const config = loadStartupConfig(baseTestEnv({ DATA_DIR: dataDir, DATABASE_URL: db.url, ...options.env }));
   const logs: string[] = [];
   const app = await createApp(config, { logger: new AppLogger(config.logLevel, options.logFormat ?? 'json', (line) => logs.push(line)) });
   const internal = await listen(app, config, config.port, '127.0.0.1'); // PORT defaults to 0 (any free port)

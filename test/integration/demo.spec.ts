@@ -3,7 +3,7 @@
 import { createServer } from 'node:net';
 import request from 'supertest';
 import { ConfigError } from '../../src/config/config.error.js';
-import { loadConfig } from '../../src/config/load-config.js';
+import { loadStartupConfig } from '../../src/startup-config.js';
 import { Connection } from '../../src/connections/connection.entity.js';
 import { DemoModule } from '../../src/demo/demo.module.js';
 import { DemoProviderController } from '../../src/demo/demo-provider.controller.js';
@@ -219,7 +219,7 @@ describe('demo provider', () => {
 
 describe('DEMO_PROVIDER', () => {
   const env = (over: Record<string, string>) => baseTestEnv({ DATA_DIR: '/nonexistent', ...(over.NODE_ENV === 'production' ? { DATABASE_URL: 'postgres://app:pw@db.example/app' } : {}), ...over });
-  const demoOf = (over: Record<string, string>) => loadConfig(env(over)).providers.find((p) => p.id === 'demo');
+  const demoOf = (over: Record<string, string>) => loadStartupConfig(env(over)).providers.find((p) => p.id === 'demo');
 
   it('is off in test unless on, on in development only while no other provider is configured', () => {
     expect(demoOf({})).toBeUndefined();
@@ -249,17 +249,17 @@ describe('DEMO_PROVIDER', () => {
     expect(demoOf({ NODE_ENV: 'production' })).toBeUndefined();
     let error: unknown;
     try {
-      loadConfig(env({ NODE_ENV: 'production', DEMO_PROVIDER: 'on' }));
+      loadStartupConfig(env({ NODE_ENV: 'production', DEMO_PROVIDER: 'on' }));
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems.filter((p) => p.includes('DEMO_PROVIDER'))).toHaveLength(1);
-    expect(() => loadConfig(env({ DEMO_PROVIDER: 'sometimes' }))).toThrow(/DEMO_PROVIDER must be one of auto, on, off/);
+    expect(() => loadStartupConfig(env({ DEMO_PROVIDER: 'sometimes' }))).toThrow(/DEMO_PROVIDER must be one of auto, on, off/);
   });
 
   it('in production registers neither the demo provider nor the development session', () => {
-    const config = loadConfig(env({ NODE_ENV: 'production' }));
+    const config = loadStartupConfig(env({ NODE_ENV: 'production' }));
     const controllers = DemoModule.forRoot({ ...config, demoProvider: { ...config.demoProvider, enabled: true } }).controllers!;
     expect(controllers).not.toContain(DemoProviderController);
     expect(controllers).not.toContain(DevSessionController);

@@ -1,6 +1,9 @@
+import { jest } from '@jest/globals';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { CronJob } from 'cron';
 import { Connection } from '../../src/connections/connection.entity.js';
 import { Secret } from '../../src/crypto/secret.js';
-import { RefreshSchedulerService } from '../../src/scheduler/refresh-scheduler.service.js';
+import { REFRESH_JOB, RefreshSchedulerService } from '../../src/scheduler/refresh-scheduler.service.js';
 import { startFakeProvider, type FakeProvider } from '../helpers/fake-provider.js';
 import { writeProvidersFile } from '../helpers/providers-file.js';
 import { createTestDb, type TestDb } from '../helpers/test-db.js';
@@ -117,5 +120,40 @@ describe('scheduled refresh', () => {
     // What was not claimed stays due for the next run, with no lease left behind.
     const [{ n }] = await a.dataSource.query('SELECT count(*)::int AS n FROM connections WHERE refresh_lease_owner IS NOT NULL');
     expect(n).toBe(0);
+  });
+});
+
+describe('the scheduled-refresh cron job', () => {
+  // A CronJob sets its first timer in start(): a job never started never ticks.
+  const starts = () => jest.spyOn(CronJob.prototype, 'start');
+  afterEach(() => jest.restoreAllMocks());
+
+  it('is the @Cron method, re-timed from REFRESH_CRON and started once at bootstrap, never on the placeholder', async () => {
+    const start = starts();
+    const t = await startTestApp({ env: { REFRESH_CRON: '*/7 * * * *' } });
+    try {
+      const job = t.app.get(SchedulerRegistry).getCronJob(REFRESH_JOB);
+      expect(job.cronTime.source).toBe('*/7 * * * *');
+      expect(job.isActive).toBe(true);
+      expect(start.mock.contexts).toEqual([job]);
+      // A tick runs the scheduled refresh (fired directly rather than waiting for the clock).
+      const runOnce = jest.spyOn(t.app.get(RefreshSchedulerService), 'runOnce');
+      await job.fireOnTick();
+      expect(runOnce).toHaveBeenCalledTimes(1);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('with REFRESH_CRON=off is removed before it is ever started', async () => {
+    const start = starts();
+    const t = await startTestApp({ env: { REFRESH_CRON: 'off' } });
+    try {
+      expect(t.app.get(SchedulerRegistry).doesExist('cron', REFRESH_JOB)).toBe(false);
+      expect(t.app.get(SchedulerRegistry).getCronJobs().size).toBe(0);
+      expect(start).not.toHaveBeenCalled();
+    } finally {
+      await t.close();
+    }
   });
 });

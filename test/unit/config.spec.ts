@@ -1,9 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/config/config.error.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { dataSourceOptions } from '../../src/database/data-source.js';
+import { loadStartupConfig } from '../../src/startup-config.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'oc-config-'));
 const KEY = 'c'.repeat(64);
@@ -67,7 +68,8 @@ describe('loadConfig', () => {
       expect.stringMatching(/^SERVICE_JWT_SECRET is required: NODE_ENV is not set/),
     ]);
     expect(existsSync(join(dir, 'secrets.json'))).toBe(false);
-    const config = loadConfig({ ...prodSecrets, DATA_DIR: dir, DEMO_PROVIDER: 'on' });
+    // With the providers and the demo provider (src/startup-config.ts), whose refusal is warned about.
+    const config = loadStartupConfig({ ...prodSecrets, DATA_DIR: dir, DEMO_PROVIDER: 'on' });
     expect(config).toMatchObject({ isProduction: true, host: '0.0.0.0', devConveniences: false, demoProvider: { enabled: false }, logFormat: 'json' });
     expect(config.providers.map((p) => p.id)).not.toContain('demo');
     expect(config.startupWarnings).toEqual([
@@ -83,14 +85,14 @@ describe('loadConfig', () => {
     expect(problems).toEqual(['TOKEN_ENCRYPTION_KEYS (or TOKEN_ENCRYPTION_KEY)', 'SESSION_JWT_SECRET', 'SERVICE_JWT_SECRET'].map((name) => `${name} is required: HOST=${host} is not loopback (they are served only on 127.0.0.1, ::1 or localhost) (development secrets are generated only then)`));
     expect(existsSync(join(dir, 'secrets.json'))).toBe(false);
     const { DATABASE_URL: _unused, ...secrets } = prodSecrets;
-    const config = loadConfig({ ...DEV, ...secrets, HOST: host, DATA_DIR: dir });
+    const config = loadStartupConfig({ ...DEV, ...secrets, HOST: host, DATA_DIR: dir });
     expect(config).toMatchObject({ devConveniences: false, demoProvider: { enabled: false }, database: { url: undefined } });
     expect(config.startupWarnings).toHaveLength(3);
     for (const line of config.startupWarnings) expect(line).toContain(`HOST=${host} is not loopback`);
   });
 
   it.each(['127.0.0.1', '::1', 'localhost', '127.0.0.2'])('in development and test on HOST=%s keeps the conveniences', (host) => {
-    expect(loadConfig({ ...DEV, HOST: host, DATA_DIR: tmp() })).toMatchObject({ devConveniences: true, demoProvider: { enabled: true }, startupWarnings: [] });
+    expect(loadStartupConfig({ ...DEV, HOST: host, DATA_DIR: tmp() })).toMatchObject({ devConveniences: true, demoProvider: { enabled: true }, startupWarnings: [] });
     expect(loadConfig({ NODE_ENV: 'test', HOST: host, DATA_DIR: tmp() })).toMatchObject({ devConveniences: true, startupWarnings: [] });
   });
 
@@ -192,5 +194,11 @@ describe('loadConfig', () => {
     expect(set.sessionJwtMaxTtlSeconds).toBe(7200);
     expect(set.adminSessionJwt).toBe(true);
     expect(problemsOf({ NODE_ENV: 'test', DATA_DIR: tmp(), SESSION_JWT_MAX_TTL: '10s' })[0]).toMatch(/SESSION_JWT_MAX_TTL must be between/);
+  });
+
+  it('src/config is a leaf: it imports no other feature (providers and the demo provider are wired in src/startup-config.ts)', () => {
+    const imports = readdirSync('src/config').flatMap((file) => [...readFileSync(join('src/config', file), 'utf8').matchAll(/from '(\.[^']*)'/g)].map((m) => `${file}: ${m[1]}`));
+    expect(imports.length).toBeGreaterThan(0);
+    expect(imports.filter((line) => !line.includes(': ./'))).toEqual([]);
   });
 });

@@ -1,25 +1,25 @@
 // Provider configuration: built-ins enabled by credentials in the environment, PROVIDERS_FILE
-// overrides and custom providers, and the problems loadConfig reports for bad entries.
+// overrides and custom providers (src/providers/providers-config.ts), and the problems the startup
+// configuration reports for bad entries.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/config/config.error.js';
-import type { AppConfig } from '../../src/config/config.types.js';
-import { loadConfig } from '../../src/config/load-config.js';
 import { BUILT_IN_PROVIDERS } from '../../src/providers/provider-catalogue.js';
+import { loadStartupConfig, type StartupConfig } from '../../src/startup-config.js';
 import { TEST_SECRETS_ENV } from '../helpers/fake-provider.js';
 
 type Env = Record<string, string>;
 
 /** Loads the configuration with `file` (when given) as PROVIDERS_FILE. */
-function load(file: Record<string, unknown> | undefined, env: Env = {}): AppConfig {
+function load(file: Record<string, unknown> | undefined, env: Env = {}): StartupConfig {
   const dir = mkdtempSync(join(tmpdir(), 'oc-providers-config-'));
   const extra: Env = {};
   if (file) {
     extra.PROVIDERS_FILE = join(dir, 'providers.json');
     writeFileSync(extra.PROVIDERS_FILE, JSON.stringify(file));
   }
-  return loadConfig({ ...TEST_SECRETS_ENV, DATA_DIR: dir, ...extra, ...env });
+  return loadStartupConfig({ ...TEST_SECRETS_ENV, DATA_DIR: dir, ...extra, ...env });
 }
 
 function problemsOf(file: Record<string, unknown> | undefined, env: Env = {}): string[] {
@@ -29,10 +29,10 @@ function problemsOf(file: Record<string, unknown> | undefined, env: Env = {}): s
     expect(error).toBeInstanceOf(ConfigError);
     return (error as ConfigError).problems;
   }
-  throw new Error('expected loadConfig to fail');
+  throw new Error('expected loadStartupConfig to fail');
 }
 
-const provider = (config: AppConfig, id: string) => config.providers.find((p) => p.id === id);
+const provider = (config: StartupConfig, id: string) => config.providers.find((p) => p.id === id);
 
 const ACME = { authorizationUrl: 'https://sso.acme.example/authorize', tokenUrl: 'https://sso.acme.example/token', clientId: 'acme-id', clientSecret: 'acme-secret' };
 

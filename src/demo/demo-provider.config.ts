@@ -1,10 +1,10 @@
 import { createHmac } from 'node:crypto';
+import type { DemoProviderMode } from '../config/config.types.js';
+import type { FeatureSettingsInput } from '../config/load-config.js';
 import type { ProviderConfig } from '../providers/provider.types.js';
 
 /** The platform id of the built-in demo provider (src/demo). */
 export const DEMO_PLATFORM = 'demo';
-
-export type DemoProviderMode = 'auto' | 'on' | 'off';
 
 /**
  * Whether the demo provider is enabled. Never in production; `auto` enables it in development
@@ -13,6 +13,19 @@ export type DemoProviderMode = 'auto' | 'on' | 'off';
 export function demoProviderEnabled(mode: DemoProviderMode, nodeEnv: string, otherProviders: number): boolean {
   if (nodeEnv === 'production' || mode === 'off') return false;
   return mode === 'on' || (nodeEnv === 'development' && otherProviders === 0);
+}
+
+/**
+ * Whether development would enable the demo provider next to `providers` (the configured ones).
+ * With NODE_ENV unset it is judged as in development, so the refusal can be warned about. A
+ * configured provider named `demo` conflicts with an enabled demo provider.
+ */
+export function demoProviderWanted(input: FeatureSettingsInput, providers: ProviderConfig[], problems: string[]): boolean {
+  const wanted = demoProviderEnabled(input.demoProviderMode, input.nodeEnvSet ? input.nodeEnv : 'development', providers.length);
+  if (wanted && input.devConveniences && providers.some((p) => p.id === DEMO_PLATFORM)) {
+    problems.push(`DEMO_PROVIDER: PROVIDERS_FILE already declares a "${DEMO_PLATFORM}" provider; rename it or set DEMO_PROVIDER=off`);
+  }
+  return wanted;
 }
 
 /**

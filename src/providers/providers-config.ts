@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { BUILT_IN_PROVIDERS, credentialEnvNames, STANDARD_DEFAULTS } from '../providers/provider-catalogue.js';
-import { isReservedAuthorizationParam, PROVIDER_FIELDS, type ProviderConfig, type ProviderFileEntry, RESERVED_AUTHORIZATION_PARAMS } from '../providers/provider.types.js';
+import { BUILT_IN_PROVIDERS, credentialEnvNames, STANDARD_DEFAULTS } from './provider-catalogue.js';
+import { isReservedAuthorizationParam, PROVIDER_FIELDS, type ProviderConfig, type ProviderFileEntry, RESERVED_AUTHORIZATION_PARAMS } from './provider.types.js';
 
 const ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const URL_FIELDS = ['authorizationUrl', 'tokenUrl', 'refreshUrl', 'revocationUrl', 'userInfoUrl', 'redirectUri'] as const;
@@ -73,7 +73,8 @@ function resolveSecretRef(id: string, field: string, value: string | undefined, 
 
 /**
  * Built-in providers (enabled when their credentials are present) merged with PROVIDERS_FILE
- * overrides and custom providers. Every problem names the provider and the field.
+ * overrides and custom providers. Every problem names the file's variable, the provider and the
+ * field; loadConfig reports them with the environment's (src/startup-config.ts).
  */
 export function loadProviders(env: Env, filePath: string | undefined, isProduction: boolean, problems: string[]): ProviderConfig[] {
   const file = filePath ? readFile(filePath, problems) : {};
