@@ -14,6 +14,16 @@ export default tseslint.config(
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through src/config (validated once at startup).' }],
     },
   },
+  // Type-aware rules for the service and its tests: a promise nobody awaits loses its error, and a
+  // switch on a union must say what happens to every member (tsconfig.json covers both folders).
+  {
+    files: ['src/**/*.ts', 'test/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+    },
+  },
   {
     files: ['src/config/**', 'test/**', 'bench/**', 'scripts/**', 'jest.config.js', 'migrations/**'],
     rules: { 'no-restricted-properties': 'off' },

@@ -131,7 +131,9 @@ export class ConnectFlowService {
       case 'invalid_grant':
       case 'provider_error':
         return ConnectionsException.providerRejected(error.details.providerCode);
-      default:
+      case 'rate_limited':
+      case 'transient':
+      case 'malformed':
         return ConnectionsException.providerUnavailable(error.details.retryAfterMs);
     }
   }

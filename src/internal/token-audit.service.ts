@@ -19,6 +19,7 @@ export class TokenAuditService implements OnApplicationShutdown {
 
   constructor(private readonly audit: TokenAccessAuditRepository) {}
 
+  // Fire-and-forget flushes: write() logs and swallows its own errors, so the chain never rejects.
   record(service: string, userId: string, platform: string): void {
     this.buffer.push({ service, userId, platform, accessedAt: new Date() });
     if (this.buffer.length >= MAX_BUFFER) void this.flush();

@@ -79,6 +79,7 @@ export class RefreshSchedulerService implements OnApplicationBootstrap, OnApplic
         this.logger.error(`Scheduled refresh of ${c.id} failed unexpectedly: ${error.message}`);
       });
       inflight.add(task);
+      // Bookkeeping only: task already ends in .catch above, so this chain never rejects.
       void task.finally(() => inflight.delete(task));
     };
 
