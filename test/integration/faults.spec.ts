@@ -204,13 +204,13 @@ describe('database outage and recovery', () => {
       expect(s.status).toBe(503);
       expect(s.body).toEqual({ statusCode: 503, error: 'database_unavailable', message: expect.any(String) });
     }
-    expect(figures.maxLatencyMs).toBeLessThan(12_000);
-    expect(readyDuringCut.status).not.toBe(200);
+    // Failing fast means answering during the outage: no caller waited it out, each got its 503 before the database was back.
+    expect(users.map((u) => during.some((s) => s.user === u))).toEqual(users.map(() => true));
+    // Not ready while the database is unreachable, and saying so during the outage.
     expect(readyDuringCut.status).toBe(503);
-    expect(readyDuringCut.ms).toBeLessThan(3_000);
-    // After the restore: ready again and serving again within a few seconds, same process.
-    expect(readyRecoveryMs).toBeLessThan(5_000);
-    expect(figures.recoveryMs).toBeLessThan(5_000);
+    expect(readyDuringCut.end).toBeLessThan(restoreAt);
+    // After the restore: ready again (readyAfter above) and serving again, same process, no restart.
+    // How fast (slowest request, time to recover) is measured by bench/database-outage.mjs.
     // Every loop's last call succeeded (each loop got its service back).
     expect(users.map((u) => samples.filter((s) => s.user === u).at(-1)?.status)).toEqual(users.map(() => 200));
     expect(after.slice(-10).filter((s) => s.status !== 200)).toEqual([]);
@@ -275,10 +275,10 @@ describe('provider faults during refresh', () => {
     });
   }
 
-  // Two processes cannot share one embedded database, so this runs in the postgres project only (skipped, not passed, here).
+  // Two processes cannot share one embedded database, so this runs in the integration-postgres project only (skipped, not passed, here).
   const onPostgres = testDbKind() === 'postgres' ? it : it.skip;
-  if (testDbKind() !== 'postgres') process.stdout.write('[faults] SIGKILL mid-refresh: skipped on the embedded database (one process only); runs in the postgres project\n');
-  onPostgres('an instance SIGKILLed mid-refresh blocks the connection at most one lease (30 s), and the refresh token is not lost', async () => {
+  if (testDbKind() !== 'postgres') process.stdout.write('[faults] SIGKILL mid-refresh: skipped on the embedded database (one process only); runs in the integration-postgres project\n');
+  onPostgres('an instance SIGKILLed mid-refresh blocks the connection until its lease (30 s) expires; the next caller then refreshes, and the refresh token is not lost', async () => {
     const c = await seed(a, 'killed', { ...dueSoon(), refreshToken: Secret.fromPlaintext('rt-1'), accessToken: Secret.fromPlaintext('at-1') });
     const port = await freePort();
     childDataDir = mkdtempSync(join(tmpdir(), 'oc-faults-child-'));
@@ -330,9 +330,10 @@ describe('provider faults during refresh', () => {
     };
     process.stdout.write(`[faults] SIGKILL mid-refresh: ${JSON.stringify(figures)}\n`);
     expect(res.status).toBe(200);
-    expect(res.ms).toBeLessThan(35_000);
     const refreshes = fake.requestsTo('POST', '/token');
     expect(refreshes).toHaveLength(2);
+    // The next caller waited for the dead holder's lease: it refreshed only once that lease had expired.
+    expect(refreshes[1]!.receivedAt).toBeGreaterThan(held.leaseExpiresAt!.getTime());
     expect(refreshes[1]!.form.refresh_token).toBe('rt-1'); // the killed refresh did not lose it
     const after = await stored(a, c.id);
     expect((res.body as { accessToken: string }).accessToken).toBe(after.accessToken);
