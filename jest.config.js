@@ -21,19 +21,22 @@ const base = {
   setupFiles: ['<rootDir>/test/setup/reflect.ts'],
 };
 
-const dbProjects = [{ displayName: 'embedded', testDb: 'embedded' }];
-if (process.env.TEST_DATABASE_URL) dbProjects.push({ displayName: 'postgres', testDb: 'postgres' });
+// Tiers, named for what they are. unit: no database, no process. integration: the app in-process
+// on a real database, once per database. e2e: the built service (dist/) as a process, and a browser.
+const databases = [{ name: 'embedded' }];
+if (process.env.TEST_DATABASE_URL) databases.push({ name: 'postgres' });
 
 export default {
   testTimeout: 60_000,
   maxWorkers: 2,
   projects: [
-    { ...base, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/unit/**/*.spec.ts', '<rootDir>/test/e2e/**/*.spec.ts'] },
-    ...dbProjects.map(({ displayName, testDb }) => ({
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/unit/**/*.spec.ts'] },
+    ...databases.map(({ name }) => ({
       ...base,
-      displayName,
+      displayName: `integration-${name}`,
       testMatch: ['<rootDir>/test/integration/**/*.spec.ts'],
-      globals: { TEST_DB: testDb },
+      globals: { TEST_DB: name },
     })),
+    { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.spec.ts'] },
   ],
 };

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { type AdminConnectionRow, ConnectionAdminQueryRepository } from '../connections/connection-admin-query.repository.js';
+import { type AdminConnectionRow, ConnectionAdminReadService } from '../connections/connection-admin-read.service.js';
 import { ConnectionsService } from '../connections/connections.service.js';
-import { EncryptedColumnRepository } from '../crypto/encrypted-column.repository.js';
-import { TokenAccessAuditRepository } from '../internal/token-access-audit.repository.js';
+import { KeyUsageService } from '../crypto/key-usage.service.js';
+import { TokenAuditService } from '../internal/token-audit.service.js';
 import { ProviderRegistry } from '../providers/provider-registry.service.js';
-import { RefreshHistoryQueryRepository, type RefreshFailureRow } from '../tokens/refresh-history-query.repository.js';
+import { RefreshHistoryService, type RefreshFailureRow } from '../tokens/refresh-history.service.js';
 import { TokenRefreshService } from '../tokens/token-refresh.service.js';
 import type {
   AdminConnectionDto,
@@ -61,10 +61,10 @@ function toFailure(r: RefreshFailureRow): RefreshFailureDto {
 @Injectable()
 export class AdminService {
   constructor(
-    private readonly connectionQueries: ConnectionAdminQueryRepository,
-    private readonly historyQueries: RefreshHistoryQueryRepository,
-    private readonly audits: TokenAccessAuditRepository,
-    private readonly encrypted: EncryptedColumnRepository,
+    private readonly connectionQueries: ConnectionAdminReadService,
+    private readonly historyQueries: RefreshHistoryService,
+    private readonly audits: TokenAuditService,
+    private readonly encrypted: KeyUsageService,
     private readonly refresher: TokenRefreshService,
     private readonly connections: ConnectionsService,
     private readonly registry: ProviderRegistry,

@@ -4,7 +4,6 @@ import type { DataSource } from 'typeorm';
 import { loadConfig } from '../config/load-config.js';
 import { openDataSource } from '../database/data-source.js';
 import { EmbeddedPostgres } from '../database/embedded-postgres.js';
-import { RateLimitRepository } from '../rate-limit/rate-limit.repository.js';
 import { RateLimitService } from '../rate-limit/rate-limit.service.js';
 import { AdminApiKeyRepository } from './admin-api-key.repository.js';
 import { AdminApiKeyService } from './admin-api-key.service.js';
@@ -44,7 +43,7 @@ async function run(command: string, email: string, apiKey: boolean, dataSource: 
   const keys = new AdminApiKeyService(new AdminApiKeyRepository(dataSource));
   if (command === 'create') {
     const password = await readPassword();
-    const sessions = new AdminSessionService(config, admins, new AdminSessionRepository(dataSource), new RateLimitService(new RateLimitRepository(dataSource)));
+    const sessions = new AdminSessionService(config, admins, new AdminSessionRepository(dataSource), RateLimitService.standalone(dataSource));
     const created = await sessions.createAdmin(email, password);
     process.stdout.write(`Created admin ${created.email}\n`);
     if (apiKey) printKey((await keys.issue(created.id)).key);

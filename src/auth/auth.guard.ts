@@ -74,6 +74,7 @@ export class AuthGuard implements CanActivate {
       case 'service':
         req.principal = this.jwt.verifyService(JwtVerifierService.bearer(req.headers.authorization));
         return true;
+      case undefined: // no auth decorator on the route or its controller
       default:
         this.logger.error(`Route ${context.getClass().name}.${context.getHandler().name} declares no authentication; refusing`);
         throw AuthException.forbidden('Route has no authentication policy');

@@ -116,5 +116,6 @@ export function logServerError(logger: Logger, exception: unknown): void {
 
 export function sendError(reply: FastifyReply, body: ErrorBody, headers: Record<string, string> = {}): void {
   if (reply.sent || reply.raw.headersSent) return;
+  // A Fastify reply is thenable; send() writes now and reports its own errors to Fastify's error handler.
   void reply.code(body.statusCode).headers(headers).type('application/json; charset=utf-8').send(body);
 }

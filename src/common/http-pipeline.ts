@@ -126,7 +126,8 @@ export async function installPipeline(fastify: FastifyInstance, options: Pipelin
   fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: options.bodyLimit }, (request, body, done) => {
     // An empty body is no body (as express.json() had it); otherwise strict: an object or an array.
     if (body === '') return done(null, undefined);
-    json(request, body as string, (error, parsed) => (error || typeof parsed !== 'object' || parsed === null ? done(CommonException.invalidJson(), undefined) : done(null, parsed)));
+    // Fastify's default parser answers through the callback; its type also allows a promise, which it never returns.
+    void json(request, body as string, (error, parsed) => (error || typeof parsed !== 'object' || parsed === null ? done(CommonException.invalidJson(), undefined) : done(null, parsed)));
   });
   await fastify.register(fastifyFormbody, { bodyLimit: options.bodyLimit });
 

@@ -6,7 +6,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import { Secret } from '../crypto/secret.js';
 import { ProviderError } from '../providers/provider.exception.js';
 import { ProviderRegistry } from '../providers/provider-registry.service.js';
-import { WebhookOutboxRepository } from '../webhooks/webhook-outbox.repository.js';
+import { WebhookOutboxService } from '../webhooks/webhook-outbox.service.js';
 import type { ConnectDto, ConnectResultDto, ConnectUrlDto } from './connections.dto.js';
 import { toErrorBody } from '../common/http-exception.filter.js';
 import { type RateLimitRule, RateLimitService } from '../rate-limit/rate-limit.service.js';
@@ -32,7 +32,7 @@ export class ConnectFlowService {
     private readonly registry: ProviderRegistry,
     private readonly states: OAuthStateRepository,
     private readonly connections: ConnectionRepository,
-    private readonly outbox: WebhookOutboxRepository,
+    private readonly outbox: WebhookOutboxService,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly limits: RateLimitService,
   ) {}
@@ -131,7 +131,9 @@ export class ConnectFlowService {
       case 'invalid_grant':
       case 'provider_error':
         return ConnectionsException.providerRejected(error.details.providerCode);
-      default:
+      case 'rate_limited':
+      case 'transient':
+      case 'malformed':
         return ConnectionsException.providerUnavailable(error.details.retryAfterMs);
     }
   }

@@ -4,6 +4,8 @@ import { ConnectFlowService } from './connect-flow.service.js';
 import { ConnectionRepository } from './connection.repository.js';
 import { ConnectionAdminQueryRepository } from './connection-admin-query.repository.js';
 import { ConnectionLeaseRepository } from './connection-lease.repository.js';
+import { ConnectionAdminReadService } from './connection-admin-read.service.js';
+import { ConnectionStoreService } from './connection-store.service.js';
 import { ConnectionsController } from './connections.controller.js';
 import { ConnectionsService } from './connections.service.js';
 import { OAuthStateRepository } from './oauth-state.repository.js';
@@ -11,8 +13,8 @@ import { OAuthStateRepository } from './oauth-state.repository.js';
 @Module({
   imports: [ProvidersModule],
   controllers: [ConnectionsController],
-  providers: [ConnectFlowService, ConnectionsService, ConnectionRepository, ConnectionLeaseRepository, ConnectionAdminQueryRepository, OAuthStateRepository],
-  // Every read and write of `connections` goes through these repositories.
-  exports: [ConnectionRepository, ConnectionLeaseRepository, ConnectionAdminQueryRepository, ConnectionsService, OAuthStateRepository],
+  providers: [ConnectFlowService, ConnectionsService, ConnectionStoreService, ConnectionAdminReadService, ConnectionRepository, ConnectionLeaseRepository, ConnectionAdminQueryRepository, OAuthStateRepository],
+  // Every read and write of `connections` goes through these repositories; other features use the services.
+  exports: [ConnectionsService, ConnectionStoreService, ConnectionAdminReadService],
 })
 export class ConnectionsModule {}

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ProviderError } from '../providers/provider.exception.js';
 import { ProviderRegistry } from '../providers/provider-registry.service.js';
-import { WebhookOutboxRepository } from '../webhooks/webhook-outbox.repository.js';
+import { WebhookOutboxService } from '../webhooks/webhook-outbox.service.js';
 import type { Connection } from './connection.entity.js';
 import { ConnectionRepository } from './connection.repository.js';
 import type { ConnectionStatusDto, DisconnectResultDto } from './connections.dto.js';
@@ -29,7 +29,7 @@ export class ConnectionsService {
   constructor(
     private readonly registry: ProviderRegistry,
     private readonly connections: ConnectionRepository,
-    private readonly outbox: WebhookOutboxRepository,
+    private readonly outbox: WebhookOutboxService,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 

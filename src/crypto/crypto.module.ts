@@ -3,6 +3,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import { EncryptedColumnRepository } from './encrypted-column.repository.js';
 import { installKeyRing, uninstallKeyRing } from './encrypted-column.transformer.js';
 import { KeyRing } from './key-ring.js';
+import { KeyUsageService } from './key-usage.service.js';
 
 @Global()
 @Module({
@@ -17,8 +18,9 @@ import { KeyRing } from './key-ring.js';
       },
     },
     EncryptedColumnRepository,
+    KeyUsageService,
   ],
-  exports: [KeyRing, EncryptedColumnRepository],
+  exports: [KeyRing, KeyUsageService],
 })
 export class CryptoModule implements OnApplicationShutdown {
   constructor(@Inject(KeyRing) private readonly ring: KeyRing) {}

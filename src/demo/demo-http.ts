@@ -24,6 +24,7 @@ export function toOAuthRequest(req: FastifyRequest): OAuthRequest {
 }
 
 export function sendDemo(reply: FastifyReply, r: DemoResponse): void {
+  // A Fastify reply is thenable (`void` below); send() writes now and reports its errors to Fastify's error handler.
   reply.headers(r.headers ?? {});
   if (r.redirect !== undefined) {
     void reply.redirect(r.redirect, 302);

@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { TokenAccessAuditRepository } from './token-access-audit.repository.js';
+import type { Page } from '../common/keyset-cursor.js';
+import { type AuditFilter, type AuditRow, TokenAccessAuditRepository } from './token-access-audit.repository.js';
 
 type Entry = { service: string; userId: string; platform: string; accessedAt: Date };
 
@@ -19,6 +20,7 @@ export class TokenAuditService implements OnApplicationShutdown {
 
   constructor(private readonly audit: TokenAccessAuditRepository) {}
 
+  // Fire-and-forget flushes: write() logs and swallows its own errors, so the chain never rejects.
   record(service: string, userId: string, platform: string): void {
     this.buffer.push({ service, userId, platform, accessedAt: new Date() });
     if (this.buffer.length >= MAX_BUFFER) void this.flush();
@@ -33,6 +35,11 @@ export class TokenAuditService implements OnApplicationShutdown {
     if (batch.length === 0) return this.flushing;
     this.flushing = this.flushing.then(() => this.write(batch));
     return this.flushing;
+  }
+
+  /** The audit as admins read it: newest first, keyset-paginated. */
+  list(q: AuditFilter): Promise<Page<AuditRow>> {
+    return this.audit.list(q);
   }
 
   private async write(batch: Entry[]): Promise<void> {

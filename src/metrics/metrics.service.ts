@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { ConnectionRepository } from '../connections/connection.repository.js';
-import { WebhookOutboxRepository } from '../webhooks/webhook-outbox.repository.js';
+import { ConnectionStoreService } from '../connections/connection-store.service.js';
+import { WebhookOutboxService } from '../webhooks/webhook-outbox.service.js';
 
 /**
  * Prometheus metrics. Counters and histograms are updated on the hot paths; gauges that need the
@@ -27,7 +27,7 @@ export class MetricsService {
 
   readonly schedulerRefreshed = new Counter({ name: 'oc_scheduler_refreshed_total', help: 'Connections refreshed by the scheduler, by result', labelNames: ['result'] as const, registers: [this.registry] });
 
-  constructor(connections: ConnectionRepository, outbox: WebhookOutboxRepository) {
+  constructor(connections: ConnectionStoreService, outbox: WebhookOutboxService) {
     collectDefaultMetrics({ register: this.registry, prefix: 'oc_' });
     new Gauge({
       name: 'oc_connections',

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
 import { RateLimitRepository } from './rate-limit.repository.js';
 import { deleteInBatches, scheduleRetention } from '../common/retention.js';
 
@@ -18,6 +19,11 @@ export class RateLimitService implements OnApplicationBootstrap, OnApplicationSh
   private stopRetention?: () => void;
 
   constructor(private readonly counters: RateLimitRepository) {}
+
+  /** For CLIs that run without Nest's container (the repository stays this feature's own). */
+  static standalone(dataSource: DataSource): RateLimitService {
+    return new RateLimitService(new RateLimitRepository(dataSource));
+  }
 
   private static keyHash(key: string): string {
     return createHash('sha256').update(key).digest('hex');

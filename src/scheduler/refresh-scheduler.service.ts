@@ -4,8 +4,7 @@ import { CronTime } from 'cron';
 import { ENV } from '../config/config.schema.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import type { Connection } from '../connections/connection.entity.js';
-import { ConnectionLeaseRepository } from '../connections/connection-lease.repository.js';
-import { OAuthStateRepository } from '../connections/oauth-state.repository.js';
+import { ConnectionStoreService } from '../connections/connection-store.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ProviderRegistry } from '../providers/provider-registry.service.js';
 import { TokenRefreshService } from '../tokens/token-refresh.service.js';
@@ -29,9 +28,8 @@ export class RefreshSchedulerService implements OnApplicationBootstrap, OnApplic
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly registry: ProviderRegistry,
-    private readonly leases: ConnectionLeaseRepository,
+    private readonly connections: ConnectionStoreService,
     private readonly refresher: TokenRefreshService,
-    private readonly states: OAuthStateRepository,
     private readonly schedulerRegistry: SchedulerRegistry,
     private readonly metrics: MetricsService,
   ) {}
@@ -98,6 +96,7 @@ export class RefreshSchedulerService implements OnApplicationBootstrap, OnApplic
         this.logger.error(`Scheduled refresh of ${c.id} failed unexpectedly: ${error.message}`);
       });
       inflight.add(task);
+      // Bookkeeping only: task already ends in .catch above, so this chain never rejects.
       void task.finally(() => inflight.delete(task));
     };
 
@@ -115,13 +114,13 @@ export class RefreshSchedulerService implements OnApplicationBootstrap, OnApplic
         if (platforms.length) {
           // One batch never exceeds the room left on any platform it may return rows of.
           const room = Math.min(...platforms.map((p) => concurrencyPerProvider - (perPlatform.get(p) ?? 0)));
-          claimed = await this.leases.claimDue({ owner, limit: Math.min(free, room), platforms: platforms.map((p) => renewable.get(p)!) });
+          claimed = await this.connections.claimDue({ owner, limit: Math.min(free, room), platforms: platforms.map((p) => renewable.get(p)!) });
         }
       }
       report.claimed += claimed.length;
       if (claimed.length > 0) {
         // The claimed batch is loaded in one query, not one query per connection.
-        const leased = await this.leases.findLeased(claimed, owner).catch((error: Error) => {
+        const leased = await this.connections.findLeased(claimed, owner).catch((error: Error) => {
           report.failed += claimed.length;
           this.logger.error(`Scheduled refresh could not load ${claimed.length} claimed connections: ${error.message}`);
           return [];
@@ -132,7 +131,7 @@ export class RefreshSchedulerService implements OnApplicationBootstrap, OnApplic
       if (inflight.size >= concurrency || claimed.length === 0) await Promise.race(inflight);
     }
     await Promise.all(inflight);
-    await this.states.deleteExpiredBefore(new Date(Date.now() - 86_400_000)).catch(() => undefined);
+    await this.connections.deleteExpiredOAuthStates(new Date(Date.now() - 86_400_000)).catch(() => undefined);
     report.durationMs = Date.now() - started;
     this.metrics.schedulerRuns.observe(report.durationMs / 1000);
     this.metrics.schedulerRefreshed.inc({ result: 'refreshed' }, report.refreshed);

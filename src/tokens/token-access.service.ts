@@ -3,11 +3,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import type { Connection } from '../connections/connection.entity.js';
-import { ConnectionLeaseRepository } from '../connections/connection-lease.repository.js';
-import { ConnectionRepository } from '../connections/connection.repository.js';
+import { ConnectionStoreService } from '../connections/connection-store.service.js';
 import { ProviderError } from '../providers/provider.exception.js';
 import { ProviderRegistry } from '../providers/provider-registry.service.js';
-import { WebhookOutboxRepository } from '../webhooks/webhook-outbox.repository.js';
+import { WebhookOutboxService } from '../webhooks/webhook-outbox.service.js';
 import type { RefreshTrigger } from './refresh-history.repository.js';
 import { RefreshPolicy } from './refresh-policy.js';
 import { TokenRefreshService } from './token-refresh.service.js';
@@ -20,10 +19,9 @@ export class TokenAccessService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly registry: ProviderRegistry,
-    private readonly connections: ConnectionRepository,
+    private readonly connections: ConnectionStoreService,
     private readonly refresher: TokenRefreshService,
-    private readonly leases: ConnectionLeaseRepository,
-    private readonly outbox: WebhookOutboxRepository,
+    private readonly outbox: WebhookOutboxService,
   ) {}
 
   async getValidToken(userId: string, platform: string, trigger: RefreshTrigger = 'lazy'): Promise<Connection> {
@@ -56,7 +54,7 @@ export class TokenAccessService {
   /** An expired token that nothing can renew (Facebook, no refresh token): the user must reconnect. */
   private async expireWithoutRefresh(c: Connection): Promise<void> {
     await this.dataSource.transaction(async (m) => {
-      if (await this.leases.markNeedsReauth(m, c, { failureClass: 'expired' })) {
+      if (await this.connections.markNeedsReauth(m, c, { failureClass: 'expired' })) {
         await this.outbox.enqueue(m, 'connection.reauth_required', { connectionId: c.id, userId: c.userId, platform: c.platform, accountId: c.accountId, status: 'needs_reauth', failureClass: 'expired' });
       }
     });

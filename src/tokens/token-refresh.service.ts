@@ -4,13 +4,12 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { sleep } from '../common/sleep.js';
 import type { Connection } from '../connections/connection.entity.js';
-import { ConnectionRepository } from '../connections/connection.repository.js';
-import { ConnectionLeaseRepository, LEASE_MS } from '../connections/connection-lease.repository.js';
+import { ConnectionStoreService, LEASE_MS } from '../connections/connection-store.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ProviderError } from '../providers/provider.exception.js';
 import { ProviderRegistry } from '../providers/provider-registry.service.js';
 import type { TokenSet } from '../providers/provider.types.js';
-import { WebhookOutboxRepository } from '../webhooks/webhook-outbox.repository.js';
+import { WebhookOutboxService } from '../webhooks/webhook-outbox.service.js';
 import { RefreshHistoryRepository, type RefreshTrigger } from './refresh-history.repository.js';
 import { RefreshPolicy } from './refresh-policy.js';
 
@@ -31,10 +30,9 @@ export class TokenRefreshService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly registry: ProviderRegistry,
-    private readonly leases: ConnectionLeaseRepository,
-    private readonly connections: ConnectionRepository,
+    private readonly connections: ConnectionStoreService,
     private readonly history: RefreshHistoryRepository,
-    private readonly outbox: WebhookOutboxRepository,
+    private readonly outbox: WebhookOutboxService,
     private readonly metrics: MetricsService,
   ) {}
 
@@ -52,22 +50,22 @@ export class TokenRefreshService {
   }
 
   private async refreshAcrossProcesses(id: string, trigger: RefreshTrigger, opts: { force?: boolean; windowMs?: number }): Promise<Connection> {
-    const start = await this.leases.leaseState(id);
+    const start = await this.connections.leaseState(id);
     if (!start) return this.reload(id);
     const deadline = Date.now() + LEASE_MS + 5_000;
     for (;;) {
       const owner = TokenRefreshService.newOwner();
-      const leased = await this.leases.tryAcquire(id, owner);
+      const leased = await this.connections.tryAcquire(id, owner);
       if (leased) {
         // Another process may have refreshed between our read and the lease.
         const refreshedMeanwhile = leased.tokenVersion !== start.tokenVersion;
         if (refreshedMeanwhile || (!opts.force && opts.windowMs !== undefined && !RefreshPolicy.expiresWithin(leased, opts.windowMs))) {
-          await this.leases.release(id, owner);
+          await this.connections.release(id, owner);
           return this.reload(id);
         }
         return this.refreshHolding(leased, owner, trigger);
       }
-      const state = await this.leases.leaseState(id);
+      const state = await this.connections.leaseState(id);
       if (!state || state.status !== 'active' || state.tokenVersion !== start.tokenVersion) return this.reload(id);
       if (state.leaseOwner === null) return this.reload(id); // the holder finished without new tokens (a failure): report it
       if (Date.now() > deadline) throw new ProviderError('transient', 'refresh: another process has held the refresh lease too long');
@@ -90,7 +88,7 @@ export class TokenRefreshService {
     this.metrics.refreshDuration.observe({ platform: c.platform }, (Date.now() - started) / 1000);
     this.metrics.refreshes.inc({ platform: c.platform, trigger, outcome: 'success' });
     const saved = await this.dataSource.transaction(async (m) => {
-      const ok = await this.leases.saveRefreshed(m, c, tokens);
+      const ok = await this.connections.saveRefreshed(m, c, tokens);
       await this.history.recordAttempt(m, { connectionId: c.id, platform: c.platform, trigger, outcome: 'success', durationMs: Date.now() - started });
       if (ok && c.consecutiveFailures > 0) {
         await this.outbox.enqueue(m, 'connection.recovered', { connectionId: c.id, userId: c.userId, platform: c.platform, accountId: c.accountId, status: 'active' });
@@ -100,7 +98,7 @@ export class TokenRefreshService {
     if (!saved) {
       // Our lease expired and someone else wrote newer tokens; theirs win, ours are dropped.
       this.logger.warn(`Refresh of ${c.platform} connection ${c.id} finished after its lease expired; keeping the newer tokens`, { platform: c.platform });
-      await this.leases.release(c.id, owner);
+      await this.connections.release(c.id, owner);
     }
     return this.reload(c.id);
   }
@@ -116,14 +114,14 @@ export class TokenRefreshService {
       await this.history.recordFailure(m, { ...base, trigger, failureClass, providerCode: code, httpStatus: pe?.details.status, message });
       await this.history.recordAttempt(m, { connectionId: c.id, platform: c.platform, trigger, outcome: 'failure', durationMs });
       if (failureClass === 'invalid_grant') {
-        if (await this.leases.markNeedsReauth(m, c, { failureClass, code })) {
+        if (await this.connections.markNeedsReauth(m, c, { failureClass, code })) {
           await this.outbox.enqueue(m, 'connection.reauth_required', { ...base, accountId: c.accountId, status: 'needs_reauth', failureClass, providerError: code ?? null });
         }
         return;
       }
       const operatorError = failureClass === 'invalid_client' || failureClass === 'undecryptable' || failureClass === 'internal';
       const retryIn = operatorError ? OPERATOR_RETRY_MS : RefreshPolicy.backoffMs(c.consecutiveFailures + 1, pe?.details.retryAfterMs);
-      const failures = await this.leases.recordFailure(m, c, owner, { failureClass, code, retryAt: new Date(Date.now() + retryIn), countAgainstConnection: !operatorError });
+      const failures = await this.connections.recordFailure(m, c, owner, { failureClass, code, retryAt: new Date(Date.now() + retryIn), countAgainstConnection: !operatorError });
       if (!operatorError && failures === 1) {
         await this.outbox.enqueue(m, 'connection.refresh_failed', { ...base, accountId: c.accountId, status: 'active', failureClass, providerError: code ?? null, consecutiveFailures: failures });
       }

@@ -4,11 +4,12 @@ import { ProvidersModule } from '../providers/providers.module.js';
 import { RefreshHistoryRepository } from './refresh-history.repository.js';
 import { TokenAccessService } from './token-access.service.js';
 import { RefreshHistoryQueryRepository } from './refresh-history-query.repository.js';
+import { RefreshHistoryService } from './refresh-history.service.js';
 import { TokenRefreshService } from './token-refresh.service.js';
 
 @Module({
   imports: [ProvidersModule, ConnectionsModule],
-  providers: [TokenAccessService, TokenRefreshService, RefreshHistoryRepository, RefreshHistoryQueryRepository],
-  exports: [TokenAccessService, TokenRefreshService, RefreshHistoryQueryRepository],
+  providers: [TokenAccessService, TokenRefreshService, RefreshHistoryRepository, RefreshHistoryQueryRepository, RefreshHistoryService],
+  exports: [TokenAccessService, TokenRefreshService, RefreshHistoryService],
 })
 export class TokensModule {}

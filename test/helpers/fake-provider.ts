@@ -23,6 +23,8 @@ export type RecordedRequest = {
   /** Parsed application/x-www-form-urlencoded body ({} for any other body). */
   form: Record<string, string>;
   body: string;
+  /** Date.now() when the request was received (to order it against other events). */
+  receivedAt: number;
 };
 
 export type FakeReply = {
@@ -88,6 +90,7 @@ export async function startFakeProvider(): Promise<FakeProvider> {
       headers: req.headers,
       form: isForm ? Object.fromEntries(new URLSearchParams(body)) : {},
       body,
+      receivedAt: Date.now(),
     };
     requests.push(recorded);
     const handler = routes.get(key(recorded.method, recorded.path));

@@ -16,7 +16,12 @@ export function createAdapter(config: ProviderConfig, http: ProviderHttpClient):
       return new InstagramAdapter(config, http);
     case 'facebook':
       return new FacebookAdapter(config, http);
-    default:
+    case 'standard':
+    case 'google':
+    case 'youtube':
+    case 'x':
+    case 'linkedin':
+    case 'pinterest':
       return new StandardAdapter(config, http);
   }
 }

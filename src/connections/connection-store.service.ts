@@ -1,0 +1,87 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { TokenSet } from '../providers/provider.types.js';
+import type { Connection } from './connection.entity.js';
+import { ConnectionRepository } from './connection.repository.js';
+import { type ClaimablePlatform, ConnectionLeaseRepository, type LeaseState } from './connection-lease.repository.js';
+import { OAuthStateRepository } from './oauth-state.repository.js';
+
+export { type ClaimablePlatform, LEASE_MS, type LeaseState } from './connection-lease.repository.js';
+
+/**
+ * The connections table as other features use it (tokens, scheduler, metrics): each method is one
+ * named query of this feature's repositories, which stay private. Writes that take an EntityManager
+ * run inside the caller's transaction (transactions start in services).
+ */
+@Injectable()
+export class ConnectionStoreService {
+  constructor(
+    private readonly connections: ConnectionRepository,
+    private readonly leases: ConnectionLeaseRepository,
+    private readonly states: OAuthStateRepository,
+  ) {}
+
+  /** The internal-token hot path: one prepared statement (ConnectionRepository.findForUser). */
+  findForUser(userId: string, platform: string): Promise<Connection | null> {
+    return this.connections.findForUser(userId, platform);
+  }
+
+  /** The connection as stored (with tokens), or an error when it is gone. */
+  findByIdOrFail(id: string): Promise<Connection> {
+    return this.connections.findByIdOrFail(id);
+  }
+
+  leaseState(id: string): Promise<LeaseState | null> {
+    return this.leases.leaseState(id);
+  }
+
+  /** Takes the refresh lease if it is free or expired; returns the connection (with tokens) when taken. */
+  tryAcquire(id: string, owner: string): Promise<Connection | null> {
+    return this.leases.tryAcquire(id, owner);
+  }
+
+  /** Releases only `owner`'s lease. */
+  release(id: string, owner: string): Promise<void> {
+    return this.leases.release(id, owner);
+  }
+
+  /** Claims due connections for a scheduler run (src/connections/refresh-due.ts). */
+  claimDue(args: { owner: string; limit: number; platforms: ClaimablePlatform[] }): Promise<string[]> {
+    return this.leases.claimDue(args);
+  }
+
+  /** The connections among `ids` whose lease `owner` (still) holds. */
+  findLeased(ids: string[], owner: string): Promise<Connection[]> {
+    return this.leases.findLeased(ids, owner);
+  }
+
+  /** Persists refreshed tokens over the version `c` was read at; false when someone wrote newer ones. */
+  saveRefreshed(manager: EntityManager, c: Connection, tokens: TokenSet): Promise<boolean> {
+    return this.leases.saveRefreshed(manager, c, tokens);
+  }
+
+  /** The grant is dead: stop refreshing until the user reconnects. */
+  markNeedsReauth(manager: EntityManager, c: Connection, failure: { failureClass: string; code?: string }): Promise<boolean> {
+    return this.leases.markNeedsReauth(manager, c, failure);
+  }
+
+  /** A failure that may pass: back off, release the lease; returns the consecutive failures. */
+  recordFailure(manager: EntityManager, c: Connection, owner: string, f: { failureClass: string; code?: string; retryAt: Date; countAgainstConnection: boolean }): Promise<number> {
+    return this.leases.recordFailure(manager, c, owner, f);
+  }
+
+  /** The oc_connections gauge. */
+  countByPlatformAndStatus(): Promise<{ platform: string; status: string; n: number }[]> {
+    return this.connections.countByPlatformAndStatus();
+  }
+
+  /** The oc_refresh_backlog gauge: connections due for refresh. */
+  countDue(): Promise<number> {
+    return this.connections.countDue();
+  }
+
+  /** Cleanup of OAuth states past expiry before `cutoff`. */
+  deleteExpiredOAuthStates(cutoff: Date): Promise<number> {
+    return this.states.deleteExpiredBefore(cutoff);
+  }
+}
