@@ -103,8 +103,26 @@ export class HttpExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<FastifyReply>();
     const { body, headers } = toErrorBody(exception);
-    if (body.statusCode >= 500) logServerError(this.logger, exception);
+    if (body.statusCode >= 500) this.log(exception, body);
     sendError(res, body, headers);
+  }
+
+  private readonly quiet = new Map<string, { until: number; suppressed: number }>();
+
+  /**
+   * Bugs and unreadable credentials are logged every time. A database outage answers every caller
+   * 503: one warning per code every 10 s (with the count it stood for), not a line per request.
+   * Other deliberate 503s (provider_unavailable...) are logged by the service that decided them.
+   */
+  private log(exception: unknown, body: ErrorBody): void {
+    if (exception instanceof AppException && body.error !== 'internal_error') return;
+    if (body.error !== 'database_unavailable' && body.error !== 'database_busy') return logServerError(this.logger, exception);
+    const now = Date.now();
+    const window = this.quiet.get(body.error);
+    if (window && now < window.until) return void window.suppressed++;
+    const more = window?.suppressed ? ` (${window.suppressed} more answered the same in the last 10 s)` : '';
+    this.quiet.set(body.error, { until: now + 10_000, suppressed: 0 });
+    this.logger.warn(`Answering 503 ${body.error}: ${(exception as Error)?.message ?? String(exception)}${more}`);
   }
 }
 
