@@ -1,4 +1,4 @@
-import type { AdapterKind, ProviderConfig } from './provider.types.js';
+import type { AdapterKind, ErrorRule, ProviderConfig } from './provider.types.js';
 
 type BuiltIn = Omit<ProviderConfig, 'id' | 'clientId' | 'clientSecret' | 'redirectUri'> & { adapter: AdapterKind };
 
@@ -13,7 +13,27 @@ export const STANDARD_DEFAULTS = {
   rotatesRefreshToken: false,
   refresh: 'refresh_token' as const,
   minRefreshAgeMs: 0,
+  requiredScopes: [] as readonly string[],
+  errorMap: [] as readonly ErrorRule[],
 };
+
+/**
+ * Meta Graph API errors (developers.facebook.com/docs/graph-api/guides/error-handling, read
+ * 2026-12-03). `code` and `error_subcode` are separate fields: 190 (access token expired) and 102
+ * (API session) mean the token is gone; the authentication subcodes 458 (app not installed), 459
+ * (user checkpointed), 460 (password changed), 463 (expired), 464 (unconfirmed user) and 467
+ * (invalid access token) come with such a code and say the same. 4, 17, 32, 341 and 613 are
+ * throttling; 1 and 2 are temporary. api.instagram.com answers a bad or reused code as
+ * `{ error_type: "OAuthException", code: 400 }`.
+ */
+const GRAPH_ERRORS: readonly ErrorRule[] = [
+  ...[190, 102].map((code) => ({ code, failureClass: 'invalid_grant' as const })),
+  ...[458, 459, 460, 463, 464, 467].map((subcode) => ({ subcode, failureClass: 'invalid_grant' as const })),
+  ...[4, 17, 32, 341, 613].map((code) => ({ code, failureClass: 'rate_limited' as const })),
+  ...[1, 2].map((code) => ({ code, failureClass: 'transient' as const })),
+  { code: 101, failureClass: 'invalid_client' }, // invalid API key (app id)
+  { status: 400, code: 400, failureClass: 'invalid_grant' },
+];
 
 const GOOGLE = {
   authorizationUrl: 'https://accounts.google.com/o/oauth2/v2/auth',
@@ -46,6 +66,16 @@ export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
     accountIdField: 'data.user.open_id',
     usernameField: 'data.user.display_name',
     rotatesRefreshToken: true,
+    // API errors are `{ error: { code, message, log_id } }` (developers.tiktok.com/doc/tiktok-api-v2-error-handling,
+    // read 2026-12-03); the OAuth endpoints answer RFC 6749 codes (doc/oauth-error-handling). Scope errors come
+    // with a 401 that is not about our credentials.
+    errorMap: [
+      { code: 'access_token_invalid', failureClass: 'invalid_grant' },
+      { code: 'rate_limit_exceeded', failureClass: 'rate_limited' },
+      { code: 'internal_error', failureClass: 'transient' },
+      { code: 'scope_not_authorized', failureClass: 'provider_error' },
+      { code: 'scope_permission_missed', failureClass: 'provider_error' },
+    ],
   },
   instagram: {
     ...STANDARD_DEFAULTS,
@@ -64,6 +94,7 @@ export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
     // No refresh token: the long-lived token itself is renewed (ig_refresh_token), once it is 24 hours old.
     refresh: 'access_token',
     minRefreshAgeMs: 24 * 3_600_000,
+    errorMap: GRAPH_ERRORS,
   },
   google: {
     ...STANDARD_DEFAULTS,
@@ -98,6 +129,12 @@ export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
     accountIdField: 'data.id',
     usernameField: 'data.username',
     rotatesRefreshToken: true,
+    // X answers a spent, revoked or expired refresh token (and a bad code) with invalid_request, not
+    // invalid_grant: `400 { error: "invalid_request", error_description: "Value passed for the token
+    // was invalid." }`. Its docs (docs.x.com/fundamentals/authentication/oauth-2-0/authorization-code,
+    // read 2026-12-03) give no error bodies; this one is what X sends, as recorded by several
+    // open-source X clients' tests. Other invalid_request answers (a missing parameter) stay errors.
+    errorMap: [{ status: 400, error: 'invalid_request', message: /^Value passed for the (token|authorization code) was invalid/i, failureClass: 'invalid_grant' }],
   },
   linkedin: {
     ...STANDARD_DEFAULTS,
@@ -113,6 +150,11 @@ export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
     // No issuer: LinkedIn's redirect carries only code and state (no RFC 9207 iss), and a declared
     // issuer would make iss required. Its OIDC issuer (https://www.linkedin.com/oauth) names ID tokens only.
     usernameField: 'name',
+    // A dead refresh token (365 days from the first grant, or revoked: learn.microsoft.com/linkedin/shared/
+    // authentication/programmatic-refresh-tokens, read 2026-12-03) is answered `400 invalid_request` "The
+    // provided authorization grant or refresh token is invalid, expired or revoked" (LinkedIn documents no
+    // error bodies; as operators' runbooks record it). A missing parameter is invalid_request too: not matched.
+    errorMap: [{ status: 400, error: 'invalid_request', message: /refresh token is invalid, expired or revoked/i, failureClass: 'invalid_grant' }],
   },
   facebook: {
     ...STANDARD_DEFAULTS,
@@ -129,6 +171,7 @@ export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
     accountIdField: 'id',
     usernameField: 'name',
     refresh: 'none', // long-lived user tokens last 60 days; renewal needs the user
+    errorMap: GRAPH_ERRORS,
   },
   pinterest: {
     ...STANDARD_DEFAULTS,
@@ -145,6 +188,10 @@ export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
     accountIdField: 'id',
     usernameField: 'username',
     rotatesRefreshToken: true,
+    // Pinterest's errors are `{ code, message }` with no OAuth `error`. A dead refresh token is
+    // `401 { "code": 283, "message": "The authorization grant is invalid" }` (Pinterest's own SDK,
+    // github.com/pinterest/pinterest-python-sdk/issues/114, read 2026-12-03): the grant, not our credentials.
+    errorMap: [{ code: 283, failureClass: 'invalid_grant' }],
   },
 };
 

@@ -58,6 +58,8 @@ describe('custom providers', () => {
       rotatesRefreshToken: false,
       refresh: 'refresh_token',
       minRefreshAgeMs: 0,
+      requiredScopes: [],
+      errorMap: [],
     });
   });
 

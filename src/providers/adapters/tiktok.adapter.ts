@@ -1,5 +1,5 @@
 import type { Profile, TokenSet } from '../provider.types.js';
-import { pick, StandardAdapter, type StoredTokens } from './standard.adapter.js';
+import { type ErrorFacts, StandardAdapter, type StoredTokens } from './standard.adapter.js';
 
 /** TikTok Login Kit v2: `client_key`, comma scopes, `open_id` in the token response, revoke by access token. */
 export class TikTokAdapter extends StandardAdapter {
@@ -13,22 +13,15 @@ export class TikTokAdapter extends StandardAdapter {
     if (!url.searchParams.has('fields')) url.searchParams.set('fields', 'open_id,union_id,display_name');
     const res = await this.http.send({ method: 'GET', url: url.toString(), headers: { authorization: `Bearer ${tokens.accessToken}` }, purpose: 'user info' });
     const body = this.expectJson(res, 'user info');
-    const code = pick(body, 'error.code');
-    if (typeof code === 'string' && code !== 'ok') throw this.classified(code, res, 'user info');
+    // API (not OAuth) endpoints answer 200 with `error.code` "ok", or an error code (classified by the catalogue's map).
+    const facts = this.errorFacts(body);
+    if (facts) throw this.failure(res, 'user info', facts);
     return this.profileFrom(body, tokens);
   }
 
-  protected override errorCodeOf(body: unknown): string | undefined {
-    const e = pick(body, 'error');
-    if (typeof e === 'string') return e.slice(0, 64);
-    const nested = pick(body, 'error.code'); // API (not OAuth) endpoints wrap errors
-    return typeof nested === 'string' && nested !== 'ok' ? nested.slice(0, 64) : undefined;
-  }
-
-  protected override classOf(code: string) {
-    if (code === 'access_token_invalid') return 'invalid_grant' as const;
-    if (code === 'rate_limit_exceeded') return 'rate_limited' as const;
-    return super.classOf(code);
+  protected override errorFacts(body: unknown): ErrorFacts | undefined {
+    const facts = super.errorFacts(body);
+    return facts?.code === 'ok' && !facts.error ? undefined : facts;
   }
 
   override async revoke(tokens: StoredTokens): Promise<void> {
