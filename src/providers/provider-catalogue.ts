@@ -60,7 +60,11 @@ export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
     refreshUrl: 'https://open.tiktokapis.com/v2/oauth/token/',
     revocationUrl: 'https://open.tiktokapis.com/v2/oauth/revoke/',
     userInfoUrl: 'https://open.tiktokapis.com/v2/user/info/',
-    scopes: ['user.info.basic'],
+    // Login Kit's user.info.basic (open_id, display_name) and user.info.profile (the handle, username);
+    // the Content Posting API's video.publish (direct post) and video.upload (to the inbox):
+    // developers.tiktok.com/doc/content-posting-api-get-started (read 2026-12-03).
+    scopes: ['user.info.basic', 'user.info.profile', 'video.publish', 'video.upload'],
+    requiredScopes: ['video.publish', 'video.upload'],
     scopeSeparator: ',',
     pkce: false, // web Login Kit; PKCE is for the desktop/mobile kits
     accountIdField: 'data.user.open_id',
@@ -86,7 +90,9 @@ export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
     // Long-lived token exchange and refresh live on the Graph host.
     refreshUrl: 'https://graph.instagram.com/refresh_access_token',
     userInfoUrl: 'https://graph.instagram.com/me',
-    scopes: ['instagram_business_basic'],
+    // developers.facebook.com/documentation/instagram-platform/instagram-api-with-instagram-login (read 2026-12-03).
+    scopes: ['instagram_business_basic', 'instagram_business_content_publish', 'instagram_business_manage_insights'],
+    requiredScopes: ['instagram_business_content_publish', 'instagram_business_manage_insights'],
     scopeSeparator: ',',
     pkce: false,
     accountIdField: 'user_id',
@@ -111,7 +117,10 @@ export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
     adapter: 'youtube',
     displayName: 'YouTube',
     userInfoUrl: 'https://www.googleapis.com/youtube/v3/channels?part=snippet&mine=true',
-    scopes: ['https://www.googleapis.com/auth/youtube.readonly'],
+    // youtube.readonly reads the channel (channels.list mine=true); videos.insert needs youtube.upload
+    // (developers.google.com/youtube/v3/docs/videos/insert, read 2026-12-03); the Analytics API yt-analytics.readonly.
+    scopes: ['https://www.googleapis.com/auth/youtube.readonly', 'https://www.googleapis.com/auth/youtube.upload', 'https://www.googleapis.com/auth/yt-analytics.readonly'],
+    requiredScopes: ['https://www.googleapis.com/auth/youtube.upload', 'https://www.googleapis.com/auth/yt-analytics.readonly'],
     accountIdField: 'items.0.id',
     usernameField: 'items.0.snippet.title',
   },
@@ -124,7 +133,10 @@ export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
     refreshUrl: 'https://api.x.com/2/oauth2/token',
     revocationUrl: 'https://api.x.com/2/oauth2/revoke',
     userInfoUrl: 'https://api.x.com/2/users/me',
-    scopes: ['tweet.read', 'users.read', 'offline.access'],
+    // GET /2/users/me needs tweet.read and users.read, POST /2/tweets tweet.write, media upload media.write;
+    // offline.access brings the refresh token (docs.x.com/resources/fundamentals/authentication/guides/v2-authentication-mapping, read 2026-12-03).
+    scopes: ['tweet.read', 'users.read', 'tweet.write', 'media.write', 'offline.access'],
+    requiredScopes: ['tweet.write', 'media.write'],
     clientAuthMethod: 'client_secret_basic',
     accountIdField: 'data.id',
     usernameField: 'data.username',
@@ -145,7 +157,9 @@ export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
     refreshUrl: 'https://www.linkedin.com/oauth/v2/accessToken',
     revocationUrl: 'https://www.linkedin.com/oauth/v2/revoke',
     userInfoUrl: 'https://api.linkedin.com/v2/userinfo',
-    scopes: ['openid', 'profile', 'email'],
+    // w_member_social posts as the member (learn.microsoft.com/linkedin/consumer/integrations/self-serve/share-on-linkedin, read 2026-12-03).
+    scopes: ['openid', 'profile', 'email', 'w_member_social'],
+    requiredScopes: ['w_member_social'],
     pkce: false, // LinkedIn's web flow does not accept PKCE
     // No issuer: LinkedIn's redirect carries only code and state (no RFC 9207 iss), and a declared
     // issuer would make iss required. Its OIDC issuer (https://www.linkedin.com/oauth) names ID tokens only.
@@ -165,7 +179,9 @@ export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
     refreshUrl: 'https://graph.facebook.com/v21.0/oauth/access_token',
     revocationUrl: 'https://graph.facebook.com/v21.0/me/permissions',
     userInfoUrl: 'https://graph.facebook.com/v21.0/me?fields=id,name',
-    scopes: ['public_profile'],
+    // Page publishing: developers.facebook.com/docs/pages-api/manage-pages (read 2026-12-03).
+    scopes: ['public_profile', 'pages_show_list', 'pages_manage_posts', 'pages_read_engagement'],
+    requiredScopes: ['pages_show_list', 'pages_manage_posts', 'pages_read_engagement'],
     scopeSeparator: ',',
     pkce: false,
     accountIdField: 'id',
@@ -181,7 +197,9 @@ export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
     tokenUrl: 'https://api.pinterest.com/v5/oauth/token',
     refreshUrl: 'https://api.pinterest.com/v5/oauth/token',
     userInfoUrl: 'https://api.pinterest.com/v5/user_account',
-    scopes: ['user_accounts:read'],
+    // developers.pinterest.com/docs/getting-started/scopes/ (read 2026-12-03).
+    scopes: ['user_accounts:read', 'boards:read', 'pins:read', 'pins:write'],
+    requiredScopes: ['boards:read', 'pins:read', 'pins:write'],
     scopeSeparator: ',',
     pkce: false,
     clientAuthMethod: 'client_secret_basic',

@@ -21,6 +21,7 @@ export const PROVIDER_FIELDS = [
   'redirectUri',
   'accountIdField',
   'usernameField',
+  'requiredScopes',
 ] as const;
 
 /**

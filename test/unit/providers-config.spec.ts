@@ -90,6 +90,7 @@ describe('custom providers', () => {
 
   it.each([
     ['scopes', 'openid profile', /acme\.scopes must be an array of strings/],
+    ['requiredScopes', 'write', /acme\.requiredScopes must be an array of strings/],
     ['pkce', 'yes', /acme\.pkce must be true or false/],
     ['clientAuthMethod', 'private_key_jwt', /acme\.clientAuthMethod must be client_secret_post or client_secret_basic/],
     ['authorizationParams', { prompt: 1 }, /acme\.authorizationParams must be an object of string values/],
@@ -174,6 +175,12 @@ describe('built-in providers', () => {
       tokenUrl: BUILT_IN_PROVIDERS.google!.tokenUrl,
       authorizationParams: { access_type: 'offline', prompt: 'select_account', include_granted_scopes: 'true' },
     });
+  });
+
+  it('requiredScopes must be among the scopes asked for', () => {
+    const creds = { clientId: 'id', clientSecret: 'secret' };
+    expect(problemsOf({ x: { ...creds, scopes: ['tweet.read', 'users.read'], requiredScopes: ['tweet.write'] } })).toEqual([expect.stringMatching(/^PROVIDERS_FILE: x\.requiredScopes has tweet\.write, which scopes does not request/)]);
+    expect(provider(load({ acme: { ...ACME, scopes: ['read', 'write'], requiredScopes: ['write'] } }), 'acme')!.requiredScopes).toEqual(['write']);
   });
 
   it('refreshUrl follows an overridden tokenUrl, except where the built-in refreshes elsewhere (Instagram)', () => {
