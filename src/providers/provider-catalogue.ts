@@ -48,7 +48,7 @@ const GOOGLE = {
 
 /**
  * Built-in providers with their documented endpoints (checked against the providers' docs,
- * November 2026). Every field can be overridden per deployment through PROVIDERS_FILE.
+ * 2026-12-03). Every field can be overridden per deployment through PROVIDERS_FILE.
  */
 export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
   tiktok: {
@@ -174,11 +174,15 @@ export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
     ...STANDARD_DEFAULTS,
     adapter: 'facebook',
     displayName: 'Facebook',
-    authorizationUrl: 'https://www.facebook.com/v21.0/dialog/oauth',
-    tokenUrl: 'https://graph.facebook.com/v21.0/oauth/access_token',
-    refreshUrl: 'https://graph.facebook.com/v21.0/oauth/access_token',
-    revocationUrl: 'https://graph.facebook.com/v21.0/me/permissions',
-    userInfoUrl: 'https://graph.facebook.com/v21.0/me?fields=id,name',
+    // The Graph API version every URL names; v21.0 is served until 21 January 2027. Current on
+    // 2026-12-03: v26.0, introduced 29 July 2026, available until a date not yet set
+    // (developers.facebook.com/docs/graph-api/changelog/versions). PROVIDERS_FILE `apiVersion` moves it.
+    apiVersion: 'v26.0',
+    authorizationUrl: 'https://www.facebook.com/{apiVersion}/dialog/oauth',
+    tokenUrl: 'https://graph.facebook.com/{apiVersion}/oauth/access_token',
+    refreshUrl: 'https://graph.facebook.com/{apiVersion}/oauth/access_token',
+    revocationUrl: 'https://graph.facebook.com/{apiVersion}/me/permissions',
+    userInfoUrl: 'https://graph.facebook.com/{apiVersion}/me?fields=id,name',
     // Page publishing: developers.facebook.com/docs/pages-api/manage-pages (read 2026-12-03).
     scopes: ['public_profile', 'pages_show_list', 'pages_manage_posts', 'pages_read_engagement'],
     requiredScopes: ['pages_show_list', 'pages_manage_posts', 'pages_read_engagement'],

@@ -22,6 +22,7 @@ export const PROVIDER_FIELDS = [
   'accountIdField',
   'usernameField',
   'requiredScopes',
+  'apiVersion',
 ] as const;
 
 /**

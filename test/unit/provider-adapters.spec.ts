@@ -200,11 +200,11 @@ describe('Instagram (API with Instagram Login)', () => {
 
 describe('Facebook Login', () => {
   const facebook = () => adapterFromFile('facebook', overrides('facebook', fake.url, { clientId: 'fb-app-id', clientSecret: 'fb-app-secret' })).adapter;
-  const TOKEN = '/v21.0/oauth/access_token';
+  const TOKEN = '/v26.0/oauth/access_token';
 
   it('builds the authorization URL on the dialog with comma scopes and no PKCE', () => {
     const url = new URL(facebook().authorizationUrl({ state: 's', redirectUri: REDIRECT, scopes: ['public_profile', 'email'] }));
-    expect(url.pathname).toBe('/v21.0/dialog/oauth');
+    expect(url.pathname).toBe('/v26.0/dialog/oauth');
     expect(url.searchParams.get('client_id')).toBe('fb-app-id');
     expect(url.searchParams.get('scope')).toBe('public_profile,email');
     expect(url.searchParams.has('code_challenge')).toBe(false);
@@ -233,7 +233,7 @@ describe('Facebook Login', () => {
   });
 
   it('classifies an expired-session error (190/463) as invalid_grant without quoting it', async () => {
-    fake.on('GET', '/v21.0/me', {
+    fake.on('GET', '/v26.0/me', {
       status: 400,
       json: { error: { message: 'Error validating access token: Session has expired EAAlong', type: 'OAuthException', code: 190, error_subcode: 463, fbtrace_id: 'A1b2C3' } },
     });
@@ -244,16 +244,26 @@ describe('Facebook Login', () => {
   });
 
   it('reads the profile from /me?fields=id,name with the token as a query parameter', async () => {
-    fake.on('GET', '/v21.0/me', { json: { id: '10158000000000001', name: 'Fay Book' } });
+    fake.on('GET', '/v26.0/me', { json: { id: '10158000000000001', name: 'Fay Book' } });
     const profile = await facebook().fetchProfile({ accessToken: 'EAAlong' });
-    expect(fake.requestsTo('GET', '/v21.0/me')[0]!.query).toEqual({ fields: 'id,name', access_token: 'EAAlong' });
+    expect(fake.requestsTo('GET', '/v26.0/me')[0]!.query).toEqual({ fields: 'id,name', access_token: 'EAAlong' });
     expect(profile).toEqual({ accountId: '10158000000000001', username: 'Fay Book' });
   });
 
+  // Versions: developers.facebook.com/docs/graph-api/changelog/versions (read 2026-12-03): v26.0 is current.
+  it('names Graph API v26.0 in every URL, and PROVIDERS_FILE apiVersion moves them all', async () => {
+    const moved = adapterFromFile('facebook', overrides('facebook', fake.url, { clientId: 'fb-app-id', clientSecret: 'fb-app-secret', apiVersion: 'v27.0' }));
+    expect(moved.provider).toMatchObject({ apiVersion: 'v27.0', tokenUrl: `${fake.url}/v27.0/oauth/access_token`, refreshUrl: `${fake.url}/v27.0/oauth/access_token`, revocationUrl: `${fake.url}/v27.0/me/permissions` });
+    expect(new URL(moved.adapter.authorizationUrl({ state: 's', redirectUri: REDIRECT })).pathname).toBe('/v27.0/dialog/oauth');
+    fake.on('GET', '/v27.0/me', { json: { id: '1', name: 'Fay Book' } });
+    await moved.adapter.fetchProfile({ accessToken: 'EAAlong' });
+    expect(fake.requestsTo('GET', '/v27.0/me')).toHaveLength(1);
+  });
+
   it('revokes with DELETE /me/permissions and the access token', async () => {
-    fake.on('DELETE', '/v21.0/me/permissions', { json: { success: true } });
+    fake.on('DELETE', '/v26.0/me/permissions', { json: { success: true } });
     await facebook().revoke({ accessToken: 'EAAlong' });
-    const [req] = fake.requestsTo('DELETE', '/v21.0/me/permissions');
+    const [req] = fake.requestsTo('DELETE', '/v26.0/me/permissions');
     expect(req!.query).toEqual({ access_token: 'EAAlong' });
   });
 });
