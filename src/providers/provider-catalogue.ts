@@ -67,8 +67,10 @@ export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
     requiredScopes: ['video.publish', 'video.upload'],
     scopeSeparator: ',',
     pkce: false, // web Login Kit; PKCE is for the desktop/mobile kits
+    // Access tokens live 2 hours, refresh tokens 180 days and rotate (the old one stops working):
+    // developers.tiktok.com/docs/zh-Hans/oauth-user-access-token-management (updated 5 Nov 2026, read 2026-12-03).
     accountIdField: 'data.user.open_id',
-    usernameField: 'data.user.display_name',
+    usernameField: 'data.user.username', // the adapter falls back to display_name without user.info.profile
     rotatesRefreshToken: true,
     // API errors are `{ error: { code, message, log_id } }` (developers.tiktok.com/doc/tiktok-api-v2-error-handling,
     // read 2026-12-03); the OAuth endpoints answer RFC 6749 codes (doc/oauth-error-handling). Scope errors come

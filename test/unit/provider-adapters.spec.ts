@@ -15,11 +15,13 @@ describe('TikTok (Login Kit for Web v2)', () => {
   const creds = { clientId: 'tt-client-key', clientSecret: 'tt-client-secret' };
   const tiktok = () => adapterFromFile('tiktok', overrides('tiktok', fake.url, { ...creds, scopes: ['user.info.basic', 'video.list'] })).adapter;
   const TOKEN = '/v2/oauth/token/';
+  // Lifetimes: 2-hour access tokens, 180-day refresh tokens, both in seconds
+  // (developers.tiktok.com/docs/zh-Hans/oauth-user-access-token-management, updated 5 Nov 2026, read 2026-12-03).
   const tokenBody = (n: number) => ({
     access_token: `act.access-${n}`,
-    expires_in: 86400,
+    expires_in: 7200,
     open_id: 'afd97af1-b87b-48b9-ac98-410aghda5344',
-    refresh_expires_in: 31536000,
+    refresh_expires_in: 15552000,
     refresh_token: `rft.refresh-${n}`,
     scope: 'user.info.basic,video.list',
     token_type: 'Bearer',
@@ -46,8 +48,8 @@ describe('TikTok (Login Kit for Web v2)', () => {
     expect(tokens).toEqual({
       accessToken: 'act.access-1',
       refreshToken: 'rft.refresh-1',
-      expiresIn: 86400,
-      refreshTokenExpiresIn: 31536000,
+      expiresIn: 7200,
+      refreshTokenExpiresIn: 15552000,
       scopes: ['user.info.basic', 'video.list'],
       accountId: 'afd97af1-b87b-48b9-ac98-410aghda5344',
     });
@@ -76,8 +78,20 @@ describe('TikTok (Login Kit for Web v2)', () => {
     const profile = await tiktok().fetchProfile({ accessToken: 'act.access-1' });
     const [req] = fake.requestsTo('GET', '/v2/user/info/');
     expect(req!.headers.authorization).toBe('Bearer act.access-1');
-    expect(req!.query.fields!.split(',')).toEqual(expect.arrayContaining(['open_id', 'display_name']));
+    // Without user.info.profile granted, username is not asked for (TikTok would refuse the whole call).
+    expect(req!.query.fields!.split(',').sort()).toEqual(['display_name', 'open_id', 'union_id']);
     expect(profile).toEqual({ accountId: 'afd97af1-b87b-48b9-ac98-410aghda5344', username: 'Tik Tokker' });
+  });
+
+  // username is the handle; it needs user.info.profile (developers.tiktok.com/bulletin/user-info-scope-migration,
+  // doc/tiktok-api-v2-get-user-info, read 2026-12-03). display_name is not unique.
+  it('shows the handle (username) when user.info.profile was granted', async () => {
+    fake.on('GET', '/v2/user/info/', {
+      json: { data: { user: { open_id: 'afd97af1-b87b-48b9-ac98-410aghda5344', union_id: 'u-1', display_name: 'Tik Tokker', username: 'tiktokker.official' } }, error: { code: 'ok', message: '', log_id: 'log-1' } },
+    });
+    const profile = await tiktok().fetchProfile({ accessToken: 'act.access-1', scopes: ['user.info.basic', 'user.info.profile', 'video.upload'] });
+    expect(fake.requestsTo('GET', '/v2/user/info/')[0]!.query.fields!.split(',')).toContain('username');
+    expect(profile).toEqual({ accountId: 'afd97af1-b87b-48b9-ac98-410aghda5344', username: 'tiktokker.official' });
   });
 
   it('classifies a user info error envelope (access_token_invalid) as invalid_grant', async () => {
