@@ -47,7 +47,7 @@ export const ENV = {
   PROVIDER_CONNECT_TIMEOUT_MS: { default: '3000', parse: int(100, 60_000), description: 'TCP/TLS connect timeout to a provider.' },
   CONNECT_STATE_TTL: { default: '10m', parse: duration(), description: 'How long a connect-url state stays valid.' },
   REFRESH_WINDOW: { default: '2h', parse: duration(), description: 'Lazy refresh: a token expiring sooner than this is refreshed before it is handed out (capped at half the token\'s lifetime).' },
-  SCHEDULED_REFRESH_WINDOW: { default: '6h', parse: duration(), description: 'Scheduled refresh: connections whose access token expires within this window are refreshed by the cron job.' },
+  SCHEDULED_REFRESH_WINDOW: { default: '6h', parse: duration(), description: 'Scheduled refresh: connections whose access token expires within this window (capped at half its lifetime, and at its lifetime minus 12 h when a refresh token outlives it) are refreshed by the cron job.' },
   REFRESH_CRON: { default: '*/10 * * * *', parse: cronOrOff(), description: 'Cron expression of the scheduled refresh, or `off`.' },
   REFRESH_RUN_BUDGET: { default: '5m', parse: duration(), description: 'A scheduled run stops claiming work after this long, so runs never pile up.' },
   REFRESH_CONCURRENCY: { default: '20', parse: int(1, 1000), description: 'Scheduled refreshes in flight at once, per instance.' },

@@ -59,5 +59,7 @@ export function demoProviderConfig(appUrl: string, sessionSecret: string): Provi
     rotatesRefreshToken: true,
     refresh: 'refresh_token',
     minRefreshAgeMs: 0,
+    requiredScopes: [],
+    errorMap: [],
   };
 }

@@ -1,4 +1,4 @@
-import type { AdapterKind, ProviderConfig } from './provider.types.js';
+import type { AdapterKind, ErrorRule, ProviderConfig } from './provider.types.js';
 
 type BuiltIn = Omit<ProviderConfig, 'id' | 'clientId' | 'clientSecret' | 'redirectUri'> & { adapter: AdapterKind };
 
@@ -13,7 +13,27 @@ export const STANDARD_DEFAULTS = {
   rotatesRefreshToken: false,
   refresh: 'refresh_token' as const,
   minRefreshAgeMs: 0,
+  requiredScopes: [] as readonly string[],
+  errorMap: [] as readonly ErrorRule[],
 };
+
+/**
+ * Meta Graph API errors (developers.facebook.com/docs/graph-api/guides/error-handling, read
+ * 2026-12-03). `code` and `error_subcode` are separate fields: 190 (access token expired) and 102
+ * (API session) mean the token is gone; the authentication subcodes 458 (app not installed), 459
+ * (user checkpointed), 460 (password changed), 463 (expired), 464 (unconfirmed user) and 467
+ * (invalid access token) come with such a code and say the same. 4, 17, 32, 341 and 613 are
+ * throttling; 1 and 2 are temporary. api.instagram.com answers a bad or reused code as
+ * `{ error_type: "OAuthException", code: 400 }`.
+ */
+const GRAPH_ERRORS: readonly ErrorRule[] = [
+  ...[190, 102].map((code) => ({ code, failureClass: 'invalid_grant' as const })),
+  ...[458, 459, 460, 463, 464, 467].map((subcode) => ({ subcode, failureClass: 'invalid_grant' as const })),
+  ...[4, 17, 32, 341, 613].map((code) => ({ code, failureClass: 'rate_limited' as const })),
+  ...[1, 2].map((code) => ({ code, failureClass: 'transient' as const })),
+  { code: 101, failureClass: 'invalid_client' }, // invalid API key (app id)
+  { status: 400, code: 400, failureClass: 'invalid_grant' },
+];
 
 const GOOGLE = {
   authorizationUrl: 'https://accounts.google.com/o/oauth2/v2/auth',
@@ -28,7 +48,7 @@ const GOOGLE = {
 
 /**
  * Built-in providers with their documented endpoints (checked against the providers' docs,
- * November 2026). Every field can be overridden per deployment through PROVIDERS_FILE.
+ * 2026-12-03). Every field can be overridden per deployment through PROVIDERS_FILE.
  */
 export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
   tiktok: {
@@ -40,12 +60,28 @@ export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
     refreshUrl: 'https://open.tiktokapis.com/v2/oauth/token/',
     revocationUrl: 'https://open.tiktokapis.com/v2/oauth/revoke/',
     userInfoUrl: 'https://open.tiktokapis.com/v2/user/info/',
-    scopes: ['user.info.basic'],
+    // Login Kit's user.info.basic (open_id, display_name) and user.info.profile (the handle, username);
+    // the Content Posting API's video.publish (direct post) and video.upload (to the inbox):
+    // developers.tiktok.com/doc/content-posting-api-get-started (read 2026-12-03).
+    scopes: ['user.info.basic', 'user.info.profile', 'video.publish', 'video.upload'],
+    requiredScopes: ['video.publish', 'video.upload'],
     scopeSeparator: ',',
     pkce: false, // web Login Kit; PKCE is for the desktop/mobile kits
+    // Access tokens live 2 hours, refresh tokens 180 days and rotate (the old one stops working):
+    // developers.tiktok.com/docs/zh-Hans/oauth-user-access-token-management (updated 5 Nov 2026, read 2026-12-03).
     accountIdField: 'data.user.open_id',
-    usernameField: 'data.user.display_name',
+    usernameField: 'data.user.username', // the adapter falls back to display_name without user.info.profile
     rotatesRefreshToken: true,
+    // API errors are `{ error: { code, message, log_id } }` (developers.tiktok.com/doc/tiktok-api-v2-error-handling,
+    // read 2026-12-03); the OAuth endpoints answer RFC 6749 codes (doc/oauth-error-handling). Scope errors come
+    // with a 401 that is not about our credentials.
+    errorMap: [
+      { code: 'access_token_invalid', failureClass: 'invalid_grant' },
+      { code: 'rate_limit_exceeded', failureClass: 'rate_limited' },
+      { code: 'internal_error', failureClass: 'transient' },
+      { code: 'scope_not_authorized', failureClass: 'provider_error' },
+      { code: 'scope_permission_missed', failureClass: 'provider_error' },
+    ],
   },
   instagram: {
     ...STANDARD_DEFAULTS,
@@ -56,7 +92,9 @@ export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
     // Long-lived token exchange and refresh live on the Graph host.
     refreshUrl: 'https://graph.instagram.com/refresh_access_token',
     userInfoUrl: 'https://graph.instagram.com/me',
-    scopes: ['instagram_business_basic'],
+    // developers.facebook.com/documentation/instagram-platform/instagram-api-with-instagram-login (read 2026-12-03).
+    scopes: ['instagram_business_basic', 'instagram_business_content_publish', 'instagram_business_manage_insights'],
+    requiredScopes: ['instagram_business_content_publish', 'instagram_business_manage_insights'],
     scopeSeparator: ',',
     pkce: false,
     accountIdField: 'user_id',
@@ -64,6 +102,7 @@ export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
     // No refresh token: the long-lived token itself is renewed (ig_refresh_token), once it is 24 hours old.
     refresh: 'access_token',
     minRefreshAgeMs: 24 * 3_600_000,
+    errorMap: GRAPH_ERRORS,
   },
   google: {
     ...STANDARD_DEFAULTS,
@@ -80,7 +119,10 @@ export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
     adapter: 'youtube',
     displayName: 'YouTube',
     userInfoUrl: 'https://www.googleapis.com/youtube/v3/channels?part=snippet&mine=true',
-    scopes: ['https://www.googleapis.com/auth/youtube.readonly'],
+    // youtube.readonly reads the channel (channels.list mine=true); videos.insert needs youtube.upload
+    // (developers.google.com/youtube/v3/docs/videos/insert, read 2026-12-03); the Analytics API yt-analytics.readonly.
+    scopes: ['https://www.googleapis.com/auth/youtube.readonly', 'https://www.googleapis.com/auth/youtube.upload', 'https://www.googleapis.com/auth/yt-analytics.readonly'],
+    requiredScopes: ['https://www.googleapis.com/auth/youtube.upload', 'https://www.googleapis.com/auth/yt-analytics.readonly'],
     accountIdField: 'items.0.id',
     usernameField: 'items.0.snippet.title',
   },
@@ -93,11 +135,20 @@ export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
     refreshUrl: 'https://api.x.com/2/oauth2/token',
     revocationUrl: 'https://api.x.com/2/oauth2/revoke',
     userInfoUrl: 'https://api.x.com/2/users/me',
-    scopes: ['tweet.read', 'users.read', 'offline.access'],
+    // GET /2/users/me needs tweet.read and users.read, POST /2/tweets tweet.write, media upload media.write;
+    // offline.access brings the refresh token (docs.x.com/resources/fundamentals/authentication/guides/v2-authentication-mapping, read 2026-12-03).
+    scopes: ['tweet.read', 'users.read', 'tweet.write', 'media.write', 'offline.access'],
+    requiredScopes: ['tweet.write', 'media.write'],
     clientAuthMethod: 'client_secret_basic',
     accountIdField: 'data.id',
     usernameField: 'data.username',
     rotatesRefreshToken: true,
+    // X answers a spent, revoked or expired refresh token (and a bad code) with invalid_request, not
+    // invalid_grant: `400 { error: "invalid_request", error_description: "Value passed for the token
+    // was invalid." }`. Its docs (docs.x.com/fundamentals/authentication/oauth-2-0/authorization-code,
+    // read 2026-12-03) give no error bodies; this one is what X sends, as recorded by several
+    // open-source X clients' tests. Other invalid_request answers (a missing parameter) stay errors.
+    errorMap: [{ status: 400, error: 'invalid_request', message: /^Value passed for the (token|authorization code) was invalid/i, failureClass: 'invalid_grant' }],
   },
   linkedin: {
     ...STANDARD_DEFAULTS,
@@ -108,27 +159,41 @@ export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
     refreshUrl: 'https://www.linkedin.com/oauth/v2/accessToken',
     revocationUrl: 'https://www.linkedin.com/oauth/v2/revoke',
     userInfoUrl: 'https://api.linkedin.com/v2/userinfo',
-    scopes: ['openid', 'profile', 'email'],
+    // w_member_social posts as the member (learn.microsoft.com/linkedin/consumer/integrations/self-serve/share-on-linkedin, read 2026-12-03).
+    scopes: ['openid', 'profile', 'email', 'w_member_social'],
+    requiredScopes: ['w_member_social'],
     pkce: false, // LinkedIn's web flow does not accept PKCE
     // No issuer: LinkedIn's redirect carries only code and state (no RFC 9207 iss), and a declared
     // issuer would make iss required. Its OIDC issuer (https://www.linkedin.com/oauth) names ID tokens only.
     usernameField: 'name',
+    // A dead refresh token (365 days from the first grant, or revoked: learn.microsoft.com/linkedin/shared/
+    // authentication/programmatic-refresh-tokens, read 2026-12-03) is answered `400 invalid_request` "The
+    // provided authorization grant or refresh token is invalid, expired or revoked" (LinkedIn documents no
+    // error bodies; as operators' runbooks record it). A missing parameter is invalid_request too: not matched.
+    errorMap: [{ status: 400, error: 'invalid_request', message: /refresh token is invalid, expired or revoked/i, failureClass: 'invalid_grant' }],
   },
   facebook: {
     ...STANDARD_DEFAULTS,
     adapter: 'facebook',
     displayName: 'Facebook',
-    authorizationUrl: 'https://www.facebook.com/v21.0/dialog/oauth',
-    tokenUrl: 'https://graph.facebook.com/v21.0/oauth/access_token',
-    refreshUrl: 'https://graph.facebook.com/v21.0/oauth/access_token',
-    revocationUrl: 'https://graph.facebook.com/v21.0/me/permissions',
-    userInfoUrl: 'https://graph.facebook.com/v21.0/me?fields=id,name',
-    scopes: ['public_profile'],
+    // The Graph API version every URL names; v21.0 is served until 21 January 2027. Current on
+    // 2026-12-03: v26.0, introduced 29 July 2026, available until a date not yet set
+    // (developers.facebook.com/docs/graph-api/changelog/versions). PROVIDERS_FILE `apiVersion` moves it.
+    apiVersion: 'v26.0',
+    authorizationUrl: 'https://www.facebook.com/{apiVersion}/dialog/oauth',
+    tokenUrl: 'https://graph.facebook.com/{apiVersion}/oauth/access_token',
+    refreshUrl: 'https://graph.facebook.com/{apiVersion}/oauth/access_token',
+    revocationUrl: 'https://graph.facebook.com/{apiVersion}/me/permissions',
+    userInfoUrl: 'https://graph.facebook.com/{apiVersion}/me?fields=id,name',
+    // Page publishing: developers.facebook.com/docs/pages-api/manage-pages (read 2026-12-03).
+    scopes: ['public_profile', 'pages_show_list', 'pages_manage_posts', 'pages_read_engagement'],
+    requiredScopes: ['pages_show_list', 'pages_manage_posts', 'pages_read_engagement'],
     scopeSeparator: ',',
     pkce: false,
     accountIdField: 'id',
     usernameField: 'name',
     refresh: 'none', // long-lived user tokens last 60 days; renewal needs the user
+    errorMap: GRAPH_ERRORS,
   },
   pinterest: {
     ...STANDARD_DEFAULTS,
@@ -138,13 +203,19 @@ export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
     tokenUrl: 'https://api.pinterest.com/v5/oauth/token',
     refreshUrl: 'https://api.pinterest.com/v5/oauth/token',
     userInfoUrl: 'https://api.pinterest.com/v5/user_account',
-    scopes: ['user_accounts:read'],
+    // developers.pinterest.com/docs/getting-started/scopes/ (read 2026-12-03).
+    scopes: ['user_accounts:read', 'boards:read', 'pins:read', 'pins:write'],
+    requiredScopes: ['boards:read', 'pins:read', 'pins:write'],
     scopeSeparator: ',',
     pkce: false,
     clientAuthMethod: 'client_secret_basic',
     accountIdField: 'id',
     usernameField: 'username',
     rotatesRefreshToken: true,
+    // Pinterest's errors are `{ code, message }` with no OAuth `error`. A dead refresh token is
+    // `401 { "code": 283, "message": "The authorization grant is invalid" }` (Pinterest's own SDK,
+    // github.com/pinterest/pinterest-python-sdk/issues/114, read 2026-12-03): the grant, not our credentials.
+    errorMap: [{ code: 283, failureClass: 'invalid_grant' }],
   },
 };
 

@@ -1,3 +1,5 @@
+import type { FailureClass } from './provider.exception.js';
+
 export type ClientAuthMethod = 'client_secret_post' | 'client_secret_basic';
 
 /** The fields a PROVIDERS_FILE entry may set (exactly these names). */
@@ -19,6 +21,8 @@ export const PROVIDER_FIELDS = [
   'redirectUri',
   'accountIdField',
   'usernameField',
+  'requiredScopes',
+  'apiVersion',
 ] as const;
 
 /**
@@ -67,7 +71,34 @@ export type ProviderConfig = {
   refresh: RefreshMode;
   /** How old the current access token must be before it may be renewed (Instagram: 24 h). */
   minRefreshAgeMs: number;
+  /** The scopes a publishing job needs (a subset of `scopes`): what a grant lacking them cannot do. */
+  requiredScopes: readonly string[];
+  /** How this provider's error answers map to failure classes, before the generic OAuth rules. */
+  errorMap: readonly ErrorRule[];
+  /** The API version the URLs' `{apiVersion}` stands for (Facebook's Graph API version). */
+  apiVersion?: string;
+  /** A connect whose profile yields no account id is refused with this error (YouTube: no channel). */
+  accountRequired?: AccountRequired;
 };
+
+/**
+ * One entry of a provider's error map: every field given must match the error answer, and the
+ * first entry that matches decides the failure class. `error` is the OAuth `error` (RFC 6749
+ * §5.2); `code` a provider's own code (Graph `error.code`, Pinterest `code`, TikTok's API
+ * `error.code`); `subcode` Graph's `error_subcode`; `message` is tested against the provider's
+ * description (`error_description`, `message`, `error.message`), which is never logged or stored.
+ */
+export type ErrorRule = {
+  status?: number;
+  error?: string;
+  code?: number | string;
+  subcode?: number;
+  message?: RegExp;
+  failureClass: FailureClass;
+};
+
+/** The stable error code and message a connect without an account id answers (400). */
+export type AccountRequired = { error: 'no_channel'; message: string };
 
 /**
  * `refresh_token`: the standard refresh grant; `access_token`: the still-valid access token is

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { BUILT_IN_PROVIDERS, credentialEnvNames, STANDARD_DEFAULTS } from './provider-catalogue.js';
+import { checkDerivedFields, resolveDerivedFields } from './provider-fields.js';
 import { isReservedAuthorizationParam, PROVIDER_FIELDS, type ProviderConfig, type ProviderFileEntry, RESERVED_AUTHORIZATION_PARAMS } from './provider.types.js';
 
 const ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
@@ -41,6 +42,7 @@ function checkEntry(id: string, entry: unknown, problems: string[]): ProviderFil
       problems.push(`${where(`authorizationParams.${name}`)} is set by the connect flow and cannot be overridden (reserved: ${RESERVED_AUTHORIZATION_PARAMS.join(', ')})`);
     }
   }
+  checkDerivedFields(id, e, problems);
   return e as ProviderFileEntry;
 }
 
@@ -109,6 +111,7 @@ export function loadProviders(env: Env, filePath: string | undefined, isProducti
     } as ProviderConfig;
     // Built-ins with a separate refresh endpoint (Instagram) keep it; otherwise refresh follows tokenUrl.
     merged.refreshUrl = entry.refreshUrl ?? (builtIn && builtIn.refreshUrl !== builtIn.tokenUrl ? builtIn.refreshUrl : merged.tokenUrl);
+    resolveDerivedFields(id, entry, base, merged, problems);
     for (const field of URL_FIELDS) {
       const value = merged[field];
       // refreshUrl copied from tokenUrl is reported once, as tokenUrl.

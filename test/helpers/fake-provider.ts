@@ -135,7 +135,8 @@ export async function startFakeProvider(): Promise<FakeProvider> {
 /** Moves a URL to another origin, keeping its path and query (`https://api.x.com/2/users/me` → `<base>/2/users/me`). */
 export function rehost(url: string, base: string): string {
   const u = new URL(url);
-  return `${base}${u.pathname}${u.search}`;
+  // A catalogue URL's `{apiVersion}` stays a template (URL parsing percent-encodes its braces).
+  return `${base}${u.pathname}${u.search}`.replaceAll('%7BapiVersion%7D', '{apiVersion}');
 }
 
 /** A PROVIDERS_FILE entry moving every URL of built-in `id` to `base` (same paths), plus `extra`. */

@@ -170,7 +170,7 @@ describe('LinkedIn (Sign In with LinkedIn using OpenID Connect)', () => {
     expect(url.pathname).toBe('/oauth/v2/authorization');
     expect(url.searchParams.has('code_challenge')).toBe(false);
     expect(url.searchParams.has('code_challenge_method')).toBe(false);
-    expect(url.searchParams.get('scope')).toBe('openid profile email');
+    expect(url.searchParams.get('scope')).toBe('openid profile email w_member_social');
   });
 
   it('exchanges the code with credentials in the body; no refresh token for standard apps', async () => {

@@ -15,11 +15,13 @@ describe('TikTok (Login Kit for Web v2)', () => {
   const creds = { clientId: 'tt-client-key', clientSecret: 'tt-client-secret' };
   const tiktok = () => adapterFromFile('tiktok', overrides('tiktok', fake.url, { ...creds, scopes: ['user.info.basic', 'video.list'] })).adapter;
   const TOKEN = '/v2/oauth/token/';
+  // Lifetimes: 2-hour access tokens, 180-day refresh tokens, both in seconds
+  // (developers.tiktok.com/docs/zh-Hans/oauth-user-access-token-management, updated 5 Nov 2026, read 2026-12-03).
   const tokenBody = (n: number) => ({
     access_token: `act.access-${n}`,
-    expires_in: 86400,
+    expires_in: 7200,
     open_id: 'afd97af1-b87b-48b9-ac98-410aghda5344',
-    refresh_expires_in: 31536000,
+    refresh_expires_in: 15552000,
     refresh_token: `rft.refresh-${n}`,
     scope: 'user.info.basic,video.list',
     token_type: 'Bearer',
@@ -46,8 +48,8 @@ describe('TikTok (Login Kit for Web v2)', () => {
     expect(tokens).toEqual({
       accessToken: 'act.access-1',
       refreshToken: 'rft.refresh-1',
-      expiresIn: 86400,
-      refreshTokenExpiresIn: 31536000,
+      expiresIn: 7200,
+      refreshTokenExpiresIn: 15552000,
       scopes: ['user.info.basic', 'video.list'],
       accountId: 'afd97af1-b87b-48b9-ac98-410aghda5344',
     });
@@ -76,8 +78,20 @@ describe('TikTok (Login Kit for Web v2)', () => {
     const profile = await tiktok().fetchProfile({ accessToken: 'act.access-1' });
     const [req] = fake.requestsTo('GET', '/v2/user/info/');
     expect(req!.headers.authorization).toBe('Bearer act.access-1');
-    expect(req!.query.fields!.split(',')).toEqual(expect.arrayContaining(['open_id', 'display_name']));
+    // Without user.info.profile granted, username is not asked for (TikTok would refuse the whole call).
+    expect(req!.query.fields!.split(',').sort()).toEqual(['display_name', 'open_id', 'union_id']);
     expect(profile).toEqual({ accountId: 'afd97af1-b87b-48b9-ac98-410aghda5344', username: 'Tik Tokker' });
+  });
+
+  // username is the handle; it needs user.info.profile (developers.tiktok.com/bulletin/user-info-scope-migration,
+  // doc/tiktok-api-v2-get-user-info, read 2026-12-03). display_name is not unique.
+  it('shows the handle (username) when user.info.profile was granted', async () => {
+    fake.on('GET', '/v2/user/info/', {
+      json: { data: { user: { open_id: 'afd97af1-b87b-48b9-ac98-410aghda5344', union_id: 'u-1', display_name: 'Tik Tokker', username: 'tiktokker.official' } }, error: { code: 'ok', message: '', log_id: 'log-1' } },
+    });
+    const profile = await tiktok().fetchProfile({ accessToken: 'act.access-1', scopes: ['user.info.basic', 'user.info.profile', 'video.upload'] });
+    expect(fake.requestsTo('GET', '/v2/user/info/')[0]!.query.fields!.split(',')).toContain('username');
+    expect(profile).toEqual({ accountId: 'afd97af1-b87b-48b9-ac98-410aghda5344', username: 'tiktokker.official' });
   });
 
   it('classifies a user info error envelope (access_token_invalid) as invalid_grant', async () => {
@@ -200,11 +214,11 @@ describe('Instagram (API with Instagram Login)', () => {
 
 describe('Facebook Login', () => {
   const facebook = () => adapterFromFile('facebook', overrides('facebook', fake.url, { clientId: 'fb-app-id', clientSecret: 'fb-app-secret' })).adapter;
-  const TOKEN = '/v21.0/oauth/access_token';
+  const TOKEN = '/v26.0/oauth/access_token';
 
   it('builds the authorization URL on the dialog with comma scopes and no PKCE', () => {
     const url = new URL(facebook().authorizationUrl({ state: 's', redirectUri: REDIRECT, scopes: ['public_profile', 'email'] }));
-    expect(url.pathname).toBe('/v21.0/dialog/oauth');
+    expect(url.pathname).toBe('/v26.0/dialog/oauth');
     expect(url.searchParams.get('client_id')).toBe('fb-app-id');
     expect(url.searchParams.get('scope')).toBe('public_profile,email');
     expect(url.searchParams.has('code_challenge')).toBe(false);
@@ -233,7 +247,7 @@ describe('Facebook Login', () => {
   });
 
   it('classifies an expired-session error (190/463) as invalid_grant without quoting it', async () => {
-    fake.on('GET', '/v21.0/me', {
+    fake.on('GET', '/v26.0/me', {
       status: 400,
       json: { error: { message: 'Error validating access token: Session has expired EAAlong', type: 'OAuthException', code: 190, error_subcode: 463, fbtrace_id: 'A1b2C3' } },
     });
@@ -244,16 +258,26 @@ describe('Facebook Login', () => {
   });
 
   it('reads the profile from /me?fields=id,name with the token as a query parameter', async () => {
-    fake.on('GET', '/v21.0/me', { json: { id: '10158000000000001', name: 'Fay Book' } });
+    fake.on('GET', '/v26.0/me', { json: { id: '10158000000000001', name: 'Fay Book' } });
     const profile = await facebook().fetchProfile({ accessToken: 'EAAlong' });
-    expect(fake.requestsTo('GET', '/v21.0/me')[0]!.query).toEqual({ fields: 'id,name', access_token: 'EAAlong' });
+    expect(fake.requestsTo('GET', '/v26.0/me')[0]!.query).toEqual({ fields: 'id,name', access_token: 'EAAlong' });
     expect(profile).toEqual({ accountId: '10158000000000001', username: 'Fay Book' });
   });
 
+  // Versions: developers.facebook.com/docs/graph-api/changelog/versions (read 2026-12-03): v26.0 is current.
+  it('names Graph API v26.0 in every URL, and PROVIDERS_FILE apiVersion moves them all', async () => {
+    const moved = adapterFromFile('facebook', overrides('facebook', fake.url, { clientId: 'fb-app-id', clientSecret: 'fb-app-secret', apiVersion: 'v27.0' }));
+    expect(moved.provider).toMatchObject({ apiVersion: 'v27.0', tokenUrl: `${fake.url}/v27.0/oauth/access_token`, refreshUrl: `${fake.url}/v27.0/oauth/access_token`, revocationUrl: `${fake.url}/v27.0/me/permissions` });
+    expect(new URL(moved.adapter.authorizationUrl({ state: 's', redirectUri: REDIRECT })).pathname).toBe('/v27.0/dialog/oauth');
+    fake.on('GET', '/v27.0/me', { json: { id: '1', name: 'Fay Book' } });
+    await moved.adapter.fetchProfile({ accessToken: 'EAAlong' });
+    expect(fake.requestsTo('GET', '/v27.0/me')).toHaveLength(1);
+  });
+
   it('revokes with DELETE /me/permissions and the access token', async () => {
-    fake.on('DELETE', '/v21.0/me/permissions', { json: { success: true } });
+    fake.on('DELETE', '/v26.0/me/permissions', { json: { success: true } });
     await facebook().revoke({ accessToken: 'EAAlong' });
-    const [req] = fake.requestsTo('DELETE', '/v21.0/me/permissions');
+    const [req] = fake.requestsTo('DELETE', '/v26.0/me/permissions');
     expect(req!.query).toEqual({ access_token: 'EAAlong' });
   });
 });

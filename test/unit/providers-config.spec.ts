@@ -58,6 +58,8 @@ describe('custom providers', () => {
       rotatesRefreshToken: false,
       refresh: 'refresh_token',
       minRefreshAgeMs: 0,
+      requiredScopes: [],
+      errorMap: [],
     });
   });
 
@@ -88,6 +90,7 @@ describe('custom providers', () => {
 
   it.each([
     ['scopes', 'openid profile', /acme\.scopes must be an array of strings/],
+    ['requiredScopes', 'write', /acme\.requiredScopes must be an array of strings/],
     ['pkce', 'yes', /acme\.pkce must be true or false/],
     ['clientAuthMethod', 'private_key_jwt', /acme\.clientAuthMethod must be client_secret_post or client_secret_basic/],
     ['authorizationParams', { prompt: 1 }, /acme\.authorizationParams must be an object of string values/],
@@ -172,6 +175,22 @@ describe('built-in providers', () => {
       tokenUrl: BUILT_IN_PROVIDERS.google!.tokenUrl,
       authorizationParams: { access_type: 'offline', prompt: 'select_account', include_granted_scopes: 'true' },
     });
+  });
+
+  it('the Graph API version is one setting: every Facebook URL names it', () => {
+    const creds = { FACEBOOK_CLIENT_ID: 'fb-id', FACEBOOK_CLIENT_SECRET: 'fb-secret' };
+    const facebook = provider(load(undefined, creds), 'facebook')!;
+    expect(facebook.apiVersion).toBe('v26.0');
+    for (const url of [facebook.authorizationUrl, facebook.tokenUrl, facebook.refreshUrl, facebook.revocationUrl!, facebook.userInfoUrl!]) expect(url).toContain('.facebook.com/v26.0/');
+    expect(provider(load({ facebook: { apiVersion: 'v25.0' } }, creds), 'facebook')!.tokenUrl).toBe('https://graph.facebook.com/v25.0/oauth/access_token');
+    expect(problemsOf({ facebook: { apiVersion: '../v1' } }, creds)).toContainEqual(expect.stringMatching(/^PROVIDERS_FILE: facebook\.apiVersion must be a version/));
+    expect(problemsOf({ acme: { ...ACME, tokenUrl: 'https://sso.acme.example/{apiVersion}/token' } })).toEqual([expect.stringMatching(/acme\.tokenUrl names \{apiVersion\}, but no apiVersion is set/)]);
+  });
+
+  it('requiredScopes must be among the scopes asked for', () => {
+    const creds = { clientId: 'id', clientSecret: 'secret' };
+    expect(problemsOf({ x: { ...creds, scopes: ['tweet.read', 'users.read'], requiredScopes: ['tweet.write'] } })).toEqual([expect.stringMatching(/^PROVIDERS_FILE: x\.requiredScopes has tweet\.write, which scopes does not request/)]);
+    expect(provider(load({ acme: { ...ACME, scopes: ['read', 'write'], requiredScopes: ['write'] } }), 'acme')!.requiredScopes).toEqual(['write']);
   });
 
   it('refreshUrl follows an overridden tokenUrl, except where the built-in refreshes elsewhere (Instagram)', () => {

@@ -2,15 +2,33 @@ import type { ProviderHttpClient, ProviderRequest, ProviderResponse } from '../p
 import { hasUnsafeCharacters, safeCode, safeDisplayText } from '../../common/safe-text.js';
 import { parseRetryAfter } from '../provider-http.client.js';
 import { type FailureClass, ProviderError } from '../provider.exception.js';
-import { isReservedAuthorizationParam, type Profile, type ProviderConfig, type TokenSet } from '../provider.types.js';
+import { type ErrorRule, isReservedAuthorizationParam, type Profile, type ProviderConfig, type TokenSet } from '../provider.types.js';
 
 export type AuthorizeArgs = { state: string; redirectUri: string; codeChallenge?: string; scopes?: string[] };
 export type ExchangeArgs = { code: string; redirectUri: string; codeVerifier?: string };
 export type StoredTokens = { accessToken: string; refreshToken?: string | null };
 
+/** What an error answer says (see StandardAdapter.errorFacts); `message` is only ever matched, never kept. */
+export type ErrorFacts = { error?: string; code?: number | string; subcode?: number; type?: string; message?: string };
+
+// RFC 6749 §5.2 codes, for answers the provider's error map does not cover.
 const GRANT_DEAD = new Set(['invalid_grant', 'invalid_token', 'expired_token', 'access_denied']);
 const CLIENT_WRONG = new Set(['invalid_client', 'unauthorized_client', 'unsupported_grant_type']);
 const TRANSIENT = new Set(['temporarily_unavailable', 'server_error', 'slow_down']);
+
+const text = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v.slice(0, 1024) : undefined);
+const integer = (v: unknown) => (typeof v === 'number' && Number.isSafeInteger(v) ? v : undefined);
+const codeOf = (v: unknown) => integer(v) ?? text(v)?.slice(0, 64);
+
+function ruleMatches(rule: ErrorRule, status: number, f: ErrorFacts): boolean {
+  return (
+    (rule.status === undefined || rule.status === status) &&
+    (rule.error === undefined || rule.error === f.error) &&
+    (rule.code === undefined || rule.code === f.code) &&
+    (rule.subcode === undefined || rule.subcode === f.subcode) &&
+    (rule.message === undefined || (f.message !== undefined && rule.message.test(f.message)))
+  );
+}
 
 /** Reads a dotted path (`data.user.open_id`) from a JSON value. */
 export function pick(value: unknown, path: string): unknown {
@@ -136,8 +154,8 @@ export class StandardAdapter {
   /** Validates a token endpoint answer: status, JSON, access_token, numeric expiries. */
   protected parseTokens(res: ProviderResponse, purpose: string): TokenSet {
     const body = this.expectJson(res, purpose) as Record<string, unknown>;
-    const bodyError = this.errorCodeOf(body);
-    if (bodyError && typeof body.access_token !== 'string') throw this.classified(bodyError, res, purpose);
+    const facts = this.errorFacts(body);
+    if (facts && typeof body.access_token !== 'string') throw this.failure(res, purpose, facts);
     return this.tokensFrom(body, purpose, res.status);
   }
 
@@ -172,38 +190,62 @@ export class StandardAdapter {
     return scopes;
   }
 
-  /** The provider's error code from an error body; adapters override for non-standard shapes. */
-  protected errorCodeOf(body: unknown): string | undefined {
-    const e = pick(body, 'error');
-    return typeof e === 'string' && e.length > 0 ? e.slice(0, 64) : undefined;
+  /**
+   * The error fields of a body, in the shapes providers use: RFC 6749 `{ error, error_description }`,
+   * Graph `{ error: { type, code, error_subcode, message } }`, Pinterest `{ code, message }`,
+   * Instagram's `{ error_type, code, error_message }`. Undefined when it carries neither an
+   * `error` nor a `code`.
+   */
+  protected errorFacts(body: unknown): ErrorFacts | undefined {
+    if (!body || typeof body !== 'object') return undefined;
+    const nested = pick(body, 'error');
+    const inner = nested && typeof nested === 'object' ? nested : undefined;
+    const facts: ErrorFacts = {
+      error: text(nested),
+      code: codeOf(pick(inner, 'code')) ?? codeOf(pick(body, 'code')),
+      subcode: integer(pick(inner, 'error_subcode')) ?? integer(pick(body, 'error_subcode')),
+      type: text(pick(inner, 'type')) ?? text(pick(body, 'error_type')),
+      message: text(pick(body, 'error_description')) ?? text(pick(inner, 'message')) ?? text(pick(body, 'message')) ?? text(pick(body, 'error_message')),
+    };
+    return facts.error !== undefined || facts.code !== undefined ? facts : undefined;
   }
 
-  protected classOf(code: string): FailureClass {
-    if (GRANT_DEAD.has(code)) return 'invalid_grant';
-    if (CLIENT_WRONG.has(code)) return 'invalid_client';
-    if (TRANSIENT.has(code)) return 'transient';
-    return 'provider_error';
+  /** The code logged, stored and put in messages: the OAuth `error`, else the provider's code (`OAuthException/190/460`, `code/283`). */
+  private providerCodeOf(f: ErrorFacts): string {
+    if (f.error) return f.error;
+    if (typeof f.code === 'string' && !f.type) return f.code;
+    return [f.type ?? 'code', String(f.code), ...(f.subcode === undefined ? [] : [String(f.subcode)])].join('/');
   }
 
-  /** Every provider error code passes here on its way to a message, a log line or a column. */
-  protected classified(rawCode: string, res: ProviderResponse, purpose: string): ProviderError {
-    const code = safeCode(rawCode) ?? 'unknown_error';
-    const failureClass = res.status === 429 ? 'rate_limited' : res.status >= 500 && this.classOf(code) === 'provider_error' ? 'transient' : this.classOf(code);
-    return new ProviderError(failureClass, `${purpose}: provider answered ${res.status} ${code}`, {
-      providerCode: code,
-      status: res.status,
-      retryAfterMs: parseRetryAfter(res.headers['retry-after']),
-    });
+  /**
+   * The provider's error map (catalogue data) first, then RFC 6749's codes, then the status alone.
+   * 429 is always rate limiting; a 5xx is transient unless a rule says otherwise.
+   */
+  protected classify(status: number, facts: ErrorFacts | undefined): FailureClass {
+    if (status === 429) return 'rate_limited';
+    const rule = facts && this.p.errorMap.find((r) => ruleMatches(r, status, facts));
+    if (rule) return rule.failureClass;
+    if (facts?.error) {
+      const oauth = GRANT_DEAD.has(facts.error) ? 'invalid_grant' : CLIENT_WRONG.has(facts.error) ? 'invalid_client' : TRANSIENT.has(facts.error) ? 'transient' : 'provider_error';
+      return status >= 500 && oauth === 'provider_error' ? 'transient' : oauth;
+    }
+    if (status >= 500) return 'transient';
+    // A 401 no rule explains is taken as our credentials being refused (RFC 6749 §5.2 invalid_client).
+    if (status === 401) return 'invalid_client';
+    return facts ? 'provider_error' : 'malformed';
+  }
+
+  /** The classified error for a failed answer; every provider code passes here on its way to a message, a log line or a column. */
+  protected failure(res: ProviderResponse, purpose: string, facts: ErrorFacts | undefined): ProviderError {
+    const failureClass = this.classify(res.status, facts);
+    const code = facts && (safeCode(this.providerCodeOf(facts)) ?? 'unknown_error');
+    const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
+    const what = code ? ` ${code}` : failureClass === 'malformed' ? ' without an OAuth error' : '';
+    return new ProviderError(failureClass, `${purpose}: provider answered ${res.status}${what}`, { providerCode: code, status: res.status, retryAfterMs });
   }
 
   /** Classifies a non-2xx answer without ever quoting its body. */
   errorFrom(res: ProviderResponse, purpose: string): ProviderError {
-    const code = res.json !== undefined ? this.errorCodeOf(res.json) : undefined;
-    if (code) return this.classified(code, res, purpose);
-    const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
-    if (res.status === 429) return new ProviderError('rate_limited', `${purpose}: provider answered 429`, { status: 429, retryAfterMs });
-    if (res.status >= 500) return new ProviderError('transient', `${purpose}: provider answered ${res.status}`, { status: res.status, retryAfterMs });
-    if (res.status === 401) return new ProviderError('invalid_client', `${purpose}: provider answered 401`, { status: 401 });
-    return new ProviderError('malformed', `${purpose}: provider answered ${res.status} without an OAuth error`, { status: res.status });
+    return this.failure(res, purpose, res.json !== undefined ? this.errorFacts(res.json) : undefined);
   }
 }
