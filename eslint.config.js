@@ -10,6 +10,7 @@ import tseslint from 'typescript-eslint';
 const PUBLIC_ROLES = ['module', 'service', 'exception', 'types', 'dto', 'decorators'];
 const PUBLIC_FILES = {
   admin: ['admin-static'], // app.factory.ts serves the built UI
+  connections: ['refresh-due'], // THE definition of due: the SQL here, the same rule in tokens/refresh-policy.ts
   crypto: ['secret', 'key-ring', 'encrypted-column.transformer'], // entities declare encrypted columns with these
   database: ['data-source', 'embedded-postgres'], // CLIs open the database without Nest
   demo: ['demo-provider.config'], // src/startup-config.ts composes the startup configuration

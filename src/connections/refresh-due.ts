@@ -1,5 +1,13 @@
 import type { AppConfig } from '../config/config.types.js';
-import { PREWARM_MIN_INTERVAL_MS } from '../tokens/refresh-policy.js';
+
+/**
+ * The scheduler refreshes a token ahead of its expiry at most once per this interval (twice a day):
+ * its window is capped at the token's lifetime minus this, so shorter-lived tokens whose refresh
+ * token outlives them are refreshed when someone asks for them. Keeping a connection alive (an
+ * access token that is its own renewal credential, a refresh token past half its life, idleness)
+ * is not bound by it.
+ */
+export const PREWARM_MIN_INTERVAL_MS = 12 * 3_600_000;
 
 /** The part of the configuration that says when a connection is due. */
 export type RefreshDueSettings = Pick<AppConfig['refresh'], 'scheduledWindowMs' | 'idleMaxMs'>;

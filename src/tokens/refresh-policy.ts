@@ -1,16 +1,8 @@
 import { backoffMs } from '../common/backoff.js';
 import type { Connection } from '../connections/connection.entity.js';
-import type { RefreshDueSettings } from '../connections/refresh-due.js';
+import { PREWARM_MIN_INTERVAL_MS, type RefreshDueSettings } from '../connections/refresh-due.js';
 import type { ProviderConfig } from '../providers/provider.types.js';
 
-/**
- * The scheduler refreshes a token ahead of its expiry at most once per this interval (twice a day):
- * its window is capped at the token's lifetime minus this, so shorter-lived tokens whose refresh
- * token outlives them are refreshed when someone asks for them. Keeping a connection alive (an
- * access token that is its own renewal credential, a refresh token past half its life, idleness)
- * is not bound by it.
- */
-export const PREWARM_MIN_INTERVAL_MS = 12 * 3_600_000;
 
 type DueFields = Pick<Connection, 'refreshToken' | 'accessTokenExpiresAt' | 'accessTokenIssuedAt' | 'connectedAt' | 'refreshTokenExpiresAt' | 'lastRefreshedAt'>;
 
