@@ -34,7 +34,7 @@ describe('feature boundaries (eslint.config.js)', () => {
   });
 
   it("refuses files outside another feature's public surface", () => {
-    expect(boundaryErrors('src/admin/probe.ts', "import { refreshDueSql } from '../connections/refresh-due.js';\nexport const x = refreshDueSql;\n")).toEqual([expect.stringMatching(/Not part of src\/connections's public surface/)]);
+    expect(boundaryErrors('src/admin/probe.ts', "import { RefreshPolicy } from '../tokens/refresh-policy.js';\nexport const x = RefreshPolicy;\n")).toEqual([expect.stringMatching(/Not part of src\/tokens's public surface/)]);
     expect(boundaryErrors('src/admin/probe.ts', "import { ConnectionsController } from '../connections/connections.controller.js';\nexport const x = ConnectionsController;\n")).toHaveLength(1);
   });
 
