@@ -144,11 +144,10 @@ export class WebhookDispatcherService implements OnApplicationBootstrap, BeforeA
     if (await this.deliveryDisabled()) return;
     if (!force && Date.now() < this.pausedUntil) return;
     this.pausedUntil = 0;
+    // Until nothing is due: a delivery makes its connection's next event a head, due at once.
     while (!this.stopped) {
-      const batch = await this.outbox.claimDue(this.owner, BATCH_SIZE, LEASE_MS);
-      if (!batch.length) return;
-      const holdBack = await this.deliverBatch(batch);
-      if (holdBack || batch.length < BATCH_SIZE) return;
+      const batch = await this.outbox.claimDue(this.owner, BATCH_SIZE, LEASE_MS, this.urlKey);
+      if (!batch.length || (await this.deliverBatch(batch))) return;
     }
   }
 
@@ -204,9 +203,9 @@ export class WebhookDispatcherService implements OnApplicationBootstrap, BeforeA
         continue;
       }
       if (outcome.gone) {
-        // Due again at once, for when an admin re-enables delivery.
-        await this.outbox.markFailed(row.id, this.owner, 0, outcome.error);
+        // Disabled first, so no instance claims it once this lease is gone; due again at once for when an admin re-enables delivery.
         await this.disable(row, outcome.error);
+        await this.outbox.markFailed(row.id, this.owner, 0, outcome.error);
         holdBack = true;
         continue;
       }

@@ -3,7 +3,6 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { decodeCursor, type Page, toPage } from '../common/keyset-cursor.js';
 import { affectedRows, resultRows } from '../common/query-result.js';
-import { sqlParams } from '../common/sql-params.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import type { ConnectionEventData, WebhookEventType } from './webhook-events.js';
 
@@ -29,6 +28,7 @@ export type LineExit = 'delivered' | 'dead';
 
 const RETURNED = 'id, event_id, event_type, payload, attempts, created_at, connection_id, seq, next_attempt_at';
 const PENDING = 'delivered_at IS NULL AND dead_at IS NULL';
+const DEAD_COLUMNS = 'id, event_id, event_type, connection_id, seq, payload, created_at, queued_at, dead_at, attempts, last_error, dead_at::text AS sort_key';
 /**
  * The id of a connection's earliest pending event. ORDER BY seq keeps it on ix_webhook_outbox_line
  * even for a connection with a long line, where a plain EXISTS may be planned as a table scan.
@@ -49,11 +49,15 @@ export const WEBHOOK_SQL = {
    */
   insert: `INSERT INTO webhook_outbox (event_type, payload, connection_id, seq, head)
     SELECT $1, $2, $3::uuid, $4, (${FIRST_PENDING('$3::uuid')}) IS NULL`,
-  /** Due heads, oldest due first, skipping rows another instance holds (ix_webhook_outbox_due). */
+  /**
+   * Due heads, oldest due first, skipping rows another instance holds (ix_webhook_outbox_due); none
+   * once the receiver's URL ($4, its hash) is disabled, so no instance claims after a 410 is recorded.
+   */
   claimDue: `UPDATE webhook_outbox SET lease_owner = $1, lease_expires_at = now() + ($3 || ' milliseconds')::interval
     WHERE id IN (
       SELECT id FROM webhook_outbox
       WHERE head AND next_attempt_at <= now() AND (lease_owner IS NULL OR lease_expires_at < now())
+        AND NOT EXISTS (SELECT 1 FROM webhook_endpoint_state WHERE url_hash = $4)
       ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
     RETURNING ${RETURNED}`,
   /** Heads queued longer ago than WEBHOOK_MAX_AGE (ix_webhook_outbox_head_age). */
@@ -81,6 +85,9 @@ export const WEBHOOK_SQL = {
   byEventId: 'SELECT id, connection_id, seq, dead_at FROM webhook_outbox WHERE event_id = $1',
   requeue: `UPDATE webhook_outbox SET dead_at = NULL, queued_at = now(), next_attempt_at = now(), attempts = 0, last_error = NULL
     WHERE id = $1 AND dead_at IS NOT NULL RETURNING id`,
+  /** ix_webhook_outbox_dead, newest first; `sort_key` keeps dead_at's microseconds for the cursor. */
+  deadPage: `SELECT ${DEAD_COLUMNS} FROM webhook_outbox WHERE dead_at IS NOT NULL ORDER BY dead_at DESC, id DESC LIMIT $1`,
+  deadPageAfter: `SELECT ${DEAD_COLUMNS} FROM webhook_outbox WHERE dead_at IS NOT NULL AND (dead_at, id) < ($2::timestamptz, $3::bigint) ORDER BY dead_at DESC, id DESC LIMIT $1`,
   /** ix_webhook_outbox_line (an index-only count of the backlog, not of the table). */
   pendingCount: `SELECT count(*)::int AS n FROM webhook_outbox WHERE ${PENDING}`,
   /** ix_webhook_outbox_dead, counted up to a cap. */
@@ -125,8 +132,8 @@ export class WebhookOutboxRepository {
   }
 
   /** Claims due heads for `owner` (other instances skip them): at most one event per connection. */
-  async claimDue(owner: string, limit: number, leaseMs: number): Promise<OutboxRow[]> {
-    const rows = resultRows(await this.dataSource.query(WEBHOOK_SQL.claimDue, [owner, limit, String(leaseMs)]));
+  async claimDue(owner: string, limit: number, leaseMs: number, urlHash: string): Promise<OutboxRow[]> {
+    const rows = resultRows(await this.dataSource.query(WEBHOOK_SQL.claimDue, [owner, limit, String(leaseMs), urlHash]));
     // RETURNING keeps no order: longest due first, as claimed.
     const due = (r: Record<string, unknown>) => new Date(r.next_attempt_at as string).getTime();
     return rows.sort((a, b) => due(a) - due(b) || Number(a.id) - Number(b.id)).map(toRow);
@@ -182,16 +189,10 @@ export class WebhookOutboxRepository {
 
   /** Dead letters, newest first, with keyset pagination (ix_webhook_outbox_dead). */
   async listDead(q: { limit?: number; cursor?: string }): Promise<Page<DeadLetterRow>> {
-    const { params, p } = sqlParams();
     const limit = q.limit ?? 50;
-    let after = '';
-    if (q.cursor) {
-      const [key, id] = decodeCursor(q.cursor, 'webhook_dead_letters');
-      after = `AND (dead_at, id) < (${p(key)}::timestamptz, ${p(id)}::bigint)`;
-    }
-    const sql = `SELECT id, event_id, event_type, connection_id, seq, payload, created_at, queued_at, dead_at, attempts, last_error, dead_at::text AS sort_key
-      FROM webhook_outbox WHERE dead_at IS NOT NULL ${after} ORDER BY dead_at DESC, id DESC LIMIT ${limit + 1}`;
-    return toPage(resultRows<DeadLetterRow>(await this.dataSource.query(sql, params)), limit, 'webhook_dead_letters');
+    const [key, id] = q.cursor ? decodeCursor(q.cursor, 'webhook_dead_letters') : [];
+    const rows = key === undefined ? await this.dataSource.query(WEBHOOK_SQL.deadPage, [limit + 1]) : await this.dataSource.query(WEBHOOK_SQL.deadPageAfter, [limit + 1, key, id]);
+    return toPage(resultRows<DeadLetterRow>(rows), limit, 'webhook_dead_letters');
   }
 
   /** Events not yet delivered nor dead (the oc_webhook_outbox_pending gauge). */
