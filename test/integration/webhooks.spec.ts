@@ -253,7 +253,7 @@ describe('webhook delivery from the outbox', () => {
         const literal = sql.replace(/\$(\d+)/g, (_, i: string) => `'${String(params[Number(i) - 1])}'`);
         return ((await runner.query(`EXPLAIN ${literal}`)) as { 'QUERY PLAN': string }[]).map((r) => r['QUERY PLAN']).join('\n');
       };
-      const claim = await plan(WEBHOOK_SQL.claimDue, ['owner', 20, '30000']);
+      const claim = await plan(WEBHOOK_SQL.claimDue, ['owner', 20, '30000', 'f'.repeat(64)]);
       expect(claim).toMatch(/Index Scan using ix_webhook_outbox_due/);
       expect(claim).not.toMatch(/Seq Scan|Sort/);
       expect(await plan(WEBHOOK_SQL.expiredHeads, ['259200000', 100])).toMatch(/ix_webhook_outbox_head_age/);
