@@ -229,6 +229,25 @@ describe('webhook delivery from the outbox', () => {
     }
   });
 
+  it('numbers concurrent events of one connection 1..n in commit order, with exactly one head', async () => {
+    await dispatcher.stop(); // the line must stay as written
+    const connectionId = randomUUID();
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        t.dataSource.transaction(async (m) => {
+          await outbox.enqueue(m, 'connection.refresh_failed', { connectionId, userId: 'concurrent', platform: 'tiktok', consecutiveFailures: i });
+          await new Promise((r) => setTimeout(r, 2)); // hold the counter lock a moment, as a real change would
+        }),
+      ),
+    );
+    const rows = (await t.dataSource.query('SELECT seq::int AS seq, head, id FROM webhook_outbox WHERE connection_id = $1 ORDER BY seq', [connectionId])) as { seq: number; head: boolean; id: string }[];
+    expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    // Numbered in commit order: ids (taken after the counter lock) grow with the sequence.
+    expect(rows.map((r) => Number(r.id))).toEqual([...rows.map((r) => Number(r.id))].sort((x, y) => x - y));
+    expect(rows.filter((r) => r.head).map((r) => r.seq)).toEqual([1]);
+    await t.dataSource.query('DELETE FROM webhook_outbox WHERE connection_id = $1', [connectionId]);
+  });
+
   it('claims, promotes and enqueues through indexes, whatever the outbox holds (EXPLAIN on a filled table)', async () => {
     await dispatcher.stop(); // the filler rows must stay as they are
     const filler = randomUUID();
