@@ -8,6 +8,7 @@ import { Connections } from './pages/Connections';
 import { Failures } from './pages/Failures';
 import { Overview } from './pages/Overview';
 import { SignIn } from './pages/SignIn';
+import { Webhooks } from './pages/Webhooks';
 
 type SessionState = { kind: 'checking' } | { kind: 'signed-out'; notice?: string } | { kind: 'signed-in'; email: string } | { kind: 'error'; error: ApiError };
 
@@ -16,6 +17,7 @@ const NAV = [
   { to: '/connections', label: 'Connections', match: (p: string) => p.startsWith('/connections') },
   { to: '/failures', label: 'Failures', match: (p: string) => p.startsWith('/failures') },
   { to: '/audit', label: 'Audit', match: (p: string) => p.startsWith('/audit') },
+  { to: '/webhooks', label: 'Webhooks', match: (p: string) => p.startsWith('/webhooks') },
 ];
 
 export function App() {
@@ -118,6 +120,7 @@ function route(location: ReturnType<typeof useLocation>) {
   if (detail) return { key: `detail-${detail[1]}`, title: 'Connection', element: <ConnectionDetail id={detail[1]!} /> };
   if (path === '/failures') return { key: 'failures', title: 'Refresh failures', element: <Failures location={location} /> };
   if (path === '/audit') return { key: 'audit', title: 'Audit', element: <Audit location={location} /> };
+  if (path === '/webhooks') return { key: 'webhooks', title: 'Webhooks', element: <Webhooks /> };
   return {
     key: 'not-found',
     title: 'Not found',

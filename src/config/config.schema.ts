@@ -1,4 +1,4 @@
-import { bool, choice, cronOrOff, duration, int, oneOf, origins, type Parser, path, size, text, trustProxy, url } from './env-parsers.js';
+import { bool, choice, cronOrOff, duration, int, oneOf, origins, type Parser, path, size, text, trustProxy, url, webhookSecrets } from './env-parsers.js';
 
 /**
  * The single source of truth for every environment variable the service reads: its parser (and so
@@ -55,7 +55,8 @@ export const ENV = {
   REFRESH_IDLE_MAX: { default: '30d', parse: duration(), description: 'Refresh connections whose refresh token has not been used for this long (providers revoke unused ones).' },
   INTERNAL_PORT: { parse: int(0, 65535), description: 'When set, the internal-token endpoint is served only on this port (keep it off the public network).' },
   WEBHOOK_URL: { parse: url(['http:', 'https:']), description: 'Receiver of connection events (POST, JSON, signed). Unset: no events are recorded.' },
-  WEBHOOK_SECRET: { parse: text(), secret: true, description: 'Secret for the `X-Signature` header (`sha256=<hex>` HMAC of the body). Required with WEBHOOK_URL.' },
+  WEBHOOK_SECRET: { parse: webhookSecrets(), secret: true, description: 'Signing secret of the Standard Webhooks `webhook-signature` header (and the legacy `X-Signature`). Required with WEBHOOK_URL. `whsec_<base64 of 24-64 random bytes>` (recommended), or a raw string of at least 16 characters (the form earlier releases took). During a rotation: two secrets separated by a space, the new one first; both sign (see Webhooks).' },
+  WEBHOOK_MAX_AGE: { default: '3d', parse: duration({ min: '1m', max: '30d' }), description: 'An event not delivered this long after it was queued stops being retried and becomes a dead letter (admin UI → Webhooks, where it can be redelivered).' },
   LOG_LEVEL: { default: 'info', parse: oneOf(['error', 'warn', 'info', 'debug', 'verbose']), description: '`error`, `warn`, `info`, `debug` or `verbose`.' },
   LOG_FORMAT: { default: 'pretty', productionDefault: 'json', docDefault: 'pretty (json in production)', parse: oneOf(['json', 'pretty']), description: '`json` or `pretty`.' },
   BODY_LIMIT: { default: '64kb', parse: size(), description: 'Maximum request body size.' },

@@ -4,6 +4,9 @@ export type DemoProviderMode = 'auto' | 'on' | 'off';
 
 export type EncryptionKey = { kid: string; key: string };
 
+/** One WEBHOOK_SECRET entry: the text as configured and the HMAC key it stands for (see env-parsers.ts webhookSecrets). */
+export type WebhookSecret = { text: string; key: Buffer };
+
 export type DatabaseConfig = {
   /** Unset: embedded PGlite under `dataDir/pg`. */
   url?: string;
@@ -52,7 +55,13 @@ export type AppConfig = {
     idleMaxMs: number;
   };
   internalPort?: number;
-  webhook: { url?: string; secret?: string };
+  webhook: {
+    url?: string;
+    /** The signing secrets: the first is current; a second one (during a rotation) also signs `webhook-signature`. Empty without WEBHOOK_SECRET. */
+    secrets: WebhookSecret[];
+    /** An event still undelivered this long after it was queued is dead-lettered (WEBHOOK_MAX_AGE). */
+    maxAgeMs: number;
+  };
   logLevel: LogLevel;
   logFormat: 'json' | 'pretty';
   /** Largest accepted request body, in bytes. */

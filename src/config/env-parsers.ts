@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import bytes from 'bytes';
 import { validateCronExpression } from 'cron';
 import ms from 'ms';
-import type { EncryptionKey } from './config.types.js';
+import type { EncryptionKey, WebhookSecret } from './config.types.js';
 
 /** What a parser is told about the variable it reads. */
 export type ParseContext = {
@@ -195,5 +195,47 @@ export function keyRing(): Parser<EncryptionKey[]> {
       keys.push({ kid, key: key.toLowerCase() });
     }
     return valid ? keys : undefined;
+  };
+}
+
+const WHSEC = 'whsec_';
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+/**
+ * WEBHOOK_SECRET: one secret, or two separated by a space during a rotation (the new one first).
+ * `whsec_<base64>` is the Standard Webhooks form: the HMAC key is the decoded 24-64 bytes. Any other
+ * value is a raw secret (the form earlier releases took), whose UTF-8 bytes are the key. Never echoed.
+ */
+export function webhookSecrets(): Parser<WebhookSecret[]> {
+  return (value, { name, problem }) => {
+    const entries = value.split(/\s+/).filter(Boolean);
+    const secrets: WebhookSecret[] = [];
+    if (entries.length > 2) {
+      problem(`${name} holds at most two secrets separated by a space, the new one first and then the one being retired (got ${entries.length})`);
+      return undefined;
+    }
+    for (const [index, text] of entries.entries()) {
+      const which = entries.length > 1 ? ` (secret ${index + 1})` : '';
+      if (text.startsWith(WHSEC)) {
+        const encoded = text.slice(WHSEC.length);
+        const decoded = BASE64.test(encoded) ? Buffer.from(encoded, 'base64') : undefined;
+        // Buffer.from skips what is not base64; only a value that encodes back to itself is taken.
+        const key = decoded && decoded.toString('base64').replace(/=+$/, '') === encoded.replace(/=+$/, '') ? decoded : undefined;
+        if (!key || key.length < 24 || key.length > 64) {
+          problem(`${name}${which} starts with whsec_, so the rest must be the base64 of 24 to 64 random bytes${key ? ` (it decodes to ${key.length} bytes)` : ' (it is not base64)'}; generate one with: node -e "console.log('whsec_' + require('crypto').randomBytes(32).toString('base64'))"`);
+          continue;
+        }
+        secrets.push({ text, key });
+      } else if (text.length < 16) {
+        problem(`${name}${which} must be at least 16 characters (got ${text.length}); prefer the whsec_<base64> form of Standard Webhooks`);
+      } else {
+        secrets.push({ text, key: Buffer.from(text, 'utf8') });
+      }
+    }
+    if (secrets.length === 2 && secrets[0]!.key.equals(secrets[1]!.key)) {
+      problem(`${name} holds the same secret twice; during a rotation put the new secret first and the old one second`);
+      return undefined;
+    }
+    return secrets.length === entries.length ? secrets : undefined;
   };
 }

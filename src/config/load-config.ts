@@ -109,9 +109,8 @@ export function loadConfig(env: Env = process.env, features?: FeatureSettings): 
     idleMaxMs: r.get('REFRESH_IDLE_MAX'),
   };
   const internalPort = r.get('INTERNAL_PORT');
-  const webhook = { url: r.get('WEBHOOK_URL'), secret: r.get('WEBHOOK_SECRET') };
-  if (webhook.url && !webhook.secret) r.problems.push('WEBHOOK_SECRET is required when WEBHOOK_URL is set');
-  if (webhook.secret && webhook.secret.length < 16) r.problems.push('WEBHOOK_SECRET must be at least 16 characters');
+  const webhook = { url: r.get('WEBHOOK_URL'), secrets: r.get('WEBHOOK_SECRET') ?? [], maxAgeMs: r.get('WEBHOOK_MAX_AGE') };
+  if (webhook.url && !r.isSet('WEBHOOK_SECRET')) r.problems.push('WEBHOOK_SECRET is required when WEBHOOK_URL is set');
 
   const database = {
     url: databaseUrl,

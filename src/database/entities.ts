@@ -8,10 +8,12 @@ import { DemoProviderToken } from '../demo/demo-provider-token.entity.js';
 import { TokenAccessAudit } from '../internal/token-access-audit.entity.js';
 import { RefreshFailure } from '../tokens/refresh-failure.entity.js';
 import { RefreshLog } from '../tokens/refresh-log.entity.js';
+import { WebhookEndpointState } from '../webhooks/webhook-endpoint-state.entity.js';
 import { WebhookOutboxEvent } from '../webhooks/webhook-outbox.entity.js';
+import { WebhookSequence } from '../webhooks/webhook-sequence.entity.js';
 
 /**
  * Every entity, listed once for the app, the migration CLI and the tests. They describe the tables
  * the migrations create, exactly: `npm run migrations:check` fails when they disagree.
  */
-export const ENTITIES = [Connection, OAuthState, AdminUser, AdminSession, AdminApiKey, RateLimitCounter, DemoProviderToken, RefreshFailure, RefreshLog, WebhookOutboxEvent, TokenAccessAudit];
+export const ENTITIES = [Connection, OAuthState, AdminUser, AdminSession, AdminApiKey, RateLimitCounter, DemoProviderToken, RefreshFailure, RefreshLog, WebhookOutboxEvent, WebhookSequence, WebhookEndpointState, TokenAccessAudit];

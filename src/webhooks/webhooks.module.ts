@@ -1,4 +1,6 @@
 import { Global, Module } from '@nestjs/common';
+import { WebhookAdminController } from './webhook-admin.controller.js';
+import { WebhookAdminService } from './webhook-admin.service.js';
 import { WebhookDispatcherService } from './webhook-dispatcher.service.js';
 import { WebhookOutboxRepository } from './webhook-outbox.repository.js';
 import { WebhookOutboxService } from './webhook-outbox.service.js';
@@ -6,7 +8,8 @@ import { WebhookOutboxService } from './webhook-outbox.service.js';
 /** Global so feature modules can enqueue events (WebhookOutboxService) without import cycles. */
 @Global()
 @Module({
-  providers: [WebhookOutboxRepository, WebhookOutboxService, WebhookDispatcherService],
+  controllers: [WebhookAdminController],
+  providers: [WebhookOutboxRepository, WebhookOutboxService, WebhookDispatcherService, WebhookAdminService],
   exports: [WebhookOutboxService, WebhookDispatcherService],
 })
 export class WebhooksModule {}

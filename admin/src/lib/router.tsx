@@ -1,6 +1,6 @@
 import { type AnchorHTMLAttributes, type MouseEvent, useEffect, useState } from 'react';
 
-// A tiny history router under /admin: enough for six pages and shareable, reloadable URLs
+// A tiny history router under /admin: enough for a few pages and shareable, reloadable URLs
 // (the service answers index.html for any /admin/* path).
 
 export const BASE = '/admin';
