@@ -10,6 +10,8 @@ export type ServiceTokenSource = {
   get(): Promise<string>;
   /** Forgets the current JWT (after the service refused it). */
   invalidate(): void;
+  /** Whether asking again can give a different JWT (getServiceToken); a minted one would be the same. */
+  readonly external: boolean;
 };
 
 /** Renew when a third of the lifetime (at most 60 s) is left, so a JWT never expires in flight. */
@@ -63,5 +65,6 @@ export function serviceTokenSource(options: { serviceName?: string; serviceSecre
     invalidate() {
       current = undefined;
     },
+    external: serviceSecret === undefined,
   };
 }

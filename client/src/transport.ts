@@ -96,8 +96,8 @@ export function createTransport(options: { baseUrl: string; serviceTokens: Servi
           }
           const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
           failure = errorFromAnswer(res.status, parsed, retryAfter);
-          // A JWT the service refuses may have been revoked or rotated: get a new one, once.
-          if (res.status === 401 && !refreshedServiceToken) {
+          // A JWT from getServiceToken that the service refuses may be stale (a rotated secret): ask for a new one, once.
+          if (res.status === 401 && serviceTokens.external && !refreshedServiceToken) {
             refreshedServiceToken = true;
             serviceTokens.invalidate();
             continue;
