@@ -2,7 +2,16 @@
 // request body, and what reportRejected forgets. Everything the service answers is tested against
 // the real service process in test/e2e/token-client.spec.ts; the stub fetch below only hands back a
 // token so that the cache has something to hold.
-import { createTokenClient, TokenServiceError, type TokenClientOptions } from '../../client/src/index.js';
+import {
+  AmbiguousConnectionError,
+  createTokenClient,
+  InsufficientScopeError,
+  ProviderUnavailableError,
+  ServiceAuthError,
+  TokenServiceError,
+  type TokenClientOptions,
+} from '../../client/src/index.js';
+import { errorFromAnswer } from '../../client/src/errors.js';
 import { LruCache } from '../../client/src/lru-cache.js';
 import { backoffDelayMs, parseRetryAfter, retryAfterDelayMs } from '../../client/src/transport.js';
 
@@ -101,6 +110,27 @@ describe('token client: cache', () => {
     expect(error).toMatchObject({ code: 'connection_unknown' });
     expect(jobs.stats().cacheEntries).toBe(0);
     expect(sent).toHaveLength(1);
+  });
+});
+
+describe('token client: errors', () => {
+  // The bodies of issue 14's 409s as it describes them; today's service cannot answer these yet.
+  it('carries the candidates of connection_ambiguous and the missing scopes of insufficient_scope', () => {
+    const ambiguous = errorFromAnswer(409, { statusCode: 409, error: 'connection_ambiguous', message: 'Pick one', candidates: [{ connectionId: 'c1', accountId: 'a1', label: 'Agency' }, { connectionId: 'c2', accountId: 'a2' }] }, undefined);
+    expect(ambiguous).toBeInstanceOf(AmbiguousConnectionError);
+    expect((ambiguous as AmbiguousConnectionError).candidates).toEqual([{ connectionId: 'c1', accountId: 'a1', label: 'Agency' }, { connectionId: 'c2', accountId: 'a2', label: null }]);
+    const scopes = errorFromAnswer(409, { statusCode: 409, error: 'insufficient_scope', message: 'Reconnect', missingScopes: ['video.upload'] }, undefined);
+    expect(scopes).toBeInstanceOf(InsufficientScopeError);
+    expect((scopes as InsufficientScopeError).missingScopes).toEqual(['video.upload']);
+  });
+
+  it('turns Retry-After into retryAt, 401 and 403 into ServiceAuthError, and anything else into TokenServiceError with its code', () => {
+    const unavailable = errorFromAnswer(503, { statusCode: 503, error: 'provider_unavailable', message: 'retry in 20 s' }, 20) as ProviderUnavailableError;
+    expect(unavailable.retryAt!.getTime()).toBeGreaterThanOrEqual(Date.now() + 19_000);
+    expect(errorFromAnswer(403, { statusCode: 403, error: 'forbidden', message: 'no' }, undefined)).toBeInstanceOf(ServiceAuthError);
+    const other = errorFromAnswer(409, { statusCode: 409, error: 'asset_removed', message: 'gone' }, undefined);
+    expect([other.constructor, other.code, other.message]).toEqual([TokenServiceError, 'asset_removed', 'gone']);
+    expect(errorFromAnswer(502, '<html>', undefined)).toMatchObject({ code: 'http_502', message: 'The token service answered HTTP 502', body: undefined });
   });
 });
 
