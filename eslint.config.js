@@ -54,7 +54,7 @@ const featureBoundaries = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'admin/dist/**', 'admin/src/api/schema.d.ts', 'coverage/**', '.data/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'admin/dist/**', 'admin/src/api/schema.d.ts', 'client/dist/**', 'client/src/generated/**', 'coverage/**', '.data/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -77,8 +77,13 @@ export default tseslint.config(
   },
   ...featureBoundaries,
   {
-    files: ['src/config/**', 'test/**', 'bench/**', 'scripts/**', 'jest.config.js', 'migrations/**'],
+    files: ['src/config/**', 'test/**', 'bench/**', 'scripts/**', 'jest.config.js', 'migrations/**', 'examples/**'],
     rules: { 'no-restricted-properties': 'off' },
+  },
+  // The client package stands alone: its wire types come from the OpenAPI document, never from the service's code.
+  {
+    files: ['client/src/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../../*', '../../../*'], message: 'client/ is its own package and imports nothing from outside it; its wire types are client/src/generated (npm run client:schema).' }] }] },
   },
   // The admin UI: browser code, React hooks rules (a hook's dependencies are part of its behaviour).
   {

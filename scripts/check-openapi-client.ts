@@ -1,9 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { DEFAULT_OPENAPI_FILE, exportOpenApi } from './export-openapi.js';
+import { firstDifference, generateTypes } from './openapi-typescript.js';
 
 // CI check: regenerates the OpenAPI document and the admin UI's typed client into a temporary
 // folder and fails when the committed admin/src/api/openapi.json or schema.d.ts differ, i.e. when
@@ -11,32 +10,14 @@ import { DEFAULT_OPENAPI_FILE, exportOpenApi } from './export-openapi.js';
 
 const COMMITTED = { openapi: resolve(DEFAULT_OPENAPI_FILE), schema: resolve('admin/src/api/schema.d.ts') };
 
-function openapiTypescriptBin(): string {
-  const require = createRequire(import.meta.url);
-  const pkgPath = require.resolve('openapi-typescript/package.json');
-  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { bin: string | Record<string, string> };
-  const bin = typeof pkg.bin === 'string' ? pkg.bin : pkg.bin['openapi-typescript']!;
-  return join(dirname(pkgPath), bin);
-}
-
-/** The first differing line, for the message. */
-function firstDifference(a: string, b: string): string {
-  const al = a.split('\n');
-  const bl = b.split('\n');
-  for (let i = 0; i < Math.max(al.length, bl.length); i++) {
-    if (al[i] !== bl[i]) return `line ${i + 1}:\n    committed:   ${JSON.stringify(al[i] ?? '<end of file>')}\n    regenerated: ${JSON.stringify(bl[i] ?? '<end of file>')}`;
-  }
-  return 'identical';
-}
-
 async function main(): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'oc-openapi-check-'));
   try {
     const fresh = { openapi: join(dir, 'openapi.json'), schema: join(dir, 'schema.d.ts') };
     await exportOpenApi(fresh.openapi);
-    const gen = spawnSync(process.execPath, [openapiTypescriptBin(), fresh.openapi, '-o', fresh.schema], { encoding: 'utf8' });
-    if (gen.status !== 0) {
-      process.stderr.write(`openapi-typescript failed:\n${gen.stdout}${gen.stderr}\n`);
+    const gen = generateTypes(fresh.openapi, fresh.schema);
+    if (!gen.ok) {
+      process.stderr.write(`openapi-typescript failed:\n${gen.output}\n`);
       return 1;
     }
     const problems: string[] = [];
