@@ -7,11 +7,12 @@ import { ConnectionLeaseRepository } from './connection-lease.repository.js';
 import { ConnectionsController } from './connections.controller.js';
 import { ConnectionsService } from './connections.service.js';
 import { OAuthStateRepository } from './oauth-state.repository.js';
+import { OAuthStateRetentionService } from './oauth-state-retention.service.js';
 
 @Module({
   imports: [ProvidersModule],
   controllers: [ConnectionsController],
-  providers: [ConnectFlowService, ConnectionsService, ConnectionRepository, ConnectionLeaseRepository, ConnectionAdminQueryRepository, OAuthStateRepository],
+  providers: [ConnectFlowService, ConnectionsService, ConnectionRepository, ConnectionLeaseRepository, ConnectionAdminQueryRepository, OAuthStateRepository, OAuthStateRetentionService],
   // Every read and write of `connections` goes through these repositories.
   exports: [ConnectionRepository, ConnectionLeaseRepository, ConnectionAdminQueryRepository, ConnectionsService, OAuthStateRepository],
 })

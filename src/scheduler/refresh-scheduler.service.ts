@@ -5,7 +5,6 @@ import { ENV } from '../config/config.schema.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import type { Connection } from '../connections/connection.entity.js';
 import { ConnectionLeaseRepository } from '../connections/connection-lease.repository.js';
-import { OAuthStateRepository } from '../connections/oauth-state.repository.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ProviderRegistry } from '../providers/provider-registry.service.js';
 import { TokenRefreshService } from '../tokens/token-refresh.service.js';
@@ -31,7 +30,6 @@ export class RefreshSchedulerService implements OnApplicationBootstrap, OnApplic
     private readonly registry: ProviderRegistry,
     private readonly leases: ConnectionLeaseRepository,
     private readonly refresher: TokenRefreshService,
-    private readonly states: OAuthStateRepository,
     private readonly schedulerRegistry: SchedulerRegistry,
     private readonly metrics: MetricsService,
   ) {}
@@ -132,7 +130,6 @@ export class RefreshSchedulerService implements OnApplicationBootstrap, OnApplic
       if (inflight.size >= concurrency || claimed.length === 0) await Promise.race(inflight);
     }
     await Promise.all(inflight);
-    await this.states.deleteExpiredBefore(new Date(Date.now() - 86_400_000)).catch(() => undefined);
     report.durationMs = Date.now() - started;
     this.metrics.schedulerRuns.observe(report.durationMs / 1000);
     this.metrics.schedulerRefreshed.inc({ result: 'refreshed' }, report.refreshed);

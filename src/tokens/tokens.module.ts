@@ -2,13 +2,14 @@ import { Module } from '@nestjs/common';
 import { ConnectionsModule } from '../connections/connections.module.js';
 import { ProvidersModule } from '../providers/providers.module.js';
 import { RefreshHistoryRepository } from './refresh-history.repository.js';
+import { RefreshHistoryRetentionService } from './refresh-history-retention.service.js';
 import { TokenAccessService } from './token-access.service.js';
 import { RefreshHistoryQueryRepository } from './refresh-history-query.repository.js';
 import { TokenRefreshService } from './token-refresh.service.js';
 
 @Module({
   imports: [ProvidersModule, ConnectionsModule],
-  providers: [TokenAccessService, TokenRefreshService, RefreshHistoryRepository, RefreshHistoryQueryRepository],
+  providers: [TokenAccessService, TokenRefreshService, RefreshHistoryRepository, RefreshHistoryQueryRepository, RefreshHistoryRetentionService],
   exports: [TokenAccessService, TokenRefreshService, RefreshHistoryQueryRepository],
 })
 export class TokensModule {}

@@ -1,9 +1,11 @@
 import { Column, CreateDateColumn, Entity, Generated, Index, PrimaryGeneratedColumn } from 'typeorm';
 import type { WebhookEventType } from './webhook-events.js';
 
-/** One event of the transactional outbox (migration 1764000200000), kept until delivered. */
+/** One event of the transactional outbox (migration 1764000200000), kept until delivered and then WEBHOOK_RETENTION. */
 @Entity({ name: 'webhook_outbox' })
 @Index('ix_webhook_outbox_pending', ['nextAttemptAt'], { where: 'delivered_at IS NULL' })
+// Retention of delivered events (migration 1764000900000).
+@Index('ix_webhook_outbox_delivered', ['deliveredAt'], { where: 'delivered_at IS NOT NULL' })
 export class WebhookOutboxEvent {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, IsNull } from 'typeorm';
-import { resultRows } from '../common/query-result.js';
+import { affectedRows, resultRows } from '../common/query-result.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import type { ConnectionEventData, WebhookEventType } from './webhook-events.js';
 import { WebhookOutboxEvent } from './webhook-outbox.entity.js';
@@ -77,5 +77,16 @@ export class WebhookOutboxRepository {
   /** Events not yet delivered (the oc_webhook_outbox_pending gauge). */
   pendingCount(): Promise<number> {
     return this.dataSource.getRepository(WebhookOutboxEvent).countBy({ deliveredAt: IsNull() });
+  }
+
+  /** Retention: up to `limit` events delivered more than `ageMs` ago (ix_webhook_outbox_delivered). Undelivered ones stay. */
+  async deleteDeliveredOlderThan(ageMs: number, limit: number): Promise<number> {
+    return affectedRows(
+      await this.dataSource.query(
+        `DELETE FROM webhook_outbox WHERE id IN (
+           SELECT id FROM webhook_outbox WHERE delivered_at < now() - $1::bigint * interval '1 millisecond' ORDER BY delivered_at LIMIT $2)`,
+        [ageMs, limit],
+      ),
+    );
   }
 }
