@@ -49,12 +49,12 @@ export class OAuthStateRepository {
     };
   }
 
-  /** Retention: up to `limit` states that expired more than `graceMs` ago (ix_oauth_states_expires). */
+  /** Retention: up to `limit` states that expired more than `graceMs` ago (ix_oauth_states_expires, then the primary key). */
   async deleteExpired(graceMs: number, limit: number): Promise<number> {
     return affectedRows(
       await this.dataSource.query(
-        `DELETE FROM oauth_states WHERE id IN (
-           SELECT id FROM oauth_states WHERE expires_at < now() - $1::bigint * interval '1 millisecond' ORDER BY expires_at LIMIT $2)`,
+        `DELETE FROM oauth_states WHERE id = ANY(ARRAY(
+           SELECT id FROM oauth_states WHERE expires_at < now() - $1::bigint * interval '1 millisecond' ORDER BY expires_at LIMIT $2))`,
         [graceMs, limit],
       ),
     );

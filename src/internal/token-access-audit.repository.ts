@@ -44,12 +44,15 @@ export class TokenAccessAuditRepository {
     return toPage(resultRows<AuditRow>(await this.dataSource.query(sql, params)), limit, 'token_access_audit');
   }
 
-  /** Retention: deletes up to `limit` of the oldest reads older than `ageMs` (ix_token_access_audit_time, read backwards). */
+  /**
+   * Retention: deletes up to `limit` of the oldest reads older than `ageMs` (ix_token_access_audit_time,
+   * read backwards, then the primary key: `IN (subquery)` was planned as a hash join over the whole table).
+   */
   async deleteOlderThan(ageMs: number, limit: number): Promise<number> {
     return affectedRows(
       await this.dataSource.query(
-        `DELETE FROM token_access_audit WHERE id IN (
-           SELECT id FROM token_access_audit WHERE accessed_at < now() - $1::bigint * interval '1 millisecond' ORDER BY accessed_at, id LIMIT $2)`,
+        `DELETE FROM token_access_audit WHERE id = ANY(ARRAY(
+           SELECT id FROM token_access_audit WHERE accessed_at < now() - $1::bigint * interval '1 millisecond' ORDER BY accessed_at, id LIMIT $2))`,
         [ageMs, limit],
       ),
     );

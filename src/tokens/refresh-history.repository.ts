@@ -41,23 +41,23 @@ export class RefreshHistoryRepository {
     ]);
   }
 
-  /** Retention: up to `limit` of the oldest attempts older than `ageMs` (ix_refresh_log_time, read backwards). */
+  /** Retention: up to `limit` of the oldest attempts older than `ageMs` (ix_refresh_log_time, read backwards, then the primary key). */
   async deleteAttemptsOlderThan(ageMs: number, limit: number): Promise<number> {
     return affectedRows(
       await this.dataSource.query(
-        `DELETE FROM refresh_log WHERE id IN (
-           SELECT id FROM refresh_log WHERE occurred_at < now() - $1::bigint * interval '1 millisecond' ORDER BY occurred_at LIMIT $2)`,
+        `DELETE FROM refresh_log WHERE id = ANY(ARRAY(
+           SELECT id FROM refresh_log WHERE occurred_at < now() - $1::bigint * interval '1 millisecond' ORDER BY occurred_at LIMIT $2))`,
         [ageMs, limit],
       ),
     );
   }
 
-  /** Retention: up to `limit` of the oldest failures older than `ageMs` (ix_refresh_failures_time, read backwards). */
+  /** Retention: up to `limit` of the oldest failures older than `ageMs` (ix_refresh_failures_time, read backwards, then the primary key). */
   async deleteFailuresOlderThan(ageMs: number, limit: number): Promise<number> {
     return affectedRows(
       await this.dataSource.query(
-        `DELETE FROM refresh_failures WHERE id IN (
-           SELECT id FROM refresh_failures WHERE occurred_at < now() - $1::bigint * interval '1 millisecond' ORDER BY occurred_at, id LIMIT $2)`,
+        `DELETE FROM refresh_failures WHERE id = ANY(ARRAY(
+           SELECT id FROM refresh_failures WHERE occurred_at < now() - $1::bigint * interval '1 millisecond' ORDER BY occurred_at, id LIMIT $2))`,
         [ageMs, limit],
       ),
     );

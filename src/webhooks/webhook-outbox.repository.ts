@@ -79,12 +79,12 @@ export class WebhookOutboxRepository {
     return this.dataSource.getRepository(WebhookOutboxEvent).countBy({ deliveredAt: IsNull() });
   }
 
-  /** Retention: up to `limit` events delivered more than `ageMs` ago (ix_webhook_outbox_delivered). Undelivered ones stay. */
+  /** Retention: up to `limit` events delivered more than `ageMs` ago (ix_webhook_outbox_delivered, then the primary key). Undelivered ones stay. */
   async deleteDeliveredOlderThan(ageMs: number, limit: number): Promise<number> {
     return affectedRows(
       await this.dataSource.query(
-        `DELETE FROM webhook_outbox WHERE id IN (
-           SELECT id FROM webhook_outbox WHERE delivered_at < now() - $1::bigint * interval '1 millisecond' ORDER BY delivered_at LIMIT $2)`,
+        `DELETE FROM webhook_outbox WHERE id = ANY(ARRAY(
+           SELECT id FROM webhook_outbox WHERE delivered_at < now() - $1::bigint * interval '1 millisecond' ORDER BY delivered_at LIMIT $2))`,
         [ageMs, limit],
       ),
     );
