@@ -8,6 +8,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { DemoModule } from './demo/demo.module.js';
 import { HealthModule } from './health/health.module.js';
 import { InternalModule } from './internal/internal.module.js';
+import { JobsModule } from './jobs/jobs.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { PROVIDER_CONFIGS } from './providers/provider.types.js';
@@ -21,7 +22,7 @@ export class AppModule {
   static forRoot({ providers, ...config }: StartupConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config, [{ provide: PROVIDER_CONFIGS, useValue: providers }]), CryptoModule, DatabaseModule, RateLimitModule, AuthModule, HealthModule, ProvidersModule, ConnectionsModule, InternalModule, SchedulerModule, WebhooksModule, AdminModule, MetricsModule, DemoModule.forRoot(config)],
+      imports: [ConfigModule.forRoot(config, [{ provide: PROVIDER_CONFIGS, useValue: providers }]), CryptoModule, DatabaseModule, JobsModule, RateLimitModule, AuthModule, HealthModule, ProvidersModule, ConnectionsModule, InternalModule, SchedulerModule, WebhooksModule, AdminModule, MetricsModule, DemoModule.forRoot(config)],
     };
   }
 }

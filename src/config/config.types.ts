@@ -54,6 +54,8 @@ export type AppConfig = {
     concurrencyPerProvider: number;
     idleMaxMs: number;
   };
+  /** How long rows of the growing tables are kept (RetentionService deletes older ones). */
+  retention: { auditMs: number; refreshLogMs: number; refreshFailureMs: number; webhookMs: number };
   internalPort?: number;
   webhook: {
     url?: string;

@@ -108,6 +108,12 @@ export function loadConfig(env: Env = process.env, features?: FeatureSettings): 
     concurrencyPerProvider: r.get('REFRESH_CONCURRENCY_PER_PROVIDER'),
     idleMaxMs: r.get('REFRESH_IDLE_MAX'),
   };
+  const retention = {
+    auditMs: r.get('AUDIT_RETENTION'),
+    refreshLogMs: r.get('REFRESH_LOG_RETENTION'),
+    refreshFailureMs: r.get('REFRESH_FAILURE_RETENTION'),
+    webhookMs: r.get('WEBHOOK_RETENTION'),
+  };
   const internalPort = r.get('INTERNAL_PORT');
   const webhook = { url: r.get('WEBHOOK_URL'), secrets: r.get('WEBHOOK_SECRET') ?? [], maxAgeMs: r.get('WEBHOOK_MAX_AGE') };
   if (webhook.url && !r.isSet('WEBHOOK_SECRET')) r.problems.push('WEBHOOK_SECRET is required when WEBHOOK_URL is set');
@@ -182,6 +188,7 @@ export function loadConfig(env: Env = process.env, features?: FeatureSettings): 
     providerHttp,
     connectStateTtlMs,
     refresh,
+    retention,
     internalPort,
     webhook,
     logLevel,

@@ -4,7 +4,6 @@ import type { TokenSet } from '../providers/provider.types.js';
 import type { Connection } from './connection.entity.js';
 import { ConnectionRepository } from './connection.repository.js';
 import { type ClaimablePlatform, ConnectionLeaseRepository, type LeaseState } from './connection-lease.repository.js';
-import { OAuthStateRepository } from './oauth-state.repository.js';
 
 export { type ClaimablePlatform, LEASE_MS, type LeaseState } from './connection-lease.repository.js';
 
@@ -18,7 +17,6 @@ export class ConnectionStoreService {
   constructor(
     private readonly connections: ConnectionRepository,
     private readonly leases: ConnectionLeaseRepository,
-    private readonly states: OAuthStateRepository,
   ) {}
 
   /** The internal-token hot path: one prepared statement (ConnectionRepository.findForUser). */
@@ -78,10 +76,5 @@ export class ConnectionStoreService {
   /** The oc_refresh_backlog gauge: connections due for refresh. */
   countDue(): Promise<number> {
     return this.connections.countDue();
-  }
-
-  /** Cleanup of OAuth states past expiry before `cutoff`. */
-  deleteExpiredOAuthStates(cutoff: Date): Promise<number> {
-    return this.states.deleteExpiredBefore(cutoff);
   }
 }

@@ -9,11 +9,12 @@ import { ConnectionStoreService } from './connection-store.service.js';
 import { ConnectionsController } from './connections.controller.js';
 import { ConnectionsService } from './connections.service.js';
 import { OAuthStateRepository } from './oauth-state.repository.js';
+import { OAuthStateRetentionService } from './oauth-state-retention.service.js';
 
 @Module({
   imports: [ProvidersModule],
   controllers: [ConnectionsController],
-  providers: [ConnectFlowService, ConnectionsService, ConnectionStoreService, ConnectionAdminReadService, ConnectionRepository, ConnectionLeaseRepository, ConnectionAdminQueryRepository, OAuthStateRepository],
+  providers: [ConnectFlowService, ConnectionsService, ConnectionStoreService, ConnectionAdminReadService, ConnectionRepository, ConnectionLeaseRepository, ConnectionAdminQueryRepository, OAuthStateRepository, OAuthStateRetentionService],
   // Every read and write of `connections` goes through these repositories; other features use the services.
   exports: [ConnectionsService, ConnectionStoreService, ConnectionAdminReadService],
 })

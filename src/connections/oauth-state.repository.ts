@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { resultRows } from '../common/query-result.js';
+import { affectedRows, resultRows } from '../common/query-result.js';
 import { KeyRing } from '../crypto/key-ring.js';
 import { Secret } from '../crypto/secret.js';
 import { OAuthState } from './oauth-state.entity.js';
@@ -49,9 +49,14 @@ export class OAuthStateRepository {
     };
   }
 
-  /** Periodic cleanup of states past expiry (kept one day for diagnosis). */
-  async deleteExpiredBefore(cutoff: Date): Promise<number> {
-    const result = await this.dataSource.createQueryBuilder().delete().from(OAuthState).where('expires_at < :cutoff', { cutoff }).execute();
-    return result.affected ?? 0;
+  /** Retention: up to `limit` states that expired more than `graceMs` ago (ix_oauth_states_expires, then the primary key). */
+  async deleteExpired(graceMs: number, limit: number): Promise<number> {
+    return affectedRows(
+      await this.dataSource.query(
+        `DELETE FROM oauth_states WHERE id = ANY(ARRAY(
+           SELECT id FROM oauth_states WHERE expires_at < now() - $1::bigint * interval '1 millisecond' ORDER BY expires_at LIMIT $2))`,
+        [graceMs, limit],
+      ),
+    );
   }
 }

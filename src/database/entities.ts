@@ -6,6 +6,7 @@ import { OAuthState } from '../connections/oauth-state.entity.js';
 import { RateLimitCounter } from '../rate-limit/rate-limit.entity.js';
 import { DemoProviderToken } from '../demo/demo-provider-token.entity.js';
 import { TokenAccessAudit } from '../internal/token-access-audit.entity.js';
+import { BackgroundJob } from '../jobs/background-job.entity.js';
 import { RefreshFailure } from '../tokens/refresh-failure.entity.js';
 import { RefreshLog } from '../tokens/refresh-log.entity.js';
 import { WebhookEndpointState } from '../webhooks/webhook-endpoint-state.entity.js';
@@ -16,4 +17,4 @@ import { WebhookSequence } from '../webhooks/webhook-sequence.entity.js';
  * Every entity, listed once for the app, the migration CLI and the tests. They describe the tables
  * the migrations create, exactly: `npm run migrations:check` fails when they disagree.
  */
-export const ENTITIES = [Connection, OAuthState, AdminUser, AdminSession, AdminApiKey, RateLimitCounter, DemoProviderToken, RefreshFailure, RefreshLog, WebhookOutboxEvent, WebhookSequence, WebhookEndpointState, TokenAccessAudit];
+export const ENTITIES = [Connection, OAuthState, AdminUser, AdminSession, AdminApiKey, RateLimitCounter, DemoProviderToken, RefreshFailure, RefreshLog, WebhookOutboxEvent, WebhookSequence, WebhookEndpointState, TokenAccessAudit, BackgroundJob];

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { decodeCursor, type Page, toPage } from '../common/keyset-cursor.js';
-import { resultRows } from '../common/query-result.js';
+import { affectedRows, resultRows } from '../common/query-result.js';
 import { sqlParams } from '../common/sql-params.js';
 import { TokenAccessAudit } from './token-access-audit.entity.js';
 
@@ -42,5 +42,19 @@ export class TokenAccessAuditRepository {
     const sql = `SELECT id, service, user_id, platform, accessed_at, accessed_at::text AS sort_key
       FROM token_access_audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY accessed_at DESC, id DESC LIMIT ${limit + 1}`;
     return toPage(resultRows<AuditRow>(await this.dataSource.query(sql, params)), limit, 'token_access_audit');
+  }
+
+  /**
+   * Retention: deletes up to `limit` of the oldest reads older than `ageMs` (ix_token_access_audit_time,
+   * read backwards, then the primary key: `IN (subquery)` was planned as a hash join over the whole table).
+   */
+  async deleteOlderThan(ageMs: number, limit: number): Promise<number> {
+    return affectedRows(
+      await this.dataSource.query(
+        `DELETE FROM token_access_audit WHERE id = ANY(ARRAY(
+           SELECT id FROM token_access_audit WHERE accessed_at < now() - $1::bigint * interval '1 millisecond' ORDER BY accessed_at, id LIMIT $2))`,
+        [ageMs, limit],
+      ),
+    );
   }
 }

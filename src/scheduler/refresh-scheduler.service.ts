@@ -131,7 +131,6 @@ export class RefreshSchedulerService implements OnApplicationBootstrap, OnApplic
       if (inflight.size >= concurrency || claimed.length === 0) await Promise.race(inflight);
     }
     await Promise.all(inflight);
-    await this.connections.deleteExpiredOAuthStates(new Date(Date.now() - 86_400_000)).catch(() => undefined);
     report.durationMs = Date.now() - started;
     this.metrics.schedulerRuns.observe(report.durationMs / 1000);
     this.metrics.schedulerRefreshed.inc({ result: 'refreshed' }, report.refreshed);

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { affectedRows } from '../common/query-result.js';
 import { redactString } from '../common/redact.js';
 import { escapeControl, truncateCodePoints } from '../common/safe-text.js';
 
@@ -19,6 +21,8 @@ export type FailureRecord = {
 /** refresh_failures (every failed refresh) and refresh_log (every attempt, for admin charts). */
 @Injectable()
 export class RefreshHistoryRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
   async recordFailure(manager: EntityManager, f: FailureRecord): Promise<void> {
     await manager.query(
       `INSERT INTO refresh_failures (connection_id, platform, user_id, trigger, failure_class, provider_code, http_status, message)
@@ -35,5 +39,27 @@ export class RefreshHistoryRepository {
       a.outcome,
       Math.round(a.durationMs),
     ]);
+  }
+
+  /** Retention: up to `limit` of the oldest attempts older than `ageMs` (ix_refresh_log_time, read backwards, then the primary key). */
+  async deleteAttemptsOlderThan(ageMs: number, limit: number): Promise<number> {
+    return affectedRows(
+      await this.dataSource.query(
+        `DELETE FROM refresh_log WHERE id = ANY(ARRAY(
+           SELECT id FROM refresh_log WHERE occurred_at < now() - $1::bigint * interval '1 millisecond' ORDER BY occurred_at LIMIT $2))`,
+        [ageMs, limit],
+      ),
+    );
+  }
+
+  /** Retention: up to `limit` of the oldest failures older than `ageMs` (ix_refresh_failures_time, read backwards, then the primary key). */
+  async deleteFailuresOlderThan(ageMs: number, limit: number): Promise<number> {
+    return affectedRows(
+      await this.dataSource.query(
+        `DELETE FROM refresh_failures WHERE id = ANY(ARRAY(
+           SELECT id FROM refresh_failures WHERE occurred_at < now() - $1::bigint * interval '1 millisecond' ORDER BY occurred_at, id LIMIT $2))`,
+        [ageMs, limit],
+      ),
+    );
   }
 }

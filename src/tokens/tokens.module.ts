@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConnectionsModule } from '../connections/connections.module.js';
 import { ProvidersModule } from '../providers/providers.module.js';
 import { RefreshHistoryRepository } from './refresh-history.repository.js';
+import { RefreshHistoryRetentionService } from './refresh-history-retention.service.js';
 import { TokenAccessService } from './token-access.service.js';
 import { RefreshHistoryQueryRepository } from './refresh-history-query.repository.js';
 import { RefreshHistoryService } from './refresh-history.service.js';
@@ -9,7 +10,7 @@ import { TokenRefreshService } from './token-refresh.service.js';
 
 @Module({
   imports: [ProvidersModule, ConnectionsModule],
-  providers: [TokenAccessService, TokenRefreshService, RefreshHistoryRepository, RefreshHistoryQueryRepository, RefreshHistoryService],
+  providers: [TokenAccessService, TokenRefreshService, RefreshHistoryRepository, RefreshHistoryQueryRepository, RefreshHistoryService, RefreshHistoryRetentionService],
   exports: [TokenAccessService, TokenRefreshService, RefreshHistoryService],
 })
 export class TokensModule {}

@@ -13,6 +13,8 @@ import type { WebhookEventType } from './webhook-events.js';
 @Index('ix_webhook_outbox_line', ['connectionId', 'seq'], { where: 'delivered_at IS NULL AND dead_at IS NULL' })
 // Newest first: (dead_at DESC, id DESC) in the migration; the sort order is not compared.
 @Index('ix_webhook_outbox_dead', ['deadAt', 'id'], { where: 'dead_at IS NOT NULL' })
+// Retention of delivered events (migration 1764000900000).
+@Index('ix_webhook_outbox_delivered', ['deliveredAt'], { where: 'delivered_at IS NOT NULL' })
 @Index('ux_webhook_outbox_event', ['eventId'], { unique: true })
 export class WebhookOutboxEvent {
   @PrimaryGeneratedColumn({ type: 'bigint' })

@@ -229,5 +229,16 @@ export class WebhookOutboxRepository {
   async deleteStaleEndpoints(currentUrlHash: string, ageMs: number): Promise<void> {
     await this.dataSource.query(WEBHOOK_SQL.deleteStaleEndpoints, [currentUrlHash, String(ageMs)]);
   }
+
+  /** Retention: up to `limit` events delivered more than `ageMs` ago (ix_webhook_outbox_delivered, then the primary key). Undelivered ones stay. */
+  async deleteDeliveredOlderThan(ageMs: number, limit: number): Promise<number> {
+    return affectedRows(
+      await this.dataSource.query(
+        `DELETE FROM webhook_outbox WHERE id = ANY(ARRAY(
+           SELECT id FROM webhook_outbox WHERE delivered_at < now() - $1::bigint * interval '1 millisecond' ORDER BY delivered_at LIMIT $2))`,
+        [ageMs, limit],
+      ),
+    );
+  }
 }
 

@@ -1,0 +1,395 @@
+// The cost of the admin reads, /metrics, the scheduler's claim and retention as the tables grow:
+// seeds 100,000 and then 1,000,000 connections (8 platforms, token expiries spread over 60 days)
+// with bulk SQL, plus proportionate audit, refresh log, failure, outbox and state rows, and prints
+// each figure next to its goal and the 100,000-row figure.
+// Run: BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:scale
+// Settings: BENCH_SIZES=100000,1000000 (connections per round), BENCH_RUNS=15 (requests per figure),
+// BENCH_EXPLAIN=1 (print the plan of every admin list query).
+import 'reflect-metadata';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { DataSource } from 'typeorm';
+import { createApp, listen } from '../dist/src/app.factory.js';
+import { AdminApiKeyService } from '../dist/src/auth/admin-api-key.service.js';
+import { AdminSessionService } from '../dist/src/auth/admin-session.service.js';
+import { AppLogger } from '../dist/src/common/app-logger.js';
+import { ConnectionAdminQueryRepository } from '../dist/src/connections/connection-admin-query.repository.js';
+import { ConnectionLeaseRepository } from '../dist/src/connections/connection-lease.repository.js';
+import { OAuthStateRepository } from '../dist/src/connections/oauth-state.repository.js';
+import { KeyRing } from '../dist/src/crypto/key-ring.js';
+import { TokenAccessAuditRepository } from '../dist/src/internal/token-access-audit.repository.js';
+import { RetentionService } from '../dist/src/jobs/retention.service.js';
+import { loadStartupConfig } from '../dist/src/startup-config.js';
+import { RefreshHistoryRepository } from '../dist/src/tokens/refresh-history.repository.js';
+import { WebhookOutboxRepository } from '../dist/src/webhooks/webhook-outbox.repository.js';
+import { appEnv, createPostgresDb, percentile, removeDir, tempDir } from './lib.mjs';
+
+const SIZES = (process.env.BENCH_SIZES ?? '100000,1000000').split(',').map(Number);
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+const EXPLAIN = process.env.BENCH_EXPLAIN === '1';
+const PLATFORMS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel'];
+const SERVICES = ['publisher', 'analytics', 'inbox', 'scheduler', 'reports'];
+const DAY_MS = 86_400_000;
+
+if (!process.env.BENCH_DATABASE_URL) {
+  console.log('bench:scale skipped: set BENCH_DATABASE_URL to a Postgres server (a fresh database is created there and dropped afterwards).');
+  console.log('  The embedded PGlite runs inside the app process and serves one query at a time; seeding a million rows into it');
+  console.log('  takes long and its timings say nothing about Postgres, whose plans (parallel scans, buffers, index-only scans) are what this measures.');
+  process.exit(0);
+}
+
+// Nothing here may run forever.
+setTimeout(() => {
+  console.error('bench:scale: watchdog fired after 90 minutes; exiting');
+  process.exit(2);
+}, 90 * 60_000).unref();
+
+const sec = (ms) => `${(ms / 1000).toFixed(1)} s`;
+const fmt = (ms) => (ms === undefined ? '—' : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 10 ? 1 : 0)} ms`);
+const int = (n) => Math.round(n).toLocaleString('en-US');
+
+/** figures[name] = { goal, values: { [size]: text } }, printed side by side at the end. */
+const figures = new Map();
+function record(name, goal, size, value) {
+  if (!figures.has(name)) figures.set(name, { goal, values: {} });
+  figures.get(name).values[size] = value;
+}
+
+/** Walks an EXPLAIN (FORMAT JSON) plan: node types with their index names, outermost first. */
+function planShape(node, out = []) {
+  out.push(`${node['Node Type']}${node['Index Name'] ? ` ${node['Index Name']}` : node['Relation Name'] ? ` on ${node['Relation Name']}` : ''}`);
+  for (const child of node.Plans ?? []) planShape(child, out);
+  return out;
+}
+
+async function explain(client, sql, params, { analyze = true, rollback = false } = {}) {
+  if (rollback) await client.query('BEGIN');
+  try {
+    const { rows } = await client.query(`EXPLAIN (${analyze ? 'ANALYZE, BUFFERS, ' : ''}FORMAT JSON) ${sql}`, params);
+    const top = rows[0]['QUERY PLAN'][0];
+    const plan = top.Plan;
+    return { ms: top['Execution Time'], hit: plan['Shared Hit Blocks'] ?? 0, read: plan['Shared Read Blocks'] ?? 0, shape: planShape(plan).join(' > ') };
+  } finally {
+    if (rollback) await client.query('ROLLBACK');
+  }
+}
+
+/** The SQL and parameters `call` sends through `dataSource.query` (first statement), without running it. */
+async function capture(dataSource, call) {
+  const original = dataSource.query;
+  let captured;
+  dataSource.query = async (sql, params) => {
+    captured ??= { sql, params };
+    throw new Error('captured');
+  };
+  try {
+    await call().catch(() => undefined);
+  } finally {
+    dataSource.query = original;
+  }
+  return captured;
+}
+
+async function seed(client, n, ring) {
+  const at = ring.encrypt('bench-access-token-'.padEnd(180, 'x'));
+  const rt = ring.encrypt('bench-refresh-token-'.padEnd(120, 'y'));
+  const chunk = 100_000;
+  const t0 = Date.now();
+  for (let lo = 1; lo <= n; lo += chunk) {
+    const hi = Math.min(n, lo + chunk - 1);
+    // Deterministic spreads (g times an irrational, mod 1): access expiry from 2 days ago to 58 days
+    // ahead, last refresh within 20 days (nobody idle), half the platforms with a year-long refresh
+    // token (not past half-life); 3 % need reauth, 2 % failing (half of them in backoff).
+    await client.query(
+      `INSERT INTO connections (user_id, platform, account_id, username, status, scopes, access_token, refresh_token,
+         access_token_expires_at, refresh_token_expires_at, access_token_issued_at, last_refreshed_at,
+         consecutive_failures, next_retry_at, last_refresh_error, connected_at)
+       SELECT 'user-' || lpad(g::text, 8, '0'), ($3::text[])[1 + g % 8], (100000000 + (g::bigint * 7919) % 900000000)::text,
+         'creator_' || substr(md5(g::text), 1, 10), CASE WHEN g % 33 = 0 THEN 'needs_reauth' ELSE 'active' END, '{read,write}', $4, $5,
+         now() - interval '2 days' + ((g * 0.6180339887) % 1) * interval '60 days',
+         CASE WHEN g % 8 < 4 THEN now() + interval '300 days' + ((g * 0.7071) % 1) * interval '60 days' END,
+         now() - ((g * 0.4142135) % 1) * interval '20 days', now() - ((g * 0.4142135) % 1) * interval '20 days',
+         CASE WHEN g % 50 = 1 THEN 1 + g % 4 ELSE 0 END, CASE WHEN g % 100 = 1 THEN now() + interval '1 hour' END,
+         CASE WHEN g % 50 = 1 THEN 'transient' END, now() - interval '21 days' - ((g * 0.5772156) % 1) * interval '400 days'
+       FROM generate_series($1::int, $2::int) g`,
+      [lo, hi, PLATFORMS, at, rt],
+    );
+  }
+  const tConnections = Date.now() - t0;
+  // Per connection: 3 token reads over 120 days (a quarter past AUDIT_RETENTION), 1 refresh attempt
+  // over 40 days (a quarter past REFRESH_LOG_RETENTION), 0.05 failures over 120 days, 0.1 delivered
+  // webhooks over 14 days (half past WEBHOOK_RETENTION), 0.01 states expired over 3 days.
+  for (let lo = 1; lo <= 3 * n; lo += 500_000) {
+    await client.query(
+      `INSERT INTO token_access_audit (service, user_id, platform, accessed_at)
+       SELECT ($3::text[])[1 + g % 5], 'user-' || lpad((1 + (g::bigint * 7) % $4)::text, 8, '0'), ($5::text[])[1 + g % 8], now() - ((g * 0.3183098861) % 1) * interval '120 days'
+       FROM generate_series($1::int, $2::int) g`,
+      [lo, Math.min(3 * n, lo + 499_999), SERVICES, n, PLATFORMS],
+    );
+  }
+  await client.query(
+    `INSERT INTO refresh_log (platform, occurred_at, trigger, outcome, duration_ms)
+     SELECT ($2::text[])[1 + g % 8], now() - ((g * 0.2360679) % 1) * interval '40 days', CASE WHEN g % 20 = 0 THEN 'lazy' ELSE 'scheduled' END,
+       CASE WHEN g % 20 = 7 THEN 'failure' ELSE 'success' END, 100 + g % 400
+     FROM generate_series(1, $1::int) g`,
+    [n, PLATFORMS],
+  );
+  await client.query(
+    `INSERT INTO refresh_failures (platform, user_id, occurred_at, trigger, failure_class, provider_code, http_status, message)
+     SELECT ($2::text[])[1 + g % 8], 'user-' || lpad((1 + (g::bigint * 13) % $3)::text, 8, '0'), now() - ((g * 0.1415926) % 1) * interval '120 days', 'scheduled',
+       CASE WHEN g % 100 < 60 THEN 'transient' WHEN g % 100 < 80 THEN 'rate_limited' WHEN g % 100 < 95 THEN 'invalid_grant' WHEN g % 100 < 99 THEN 'provider_error' ELSE 'invalid_client' END,
+       'server_error', 503, 'Provider answered 503'
+     FROM generate_series(1, $1::int) g`,
+    [Math.round(n * 0.05), PLATFORMS, n],
+  );
+  await client.query(
+    `INSERT INTO webhook_outbox (event_type, payload, created_at, attempts, delivered_at)
+     SELECT 'connection.refreshed', '{"connectionId":"x"}', t, 1, t + interval '1 second'
+     FROM (SELECT now() - ((g * 0.7320508) % 1) * interval '14 days' AS t FROM generate_series(1, $1::int) g) s`,
+    [Math.round(n * 0.1)],
+  );
+  await client.query(
+    `INSERT INTO oauth_states (state_hash, user_id, platform, redirect_uri, expires_at)
+     SELECT md5(g::text) || md5((g + 1)::text), 'user-' || lpad(g::text, 8, '0'), ($2::text[])[1 + g % 8], 'https://app.example.com/cb', now() - ((g * 0.6931) % 1) * interval '3 days'
+     FROM generate_series(1, $1::int) g`,
+    [Math.round(n * 0.01), PLATFORMS],
+  );
+  await client.query('VACUUM (ANALYZE)');
+  return { tConnections, tAll: Date.now() - t0 };
+}
+
+/** p50 of `runs` sequential GETs after two warm-ups (fewer runs when one takes over a second). */
+async function timeGet(url, path, auth) {
+  const once = async () => {
+    const t = performance.now();
+    const res = await fetch(`${url}${path}`, { headers: { authorization: auth } });
+    const body = await res.text();
+    if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}: ${body.slice(0, 200)}`);
+    return { ms: performance.now() - t, body };
+  };
+  const first = await once();
+  await once();
+  const runs = first.ms > 1000 ? 5 : RUNS;
+  const times = [];
+  for (let i = 0; i < runs; i++) times.push((await once()).ms);
+  times.sort((a, b) => a - b);
+  return { p50: percentile(times, 50), p90: percentile(times, 90), body: first.body };
+}
+
+async function round(n) {
+  const db = await createPostgresDb(process.env.BENCH_DATABASE_URL, 'oc_bench_scale');
+  const dataDir = tempDir('oc-bench-scale-');
+  let app;
+  const client = new pg.Client({ connectionString: db.url });
+  try {
+    await client.connect();
+    const providersFile = join(dataDir, 'scale-providers.json');
+    writeFileSync(providersFile, JSON.stringify(Object.fromEntries(PLATFORMS.map((p) => [p, { authorizationUrl: 'http://127.0.0.1:9/authorize', tokenUrl: 'http://127.0.0.1:9/token', clientId: 'bench', clientSecret: 'bench-secret' }]))));
+    const env = appEnv({ dataDir, providerUrl: 'http://127.0.0.1:9', databaseUrl: db.url, extra: { PROVIDERS_FILE: providersFile } });
+    const config = loadStartupConfig(env);
+    app = await createApp(config, { logger: new AppLogger(config.logLevel, 'json', (line) => process.stderr.write(`${line}\n`)) });
+    await listen(app, config, 0, '127.0.0.1');
+    const url = `http://127.0.0.1:${app.getHttpServer().address().port}`;
+    const dataSource = app.get(DataSource);
+    const admin = await app.get(AdminSessionService).createAdmin(`bench-${Date.now()}@localhost`, 'bench-password-0123');
+    const auth = `Bearer ${(await app.get(AdminApiKeyService).issue(admin.id)).key}`;
+
+    console.log(`\n== ${int(n)} connections (database ${db.name}) ==`);
+    const seeded = await seed(client, n, app.get(KeyRing));
+    record('seed: connections (bulk INSERT ... SELECT generate_series)', 'info', n, sec(seeded.tConnections));
+    record('seed: everything, with VACUUM ANALYZE', 'info', n, sec(seeded.tAll));
+    const sizes = (await client.query(`SELECT relname, n_live_tup::bigint AS n, pg_total_relation_size(relid) AS bytes FROM pg_stat_user_tables WHERE relname IN ('connections', 'token_access_audit', 'refresh_log', 'refresh_failures', 'webhook_outbox', 'oauth_states') ORDER BY relname`)).rows;
+    console.log(`seeded in ${sec(seeded.tAll)}: ${sizes.map((r) => `${r.relname} ${int(Number(r.n))} rows (${(Number(r.bytes) / 1048576).toFixed(0)} MB)`).join(', ')}`);
+    // Background jobs (shared counts) may run right after start: give them a moment on the seeded data.
+    await new Promise((r) => setTimeout(r, 2000));
+
+    // Admin reads and /metrics, as an admin calls them.
+    const firstPage = JSON.parse((await timeGet(url, '/admin/api/connections?limit=50', auth)).body);
+    const someUser = `user-${String(Math.round(n / 8) + 45).padStart(8, '0')}`;
+    const nameFragment = (await client.query(`SELECT substr(username, 11, 6) AS f FROM connections WHERE user_id = $1`, [someUser])).rows[0].f;
+    const reads = [
+      ['summary', '/admin/api/summary'],
+      ['connections: default (expiry, asc)', '/admin/api/connections'],
+      ['connections: page 2 (cursor)', `/admin/api/connections?cursor=${encodeURIComponent(firstPage.nextCursor)}`],
+      ...['expiry', 'last_refresh', 'failures', 'connected'].flatMap((sort) => ['asc', 'desc'].map((order) => [`connections: sort ${sort} ${order}`, `/admin/api/connections?sort=${sort}&order=${order}`])),
+      ['connections: platform', '/admin/api/connections?platform=charlie'],
+      ...['active', 'expiring', 'failing', 'needs_reauth'].map((s) => [`connections: status ${s}`, `/admin/api/connections?status=${s}`]),
+      ['connections: platform + failing, by failures desc', '/admin/api/connections?platform=delta&status=failing&sort=failures&order=desc'],
+      ['connections: user id prefix (1 %)', '/admin/api/connections?userId=user-0001'],
+      ['connections: one user id', `/admin/api/connections?userId=${someUser}`],
+      ['connections: account substring, 1 row', `/admin/api/connections?account=${nameFragment}`],
+      ['connections: account id substring', '/admin/api/connections?account=4567891'],
+      ['connections: account substring, every row', '/admin/api/connections?account=creator'],
+      ['connections: account substring, 2 characters', '/admin/api/connections?account=q9'],
+      ['connections: account substring + sort connected desc', `/admin/api/connections?account=${nameFragment.slice(0, 4)}&sort=connected&order=desc`],
+      ['failures: newest', '/admin/api/refresh-failures'],
+      ['failures: platform', '/admin/api/refresh-failures?platform=echo'],
+      ['failures: rare class', '/admin/api/refresh-failures?failureClass=invalid_client'],
+      ['failures: a class with no rows', '/admin/api/refresh-failures?failureClass=undecryptable'],
+      ['failures: one day', `/admin/api/refresh-failures?from=${new Date(Date.now() - 31 * DAY_MS).toISOString()}&to=${new Date(Date.now() - 30 * DAY_MS).toISOString()}`],
+      ['failures: one connection', '/admin/api/refresh-failures?connectionId=00000000-0000-4000-8000-000000000000'],
+      ['audit: newest', '/admin/api/audit'],
+      ['audit: service', '/admin/api/audit?service=reports'],
+      ['audit: one user', `/admin/api/audit?userId=${someUser}`],
+      ['audit: platform', '/admin/api/audit?platform=golf'],
+      ['audit: a service with no rows', '/admin/api/audit?service=nobody'],
+      ['metrics', '/metrics'],
+    ];
+    for (const [name, path] of reads) {
+      const { p50, p90 } = await timeGet(url, path, auth);
+      record(`${name} p50`, name === 'metrics' ? '≤ 50 ms' : '≤ 100 ms', n, fmt(p50));
+      console.log(`${name.padEnd(58)} p50 ${fmt(p50).padStart(8)}  p90 ${fmt(p90).padStart(8)}`);
+    }
+    if (EXPLAIN) {
+      const queries = app.get(ConnectionAdminQueryRepository);
+      for (const [name, q] of [
+        ['expiring', { status: 'expiring' }],
+        ['account', { account: nameFragment }],
+        ['account + connected desc', { account: nameFragment.slice(0, 4), sort: 'connected', order: 'desc' }],
+        ['user prefix', { userId: 'user-0001' }],
+      ]) {
+        const c = await capture(dataSource, () => queries.list({ limit: 50, ...q }));
+        const e = await explain(client, c.sql, c.params);
+        console.log(`  plan of list ${name}: ${fmt(e.ms)}, ${int(e.hit + e.read)} buffers: ${e.shape}`);
+      }
+    }
+
+    // The scheduler's claim as it is today: one batch of 20, with EXPLAIN (ANALYZE, BUFFERS), rolled back.
+    const leases = app.get(ConnectionLeaseRepository);
+    const platforms = PLATFORMS.map((platform) => ({ platform, needsRefreshToken: true, minRefreshAgeMs: 0 }));
+    const claim = await capture(dataSource, () => leases.claimDue({ owner: 'bench', limit: 20, platforms }));
+    const due = Number((await client.query(`SELECT count(*) AS n FROM connections c WHERE status = 'active' AND (next_retry_at IS NULL OR next_retry_at <= now()) AND access_token_expires_at < now() + interval '6 hours'`)).rows[0].n);
+    const head = await explain(client, claim.sql, claim.params, { rollback: true });
+    record('scheduler claim (20 rows), due rows at the head', '≤ 20 ms (next step)', n, `${fmt(head.ms)}, ${int(head.hit + head.read)} buffers`);
+    // Every due row already leased (the end of a run, or few rows due): the claim walks past them all.
+    await client.query('BEGIN');
+    const all = await capture(dataSource, () => leases.claimDue({ owner: 'bench-all', limit: 10 * n, platforms }));
+    await client.query(all.sql, all.params);
+    const tail = await explain(client, claim.sql, claim.params);
+    await client.query('ROLLBACK');
+    record('scheduler claim (20 rows), every due row leased', '≤ 20 ms (next step)', n, `${fmt(tail.ms)}, ${int(tail.hit + tail.read)} buffers`);
+    console.log(`scheduler claim: ${int(due)} rows due by expiry; head ${fmt(head.ms)} (${int(head.hit)} hit + ${int(head.read)} read) ${head.shape}`);
+    console.log(`                 all leased ${fmt(tail.ms)} (${int(tail.hit)} hit + ${int(tail.read)} read) ${tail.shape}`);
+
+    await partitions(client, n);
+
+    // Retention: each delete's plan, then one forced pass over every table.
+    const day = (d) => d * DAY_MS;
+    for (const [table, call] of [
+      ['token_access_audit', () => app.get(TokenAccessAuditRepository).deleteOlderThan(day(90), 5000)],
+      ['refresh_log', () => app.get(RefreshHistoryRepository).deleteAttemptsOlderThan(day(30), 1000)],
+      ['refresh_failures', () => app.get(RefreshHistoryRepository).deleteFailuresOlderThan(day(90), 1000)],
+      ['webhook_outbox', () => app.get(WebhookOutboxRepository).deleteDeliveredOlderThan(day(7), 1000)],
+      ['oauth_states', () => app.get(OAuthStateRepository).deleteExpired(3_600_000, 1000)],
+    ]) {
+      const c = await capture(dataSource, call);
+      const e = await explain(client, c.sql, c.params, { rollback: true });
+      console.log(`retention batch on ${table}: ${fmt(e.ms)}, ${int(e.hit + e.read)} buffers: ${e.shape}`);
+      record(`retention: one batch of ${table}`, 'index-served', n, fmt(e.ms));
+    }
+    const t0 = Date.now();
+    const report = await app.get(RetentionService).runAll({ force: true });
+    const tRetention = Date.now() - t0;
+    console.log(`retention pass: ${JSON.stringify(report)} in ${sec(tRetention)}`);
+    record('retention: rows deleted in one pass', 'info', n, int(Object.values(report).reduce((s, v) => s + (typeof v === 'number' ? v : 0), 0)));
+    record('retention: whole pass', 'info', n, sec(tRetention));
+  } finally {
+    await app?.close().catch((e) => console.error(`closing the app: ${e.message}`));
+    await client.end().catch(() => undefined);
+    await db.drop().catch((e) => console.error(`dropping ${db.name}: ${e.message}`));
+    removeDir(dataDir);
+  }
+}
+
+/**
+ * Whether monthly partitions of token_access_audit are worth it: a partitioned copy of the seeded
+ * table; dropping its oldest month against deleting the same rows in batches, batch inserts (the
+ * app's statement) and the admin's newest-first page on both.
+ */
+async function partitions(client, n) {
+  const { rows: range } = await client.query(`SELECT date_trunc('month', min(accessed_at)) AS lo, date_trunc('month', max(accessed_at)) + interval '2 months' AS hi FROM token_access_audit`);
+  await client.query(`CREATE TABLE audit_part (id bigint NOT NULL, service varchar(255) NOT NULL, user_id varchar(255) NOT NULL, platform varchar(64) NOT NULL, accessed_at timestamptz NOT NULL, PRIMARY KEY (id, accessed_at)) PARTITION BY RANGE (accessed_at)`);
+  const months = [];
+  for (let m = new Date(range[0].lo); m < new Date(range[0].hi); m = new Date(Date.UTC(m.getUTCFullYear(), m.getUTCMonth() + 1, 1))) {
+    const next = new Date(Date.UTC(m.getUTCFullYear(), m.getUTCMonth() + 1, 1));
+    const name = `audit_part_${m.getUTCFullYear()}${String(m.getUTCMonth() + 1).padStart(2, '0')}`;
+    await client.query(`CREATE TABLE ${name} PARTITION OF audit_part FOR VALUES FROM ('${m.toISOString()}') TO ('${next.toISOString()}')`);
+    months.push({ name, from: m, to: next });
+  }
+  const indexes = (await client.query(`SELECT indexdef FROM pg_indexes WHERE tablename = 'token_access_audit' AND indexname <> 'token_access_audit_pkey'`)).rows;
+  for (const { indexdef } of indexes) await client.query(indexdef.replace(/INDEX (\w+) ON public\.token_access_audit/, 'INDEX $1_part ON public.audit_part'));
+  await client.query('INSERT INTO audit_part SELECT id, service, user_id, platform, accessed_at FROM token_access_audit');
+  await client.query('VACUUM (ANALYZE) audit_part');
+
+  // Dropping the oldest month, against deleting its rows from the plain table in batches of 5000.
+  const oldest = months[0];
+  const rows = Number((await client.query(`SELECT count(*) AS n FROM ${oldest.name}`)).rows[0].n);
+  let t = performance.now();
+  await client.query(`ALTER TABLE audit_part DETACH PARTITION ${oldest.name}`);
+  await client.query(`DROP TABLE ${oldest.name}`);
+  const tDrop = performance.now() - t;
+  t = performance.now();
+  let deleted = 0;
+  for (;;) {
+    const r = await client.query(`DELETE FROM token_access_audit WHERE id = ANY(ARRAY(SELECT id FROM token_access_audit WHERE accessed_at < $1 ORDER BY accessed_at, id LIMIT 5000))`, [oldest.to]);
+    deleted += r.rowCount;
+    if (r.rowCount < 5000) break;
+  }
+  const tDelete = performance.now() - t;
+  record('audit month removed: DROP of a monthly partition', 'info', n, `${fmt(tDrop)} (${int(rows)} rows)`);
+  record('audit month removed: batched DELETE (5000 a batch)', 'info', n, `${fmt(tDelete)} (${int(deleted)} rows, ${int(deleted / (tDelete / 1000))}/s)`);
+
+  // The app's batch insert (500 rows through unnest), 100 batches into each.
+  const insert = async (table) => {
+    const users = Array.from({ length: 500 }, (_, i) => `user-${String(1 + ((i * 7919) % n)).padStart(8, '0')}`);
+    const start = performance.now();
+    for (let b = 0; b < 100; b++) {
+      await client.query(`INSERT INTO ${table} (${table === 'audit_part' ? 'id, ' : ''}service, user_id, platform, accessed_at) SELECT ${table === 'audit_part' ? "nextval('token_access_audit_id_seq'), " : ''}* FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])`, [
+        users.map(() => 'publisher'),
+        users,
+        users.map((_, i) => PLATFORMS[i % 8]),
+        users.map(() => new Date().toISOString()),
+      ]);
+    }
+    return 50_000 / ((performance.now() - start) / 1000);
+  };
+  const plainRate = await insert('token_access_audit');
+  const partRate = await insert('audit_part');
+  record('audit insert, plain table (rows/s, batches of 500)', 'info', n, int(plainRate));
+  record('audit insert, monthly partitions (rows/s)', 'info', n, int(partRate));
+
+  // The admin's newest-first page, filtered by user, on both (execution time of the statement).
+  const page = async (table, where, params) => {
+    const times = [];
+    for (let i = 0; i < RUNS; i++) {
+      times.push((await explain(client, `SELECT id, service, user_id, platform, accessed_at FROM ${table} ${where} ORDER BY accessed_at DESC, id DESC LIMIT 51`, params)).ms);
+    }
+    return percentile(times.sort((a, b) => a - b), 50);
+  };
+  const user = `user-${String(Math.round(n / 3)).padStart(8, '0')}`;
+  record('audit newest page: plain / partitioned', 'info', n, `${fmt(await page('token_access_audit', '', []))} / ${fmt(await page('audit_part', '', []))}`);
+  record('audit one user page: plain / partitioned', 'info', n, `${fmt(await page('token_access_audit', 'WHERE user_id = $1', [user]))} / ${fmt(await page('audit_part', 'WHERE user_id = $1', [user]))}`);
+  await client.query('DROP TABLE audit_part');
+}
+
+let failed = false;
+try {
+  const server = new URL(process.env.BENCH_DATABASE_URL);
+  console.log(`bench:scale on Postgres at ${server.host}; sizes ${SIZES.map(int).join(', ')}; ${RUNS} requests per figure; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  for (const n of SIZES) await round(n);
+} catch (error) {
+  failed = true;
+  console.error(`bench:scale failed: ${error?.stack ?? error}`);
+}
+
+const header = ['figure', 'goal', ...SIZES.map(int)];
+const lines = [...figures].map(([name, f]) => [name, f.goal, ...SIZES.map((s) => f.values[s] ?? '—')]);
+const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+console.log(`\n| ${header.map((h, i) => h.padEnd(widths[i])).join(' | ')} |`);
+console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+for (const l of lines) console.log(`| ${l.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`);
+console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+process.exit(failed ? 1 : 0);
