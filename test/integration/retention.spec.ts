@@ -37,9 +37,9 @@ describe('retention', () => {
     await q(`INSERT INTO refresh_failures (platform, user_id, occurred_at, trigger, failure_class, message) SELECT 'old', 'u', now() - interval '91 days', 'lazy', 'transient', 'm' FROM generate_series(1, 3) g`);
     await q(`INSERT INTO refresh_failures (platform, user_id, occurred_at, trigger, failure_class, message) SELECT 'keep', 'u', now() - interval '89 days', 'lazy', 'transient', 'm' FROM generate_series(1, 2) g`);
     // Delivered 8 days ago: deleted. Delivered 6 days ago, or never delivered (however old): kept.
-    await q(`INSERT INTO webhook_outbox (event_type, payload, created_at, delivered_at) SELECT 'old', '{}', now() - interval '9 days', now() - interval '8 days' FROM generate_series(1, 3) g`);
-    await q(`INSERT INTO webhook_outbox (event_type, payload, created_at, delivered_at) SELECT 'keep', '{}', now() - interval '7 days', now() - interval '6 days' FROM generate_series(1, 2) g`);
-    await q(`INSERT INTO webhook_outbox (event_type, payload, created_at, next_attempt_at) SELECT 'keep-pending', '{}', now() - interval '30 days', now() + interval '1 hour' FROM generate_series(1, 2) g`);
+    await q(`INSERT INTO webhook_outbox (event_type, payload, connection_id, seq, created_at, delivered_at) SELECT 'old', '{}', gen_random_uuid(), 1, now() - interval '9 days', now() - interval '8 days' FROM generate_series(1, 3) g`);
+    await q(`INSERT INTO webhook_outbox (event_type, payload, connection_id, seq, created_at, delivered_at) SELECT 'keep', '{}', gen_random_uuid(), 1, now() - interval '7 days', now() - interval '6 days' FROM generate_series(1, 2) g`);
+    await q(`INSERT INTO webhook_outbox (event_type, payload, connection_id, seq, head, created_at, next_attempt_at) SELECT 'keep-pending', '{}', gen_random_uuid(), 1, true, now() - interval '30 days', now() + interval '1 hour' FROM generate_series(1, 2) g`);
     // Expired two hours ago: deleted. Expired ten minutes ago (inside the hour of grace), or still valid: kept.
     const state = (platform: string, expiresSql: string) =>
       q(`INSERT INTO oauth_states (state_hash, user_id, platform, redirect_uri, expires_at) VALUES ($1, 'u', $2, 'http://localhost/cb', ${expiresSql})`, [randomBytes(32).toString('hex'), platform]);
