@@ -1,29 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsISO8601, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { PageQueryDto } from '../common/page-query.dto.js';
 import { PLATFORM_PATTERN } from '../connections/connections.dto.js';
 
 export const ADMIN_STATUSES = ['active', 'expiring', 'failing', 'needs_reauth'] as const;
 export const ADMIN_SORTS = ['expiry', 'last_refresh', 'failures', 'connected'] as const;
 export const FAILURE_CLASSES = ['invalid_grant', 'invalid_client', 'rate_limited', 'transient', 'malformed', 'provider_error', 'undecryptable', 'internal', 'expired'] as const;
 
-class PageQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'Opaque cursor from the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
-  cursor?: string;
-}
-
-export class ConnectionListQueryDto extends PageQuery {
+export class ConnectionListQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ example: 'tiktok' })
   @IsOptional()
   @Matches(PLATFORM_PATTERN)
@@ -57,7 +41,7 @@ export class ConnectionListQueryDto extends PageQuery {
   order?: 'asc' | 'desc';
 }
 
-export class FailureListQueryDto extends PageQuery {
+export class FailureListQueryDto extends PageQueryDto {
   @ApiPropertyOptional()
   @IsOptional()
   @Matches(PLATFORM_PATTERN)
@@ -84,7 +68,7 @@ export class FailureListQueryDto extends PageQuery {
   to?: string;
 }
 
-export class AuditListQueryDto extends PageQuery {
+export class AuditListQueryDto extends PageQueryDto {
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()

@@ -1,23 +1,9 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
+import { IsUUID } from 'class-validator';
+import { PageQueryDto } from '../common/page-query.dto.js';
 import { WEBHOOK_EVENTS } from './webhook-events.js';
 
-export class DeadLetterListQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'Opaque cursor from the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
-  cursor?: string;
-}
+export class DeadLetterListQueryDto extends PageQueryDto {}
 
 export class WebhookEventIdParamDto {
   @ApiProperty({ format: 'uuid', description: 'The event id (the `webhook-id` header receivers saw)' })
