@@ -1,10 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { AdminSessionService } from '../../src/auth/admin-session.service.js';
 import { WebhookDispatcherService } from '../../src/webhooks/webhook-dispatcher.service.js';
 import { WebhookOutboxRepository } from '../../src/webhooks/webhook-outbox.repository.js';
+import { adminUiMissing, launchChromium, textOf } from '../helpers/chromium.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { type Receiver, startReceiver, until } from '../helpers/webhook-receiver.js';
 
@@ -12,25 +11,12 @@ import { type Receiver, startReceiver, until } from '../helpers/webhook-receiver
 // a receiver that answered 410 is resumed, and a dead letter redelivered, through the UI's own
 // API client (cookie session and CSRF token).
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const DIST_INDEX = join(process.cwd(), 'admin', 'dist', 'index.html');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const EMAIL = 'hooks@example.com';
 const PASSWORD = 'correct horse battery';
 
-const skipReason = !existsSync(CHROMIUM) ? `Chromium not found at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)` : !existsSync(DIST_INDEX) ? 'admin/dist is missing (run npm run admin:build)' : null;
+const skipReason = adminUiMissing;
 if (skipReason) console.warn(`admin Webhooks page end-to-end tests skipped: ${skipReason}`);
 const describeUi = skipReason ? describe.skip : describe;
-
-async function textOf(locator: Locator, pattern: RegExp, timeoutMs = 10_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const last = ((await locator.count()) > 0 ? await locator.first().textContent() : '') ?? '';
-    if (pattern.test(last)) return last;
-    if (Date.now() > deadline) throw new Error(`expected text matching ${pattern}, last saw ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describeUi('admin UI: the Webhooks page', () => {
   let receiver: Receiver;
@@ -62,8 +48,7 @@ describeUi('admin UI: the Webhooks page', () => {
     await enqueue(gone, 'gil');
     await until(() => receiver.rejected.some((d) => d.status === 410), 'the 410');
 
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB', timezoneId: 'UTC' });
     page = await context.newPage();
     page.setDefaultTimeout(15_000);

@@ -3,23 +3,15 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from '../../src/config/config.error.js';
 import { ENV, ENV_SPECS } from '../../src/config/config.schema.js';
 import { EnvReader } from '../../src/config/env-reader.js';
 import { loadConfig } from '../../src/config/load-config.js';
+import { configProblems } from '../helpers/config-problems.js';
 import { configTable } from '../../scripts/config-table.js';
 
 const base = () => ({ NODE_ENV: 'test', DATA_DIR: mkdtempSync(join(tmpdir(), 'oc-schema-')) });
 
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig({ ...base(), ...env });
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error('expected loadConfig to fail');
-}
+const problemsOf = (env: Record<string, string>): string[] => configProblems({ ...base(), ...env });
 
 describe('configuration schema', () => {
   it('loadConfig reads exactly the variables the schema declares', () => {

@@ -1,21 +1,13 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from '../../src/config/config.error.js';
 import { loadConfig } from '../../src/config/load-config.js';
+import { configProblems } from '../helpers/config-problems.js';
 
 const base = () => ({ NODE_ENV: 'test', DATA_DIR: mkdtempSync(join(tmpdir(), 'oc-webhook-config-')), WEBHOOK_URL: 'https://hooks.example/in' });
 const b64 = (n: number, fill = 1) => Buffer.alloc(n, fill).toString('base64');
 
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig({ ...base(), ...env });
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error('expected loadConfig to fail');
-}
+const problemsOf = (env: Record<string, string>): string[] => configProblems({ ...base(), ...env });
 
 describe('webhook configuration', () => {
   it('takes a whsec_ secret as its decoded bytes and a raw one as its UTF-8 bytes', () => {
