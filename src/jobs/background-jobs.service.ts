@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, type Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { BackgroundJobRepository, type FinishedJob } from './background-job.repository.js';
 
 export type { FinishedJob };
@@ -41,32 +41,5 @@ export class BackgroundJobsService {
   /** The result of the last finished run of `name`, from any instance. */
   latest<T>(name: string): Promise<FinishedJob<T> | undefined> {
     return this.jobs.latest<T>(name);
-  }
-
-  /**
-   * Calls `tick` now and every `intervalMs` in the background, never overlapping itself; a failure
-   * is logged, never thrown. The stop function waits for a tick in progress (call it before the
-   * database pool closes).
-   */
-  static every(logger: Logger, what: string, intervalMs: number, tick: () => Promise<unknown>): () => Promise<void> {
-    let running: Promise<void> | undefined;
-    let stopped = false;
-    const run = () => {
-      if (stopped) return;
-      running ??= tick()
-        .then(
-          () => undefined,
-          (error: unknown) => logger.warn(`${what} failed: ${(error as Error).message}`),
-        )
-        .finally(() => (running = undefined));
-    };
-    const timer = setInterval(run, intervalMs);
-    timer.unref();
-    run();
-    return async () => {
-      stopped = true;
-      clearInterval(timer);
-      await running;
-    };
   }
 }
