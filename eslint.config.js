@@ -38,7 +38,8 @@ function boundaries(own, { entityValues = false } = {}) {
     patterns.push({
       regex: into(others) + file(['entity']),
       allowTypeImports: true,
-      message: "Another feature's entity is its internal (one owner per table): `import type` it for its shape, and read or write it through that feature's service.",
+      message:
+        "Another feature's entity is its internal (one owner per table): `import type` it for its shape, and read or write it through that feature's service.",
     });
   }
   return { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] };
@@ -54,15 +55,39 @@ const featureBoundaries = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'admin/dist/**', 'admin/src/api/schema.d.ts', 'client/dist/**', 'client/src/generated/**', 'coverage/**', '.data/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'admin/dist/**',
+      'admin/src/api/schema.d.ts',
+      'client/dist/**',
+      'client/src/generated/**',
+      'coverage/**',
+      '.data/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', URL: 'readonly', fetch: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        URL: 'readonly',
+        fetch: 'readonly',
+      },
+    },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-non-null-assertion': 'off',
-      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through src/config (validated once at startup).' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Read configuration through src/config (validated once at startup).' },
+      ],
     },
   },
   // Type-aware rules for the service and its tests: a promise nobody awaits loses its error, and a
@@ -83,13 +108,34 @@ export default tseslint.config(
   // The client package stands alone: its wire types come from the OpenAPI document, never from the service's code.
   {
     files: ['client/src/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../../*', '../../../*'], message: 'client/ is its own package and imports nothing from outside it; its wire types are client/src/generated (npm run client:schema).' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../../*', '../../../*'],
+              message: 'client/ is its own package and imports nothing from outside it; its wire types are client/src/generated (npm run client:schema).',
+            },
+          ],
+        },
+      ],
+    },
   },
   // The admin UI: browser code, React hooks rules (a hook's dependencies are part of its behaviour).
   {
     files: ['admin/**/*.{ts,tsx}'],
     plugins: { 'react-hooks': reactHooks },
-    languageOptions: { globals: { window: 'readonly', document: 'readonly', navigator: 'readonly', localStorage: 'readonly', sessionStorage: 'readonly', HTMLElement: 'readonly' } },
+    languageOptions: {
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        navigator: 'readonly',
+        localStorage: 'readonly',
+        sessionStorage: 'readonly',
+        HTMLElement: 'readonly',
+      },
+    },
     rules: { 'react-hooks/rules-of-hooks': 'error', 'react-hooks/exhaustive-deps': 'error' },
   },
 );

@@ -71,7 +71,12 @@ try {
   const target = new URL(db?.url ?? embedded.url);
   proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
   dataDir = tempDir('oc-bench-outage-');
-  const env = appEnv({ dataDir, providerUrl: 'http://127.0.0.1:9', databaseUrl: proxiedUrl(target.toString(), proxy), extra: { DB_STATEMENT_TIMEOUT_MS: '2000', LOG_LEVEL: 'error' } });
+  const env = appEnv({
+    dataDir,
+    providerUrl: 'http://127.0.0.1:9',
+    databaseUrl: proxiedUrl(target.toString(), proxy),
+    extra: { DB_STATEMENT_TIMEOUT_MS: '2000', LOG_LEVEL: 'error' },
+  });
   const config = loadConfig(env);
   // Every 503 is logged as an error by design; counted here rather than printed.
   app = await createApp(config, { logger: new AppLogger(config.logLevel, 'json', () => void appLogLines++) });
@@ -85,7 +90,11 @@ try {
   );
   const token = TokenIssuerService.service(SERVICE_SECRET, { sub: 'bench-outage', ttl: 300 });
   const internalToken = (user) =>
-    call(`${url}/social/${PLATFORM}/internal-token`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ userId: user }) });
+    call(`${url}/social/${PLATFORM}/internal-token`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ userId: user }),
+    });
 
   const samples = [];
   let stop = false;
@@ -103,8 +112,18 @@ try {
   await sleep(Math.max(0, cutAt + OUTAGE_MS - Date.now()));
   const restoreAt = Date.now();
   proxy.restore();
-  const readyAgain = await until('200 from /health/ready', async () => ((await call(`${url}/health/ready`)).status === 200 ? Date.now() : undefined), 10_000, 100).catch(() => undefined);
-  await until('20 internal-token successes after the restore', () => samples.filter((s) => s.start > restoreAt && s.status === 200).length >= 20, 15_000, 50).catch(() => undefined);
+  const readyAgain = await until(
+    '200 from /health/ready',
+    async () => ((await call(`${url}/health/ready`)).status === 200 ? Date.now() : undefined),
+    10_000,
+    100,
+  ).catch(() => undefined);
+  await until(
+    '20 internal-token successes after the restore',
+    () => samples.filter((s) => s.start > restoreAt && s.status === 200).length >= 20,
+    15_000,
+    50,
+  ).catch(() => undefined);
   stop = true;
   await Promise.all(loops);
 
@@ -117,7 +136,9 @@ try {
   const slowest = Math.max(...spanning.map((s) => s.ms));
   const answers = [...new Set(during.map((s) => `${s.status} ${s.body?.error ?? ''}`.trim()))];
 
-  console.log(`outage: ${OUTAGE_MS} ms, ${USERS.length} callers in a loop; ${samples.length} requests (${before.length} before, ${during.length} during, ${after.length} after); proxy refused ${proxy.refused} connections`);
+  console.log(
+    `outage: ${OUTAGE_MS} ms, ${USERS.length} callers in a loop; ${samples.length} requests (${before.length} before, ${during.length} during, ${after.length} after); proxy refused ${proxy.refused} connections`,
+  );
   console.log(`app log lines (LOG_LEVEL=error): ${appLogLines}`);
   console.log(`answers during the outage:     ${answers.join(', ')}   (must be only 503 database_unavailable)`);
   console.log(`503 latency during the outage: p50 ${percentile(duringMs, 50)} ms, p99 ${percentile(duringMs, 99)} ms`);

@@ -16,7 +16,11 @@ setTimeout(() => process.exit(2), 20 * 60_000).unref(); // never outlive a bench
 
 const secret = process.env.FLOOR_SERVICE_SECRET;
 const keys = new Map(process.env.FLOOR_KEYS.split(',').map((e) => e.split(':')));
-const pool = new pg.Pool({ connectionString: process.env.FLOOR_DATABASE_URL, max: Number(process.env.FLOOR_POOL_SIZE ?? 10), application_name: 'oc-bench-floor' });
+const pool = new pg.Pool({
+  connectionString: process.env.FLOOR_DATABASE_URL,
+  max: Number(process.env.FLOOR_POOL_SIZE ?? 10),
+  application_name: 'oc-bench-floor',
+});
 const SQL = 'SELECT access_token, access_token_expires_at, account_id, scopes FROM connections WHERE user_id = $1 AND platform = $2';
 const ROUTE = /^\/social\/([^/?]+)\/internal-token$/;
 

@@ -92,7 +92,10 @@ async function main() {
   }, 10 * 60_000);
   watchdog.unref();
 
-  const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+  const load = () =>
+    loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
   const ms = (v) => `${Number(v).toFixed(v < 10 ? 2 : 1)} ms`;
   const serviceToken = () => signJwt({ payload: { sub: 'bench-job', aud: 'internal' }, secret: SERVICE_SECRET, expiresInSeconds: 900 });
 
@@ -130,7 +133,12 @@ async function main() {
     }
     dataDir = tempDir('oc-bench-it-');
     // Production refuses the embedded database: on it the service's own rules are test's (the process still runs as production).
-    const env = appEnv({ dataDir, providerUrl: 'https://provider.bench.invalid', databaseUrl: db?.url, extra: { NODE_ENV: db ? 'production' : 'test', DB_POOL_SIZE: String(POOL), LOG_LEVEL: 'warn', REFRESH_CRON: 'off' } });
+    const env = appEnv({
+      dataDir,
+      providerUrl: 'https://provider.bench.invalid',
+      databaseUrl: db?.url,
+      extra: { NODE_ENV: db ? 'production' : 'test', DB_POOL_SIZE: String(POOL), LOG_LEVEL: 'warn', REFRESH_CRON: 'off' },
+    });
     const config = loadStartupConfig(env);
     app = await createApp(config, { logger: new AppLogger(config.logLevel, 'json', (line) => process.stderr.write(`${line}\n`)) });
     await listen(app, config, 0, '127.0.0.1');
@@ -165,7 +173,13 @@ async function main() {
     // The embedded server accepts DB_POOL_SIZE + 5 connections and the service holds up to DB_POOL_SIZE.
     const floorPool = embedded ? Math.min(POOL, 5) : POOL;
     const child = fork(fileURLToPath(new URL('./floor-server.mjs', import.meta.url)), [], {
-      env: { ...process.env, FLOOR_DATABASE_URL: floorDbUrl, FLOOR_POOL_SIZE: String(floorPool), FLOOR_SERVICE_SECRET: SERVICE_SECRET, FLOOR_KEYS: `k1:${KEY}` },
+      env: {
+        ...process.env,
+        FLOOR_DATABASE_URL: floorDbUrl,
+        FLOOR_POOL_SIZE: String(floorPool),
+        FLOOR_SERVICE_SECRET: SERVICE_SECRET,
+        FLOOR_KEYS: `k1:${KEY}`,
+      },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     process.on('exit', () => child.kill('SIGKILL'));
@@ -189,22 +203,36 @@ async function main() {
         await exited;
       },
     };
-    console.log(`settings: service NODE_ENV=production LOG_LEVEL=warn REFRESH_CRON=off DB_POOL_SIZE=${POOL}; floor pg Pool max ${floorPool}; autocannon ${CONNECTIONS} connections, random users of ${N}, ${WARMUP} s warm-up + ${DURATION} s each, sequential`);
+    console.log(
+      `settings: service NODE_ENV=production LOG_LEVEL=warn REFRESH_CRON=off DB_POOL_SIZE=${POOL}; floor pg Pool max ${floorPool}; autocannon ${CONNECTIONS} connections, random users of ${N}, ${WARMUP} s warm-up + ${DURATION} s each, sequential`,
+    );
 
     // Both answer the same thing for the same user.
     const post = async (base, userId) => {
-      const res = await fetch(`${base}/social/${PLATFORM}/internal-token`, { method: 'POST', headers: { authorization: `Bearer ${serviceToken()}`, 'content-type': 'application/json' }, body: JSON.stringify({ userId }) });
+      const res = await fetch(`${base}/social/${PLATFORM}/internal-token`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${serviceToken()}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ userId }),
+      });
       return { status: res.status, body: await res.json() };
     };
     for (const userId of ['bench-user-0', `bench-user-${N - 1}`]) {
       const [s, f] = [await post(serviceUrl, userId), await post(floor.url, userId)];
-      if (s.status !== 200 || JSON.stringify(s.body) !== JSON.stringify(f.body)) throw new Error(`service and floor disagree for ${userId}: ${JSON.stringify({ service: s, floor: f })}`);
+      if (s.status !== 200 || JSON.stringify(s.body) !== JSON.stringify(f.body))
+        throw new Error(`service and floor disagree for ${userId}: ${JSON.stringify({ service: s, floor: f })}`);
     }
 
     // The hot path's lookup returns exactly what TypeORM's findOneBy returns (same class, fields, types, secrets).
-    const plain = (c) => c && Object.fromEntries(Object.entries(c).map(([k, v]) => [k, v instanceof Secret ? `secret:${v.reveal()}` : v instanceof Date ? `date:${v.toISOString()}` : v]));
+    const plain = (c) =>
+      c &&
+      Object.fromEntries(
+        Object.entries(c).map(([k, v]) => [k, v instanceof Secret ? `secret:${v.reveal()}` : v instanceof Date ? `date:${v.toISOString()}` : v]),
+      );
     for (const userId of ['bench-user-1', `bench-user-${N >> 1}`, 'nobody']) {
-      const [hot, orm] = [await app.get(ConnectionRepository).findForUser(userId, PLATFORM), await dataSource.getRepository(Connection).findOneBy({ userId, platform: PLATFORM })];
+      const [hot, orm] = [
+        await app.get(ConnectionRepository).findForUser(userId, PLATFORM),
+        await dataSource.getRepository(Connection).findOneBy({ userId, platform: PLATFORM }),
+      ];
       if (JSON.stringify(plain(hot)) !== JSON.stringify(plain(orm)) || (hot && !(hot instanceof Connection))) {
         throw new Error(`findForUser differs from findOneBy for ${userId}: ${JSON.stringify({ hot: plain(hot), orm: plain(orm) })}`);
       }
@@ -225,7 +253,9 @@ async function main() {
     await app.get(TokenAuditService).flush();
     pg.Client.prototype.query = pgQuery;
     let audited = PROBE + 4; // the probe and the agreement check above
-    console.log(`statements per call (service, ${PROBE} sequential calls): ${(counts.connections / PROBE).toFixed(2)} SELECT on connections, ${(counts.other / PROBE).toFixed(2)} other; audit: ${counts.audit} batched INSERT for ${PROBE} calls`);
+    console.log(
+      `statements per call (service, ${PROBE} sequential calls): ${(counts.connections / PROBE).toFixed(2)} SELECT on connections, ${(counts.other / PROBE).toFixed(2)} other; audit: ${counts.audit} batched INSERT for ${PROBE} calls`,
+    );
 
     const results = {};
     for (const [name, url] of [
@@ -272,14 +302,18 @@ async function main() {
     const [{ n: auditRows }] = await dataSource.query('SELECT count(*)::int AS n FROM token_access_audit');
 
     console.log('');
-    console.log(`${'target'.padEnd(8)} ${'req/s'.padStart(8)} ${'p50'.padStart(9)} ${'p90'.padStart(9)} ${'p99'.padStart(9)} ${'max'.padStart(9)} ${'requests'.padStart(9)} ${'non-2xx'.padStart(8)} ${'errors'.padStart(7)} ${'timeouts'.padStart(8)} ${'ELU'.padStart(5)} ${'CPU/req'.padStart(8)} ${'cores'.padStart(5)}  load average before -> after`);
+    console.log(
+      `${'target'.padEnd(8)} ${'req/s'.padStart(8)} ${'p50'.padStart(9)} ${'p90'.padStart(9)} ${'p99'.padStart(9)} ${'max'.padStart(9)} ${'requests'.padStart(9)} ${'non-2xx'.padStart(8)} ${'errors'.padStart(7)} ${'timeouts'.padStart(8)} ${'ELU'.padStart(5)} ${'CPU/req'.padStart(8)} ${'cores'.padStart(5)}  load average before -> after`,
+    );
     for (const [name, r] of Object.entries(results)) {
       console.log(
         `${name.padEnd(8)} ${r.rps.toFixed(0).padStart(8)} ${ms(r.p50).padStart(9)} ${ms(r.p90).padStart(9)} ${ms(r.p99).padStart(9)} ${ms(r.max).padStart(9)} ${String(r.total).padStart(9)} ${String(r.non2xx).padStart(8)} ${String(r.errors).padStart(7)} ${String(r.timeouts).padStart(8)} ${`${(r.elu * 100).toFixed(0)}%`.padStart(5)} ${ms(r.cpuMsPerRequest).padStart(8)} ${r.cpuCores.toFixed(2).padStart(5)}  ${r.load}`,
       );
     }
     const ratio = results.service.rps / results.floor.rps;
-    console.log(`ratio service/floor: ${ratio.toFixed(2)} by req/s (goal >= 0.5); ${(results.floor.cpuMsPerRequest / results.service.cpuMsPerRequest).toFixed(2)} by CPU per request (floor/service)`);
+    console.log(
+      `ratio service/floor: ${ratio.toFixed(2)} by req/s (goal >= 0.5); ${(results.floor.cpuMsPerRequest / results.service.cpuMsPerRequest).toFixed(2)} by CPU per request (floor/service)`,
+    );
     console.log("ELU: event-loop utilization of the server's thread in the measured run (100% = its one thread is saturated).");
     console.log('CPU/req, cores: CPU time of the whole server process (all its threads) per answered request, and in cores.');
     console.log(`audit rows: ${auditRows} for ${audited} successful calls counted (may exceed by the answers in flight when each load stopped; never fewer)`);
@@ -289,7 +323,9 @@ async function main() {
     summariseProfile('the floor', floorProfile, floorProfilePath, floorProfiled, 8);
 
     const problems = [];
-    for (const [name, r] of Object.entries(results)) if (r.errors + r.non2xx + r.timeouts > 0) problems.push(`${name}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts (${JSON.stringify(r.statusCodes)})`);
+    for (const [name, r] of Object.entries(results))
+      if (r.errors + r.non2xx + r.timeouts > 0)
+        problems.push(`${name}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts (${JSON.stringify(r.statusCodes)})`);
     if (auditRows < audited) problems.push(`audit lost records: ${auditRows} rows for ${audited} successful calls`);
     failed = problems.length > 0;
     console.log(failed ? `\nFAIL: ${problems.join('; ')}` : `\nOK${ratio < 0.5 ? ' (no errors, but the ratio is below the 0.5 goal)' : ''}`);
@@ -349,8 +385,15 @@ async function main() {
     const idle = self.get('(idle)') ?? 0;
     const busy = total - idle;
     const pct = (us) => `${((100 * us) / busy).toFixed(1)}%`.padStart(6);
-    const list = (map, n) => [...map].filter(([k]) => k !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, n).forEach(([k, us]) => console.log(`  ${pct(us)} ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}`));
-    console.log(`CPU profile of ${label} (its main thread) under the same load: ${(total / 1e6).toFixed(1)} s sampled every 0.5 ms at ${run.rps.toFixed(0)} req/s, idle ${((100 * idle) / total).toFixed(1)}%; ${path}`);
+    const list = (map, n) =>
+      [...map]
+        .filter(([k]) => k !== '(idle)')
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, n)
+        .forEach(([k, us]) => console.log(`  ${pct(us)} ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}`));
+    console.log(
+      `CPU profile of ${label} (its main thread) under the same load: ${(total / 1e6).toFixed(1)} s sampled every 0.5 ms at ${run.rps.toFixed(0)} req/s, idle ${((100 * idle) / total).toFixed(1)}%; ${path}`,
+    );
     console.log(`  top ${topN} functions by self time (percent of busy time):`);
     list(self, topN);
     console.log('  busy time by owner (nearest package on the stack):');

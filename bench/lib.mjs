@@ -25,7 +25,14 @@ export function appEnv({ dataDir, providerUrl, databaseUrl, extra = {} }) {
   const providersFile = join(dataDir, 'providers.json');
   writeFileSync(
     providersFile,
-    JSON.stringify({ [PLATFORM]: { authorizationUrl: `${providerUrl}/authorize`, tokenUrl: `${providerUrl}/token`, clientId: 'bench-client', clientSecret: 'env:BENCH_CLIENT_SECRET' } }),
+    JSON.stringify({
+      [PLATFORM]: {
+        authorizationUrl: `${providerUrl}/authorize`,
+        tokenUrl: `${providerUrl}/token`,
+        clientId: 'bench-client',
+        clientSecret: 'env:BENCH_CLIENT_SECRET',
+      },
+    }),
   );
   const env = {
     NODE_ENV: 'test',

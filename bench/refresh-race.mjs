@@ -65,7 +65,12 @@ function post(agent, url, token) {
   return new Promise((resolve) => {
     const started = performance.now();
     const body = JSON.stringify({ userId: USER });
-    const req = request(`${url}/social/${PLATFORM}/internal-token`, { method: 'POST', agent, timeout: 30_000, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+    const req = request(`${url}/social/${PLATFORM}/internal-token`, {
+      method: 'POST',
+      agent,
+      timeout: 30_000,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    });
     req.on('response', (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
@@ -140,12 +145,16 @@ try {
   const perApp = apps.map((a, k) => `${a.name} ${results.filter((r, i) => i % 2 === k && r.status === 200).length}`).join(', ');
 
   console.log('');
-  console.log(`requests:                  ${REQUESTS} concurrent POST /social/${PLATFORM}/internal-token, alternating between 2 processes, in ${(wallMs / 1000).toFixed(2)} s`);
+  console.log(
+    `requests:                  ${REQUESTS} concurrent POST /social/${PLATFORM}/internal-token, alternating between 2 processes, in ${(wallMs / 1000).toFixed(2)} s`,
+  );
   console.log(`provider refresh requests: ${provider.stats.requests}   (must be 1; duplicates ${provider.stats.duplicates})`);
   console.log(`distinct access tokens:    ${tokens.size}   (must be 1: ${[...tokens].join(', ')})`);
   console.log(`status codes:              ${[...statuses].map(([s, n]) => `${s} x${n}`).join(', ')}   (200s per process: ${perApp})`);
   if (errors.size) console.log(`errors:                    ${[...errors].map(([e, n]) => `${e} x${n}`).join(', ')}`);
-  console.log(`latency:                   p50 ${percentile(ms, 50).toFixed(0)} ms, p99 ${percentile(ms, 99).toFixed(0)} ms, max ${ms[ms.length - 1].toFixed(0)} ms`);
+  console.log(
+    `latency:                   p50 ${percentile(ms, 50).toFixed(0)} ms, p99 ${percentile(ms, 99).toFixed(0)} ms, max ${ms[ms.length - 1].toFixed(0)} ms`,
+  );
   console.log(`stored connection:         token_version ${row.token_version}, status ${row.status}`);
 
   const problems = [];

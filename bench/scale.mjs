@@ -187,7 +187,17 @@ async function round(n) {
   try {
     await client.connect();
     const providersFile = join(dataDir, 'scale-providers.json');
-    writeFileSync(providersFile, JSON.stringify(Object.fromEntries(PLATFORMS.map((p) => [p, { authorizationUrl: 'http://127.0.0.1:9/authorize', tokenUrl: 'http://127.0.0.1:9/token', clientId: 'bench', clientSecret: 'bench-secret' }]))));
+    writeFileSync(
+      providersFile,
+      JSON.stringify(
+        Object.fromEntries(
+          PLATFORMS.map((p) => [
+            p,
+            { authorizationUrl: 'http://127.0.0.1:9/authorize', tokenUrl: 'http://127.0.0.1:9/token', clientId: 'bench', clientSecret: 'bench-secret' },
+          ]),
+        ),
+      ),
+    );
     const env = appEnv({ dataDir, providerUrl: 'http://127.0.0.1:9', databaseUrl: db.url, extra: { PROVIDERS_FILE: providersFile } });
     const config = loadStartupConfig(env);
     app = await createApp(config, { logger: new AppLogger(config.logLevel, 'json', (line) => process.stderr.write(`${line}\n`)) });
@@ -201,8 +211,14 @@ async function round(n) {
     const seeded = await seed(client, n, app.get(KeyRing));
     record('seed: connections (bulk INSERT ... SELECT generate_series)', 'info', n, sec(seeded.tConnections));
     record('seed: everything, with VACUUM ANALYZE', 'info', n, sec(seeded.tAll));
-    const sizes = (await client.query(`SELECT relname, n_live_tup::bigint AS n, pg_total_relation_size(relid) AS bytes FROM pg_stat_user_tables WHERE relname IN ('connections', 'token_access_audit', 'refresh_log', 'refresh_failures', 'webhook_outbox', 'oauth_states') ORDER BY relname`)).rows;
-    console.log(`seeded in ${sec(seeded.tAll)}: ${sizes.map((r) => `${r.relname} ${int(Number(r.n))} rows (${(Number(r.bytes) / 1048576).toFixed(0)} MB)`).join(', ')}`);
+    const sizes = (
+      await client.query(
+        `SELECT relname, n_live_tup::bigint AS n, pg_total_relation_size(relid) AS bytes FROM pg_stat_user_tables WHERE relname IN ('connections', 'token_access_audit', 'refresh_log', 'refresh_failures', 'webhook_outbox', 'oauth_states') ORDER BY relname`,
+      )
+    ).rows;
+    console.log(
+      `seeded in ${sec(seeded.tAll)}: ${sizes.map((r) => `${r.relname} ${int(Number(r.n))} rows (${(Number(r.bytes) / 1048576).toFixed(0)} MB)`).join(', ')}`,
+    );
     // Background jobs (shared counts) may run right after start: give them a moment on the seeded data.
     await new Promise((r) => setTimeout(r, 2000));
 
@@ -214,7 +230,9 @@ async function round(n) {
       ['summary', '/admin/api/summary'],
       ['connections: default (expiry, asc)', '/admin/api/connections'],
       ['connections: page 2 (cursor)', `/admin/api/connections?cursor=${encodeURIComponent(firstPage.nextCursor)}`],
-      ...['expiry', 'last_refresh', 'failures', 'connected'].flatMap((sort) => ['asc', 'desc'].map((order) => [`connections: sort ${sort} ${order}`, `/admin/api/connections?sort=${sort}&order=${order}`])),
+      ...['expiry', 'last_refresh', 'failures', 'connected'].flatMap((sort) =>
+        ['asc', 'desc'].map((order) => [`connections: sort ${sort} ${order}`, `/admin/api/connections?sort=${sort}&order=${order}`]),
+      ),
       ['connections: platform', '/admin/api/connections?platform=charlie'],
       ...['active', 'expiring', 'failing', 'needs_reauth'].map((s) => [`connections: status ${s}`, `/admin/api/connections?status=${s}`]),
       ['connections: platform + failing, by failures desc', '/admin/api/connections?platform=delta&status=failing&sort=failures&order=desc'],
@@ -229,7 +247,10 @@ async function round(n) {
       ['failures: platform', '/admin/api/refresh-failures?platform=echo'],
       ['failures: rare class', '/admin/api/refresh-failures?failureClass=invalid_client'],
       ['failures: a class with no rows', '/admin/api/refresh-failures?failureClass=undecryptable'],
-      ['failures: one day', `/admin/api/refresh-failures?from=${new Date(Date.now() - 31 * DAY_MS).toISOString()}&to=${new Date(Date.now() - 30 * DAY_MS).toISOString()}`],
+      [
+        'failures: one day',
+        `/admin/api/refresh-failures?from=${new Date(Date.now() - 31 * DAY_MS).toISOString()}&to=${new Date(Date.now() - 30 * DAY_MS).toISOString()}`,
+      ],
       ['failures: one connection', '/admin/api/refresh-failures?connectionId=00000000-0000-4000-8000-000000000000'],
       ['audit: newest', '/admin/api/audit'],
       ['audit: service', '/admin/api/audit?service=reports'],
@@ -261,7 +282,13 @@ async function round(n) {
     const leases = app.get(ConnectionLeaseRepository);
     const platforms = PLATFORMS.map((platform) => ({ platform, needsRefreshToken: true, minRefreshAgeMs: 0 }));
     const claim = await capture(dataSource, () => leases.claimDue({ owner: 'bench', limit: 20, platforms }));
-    const due = Number((await client.query(`SELECT count(*) AS n FROM connections c WHERE status = 'active' AND (next_retry_at IS NULL OR next_retry_at <= now()) AND access_token_expires_at < now() + interval '6 hours'`)).rows[0].n);
+    const due = Number(
+      (
+        await client.query(
+          `SELECT count(*) AS n FROM connections c WHERE status = 'active' AND (next_retry_at IS NULL OR next_retry_at <= now()) AND access_token_expires_at < now() + interval '6 hours'`,
+        )
+      ).rows[0].n,
+    );
     const head = await explain(client, claim.sql, claim.params, { rollback: true });
     record('scheduler claim (20 rows), due rows at the head', '≤ 20 ms (next step)', n, `${fmt(head.ms)}, ${int(head.hit + head.read)} buffers`);
     // Every due row already leased (the end of a run, or few rows due): the claim walks past them all.
@@ -310,8 +337,12 @@ async function round(n) {
  * app's statement) and the admin's newest-first page on both.
  */
 async function partitions(client, n) {
-  const { rows: range } = await client.query(`SELECT date_trunc('month', min(accessed_at)) AS lo, date_trunc('month', max(accessed_at)) + interval '2 months' AS hi FROM token_access_audit`);
-  await client.query(`CREATE TABLE audit_part (id bigint NOT NULL, service varchar(255) NOT NULL, user_id varchar(255) NOT NULL, platform varchar(64) NOT NULL, accessed_at timestamptz NOT NULL, PRIMARY KEY (id, accessed_at)) PARTITION BY RANGE (accessed_at)`);
+  const { rows: range } = await client.query(
+    `SELECT date_trunc('month', min(accessed_at)) AS lo, date_trunc('month', max(accessed_at)) + interval '2 months' AS hi FROM token_access_audit`,
+  );
+  await client.query(
+    `CREATE TABLE audit_part (id bigint NOT NULL, service varchar(255) NOT NULL, user_id varchar(255) NOT NULL, platform varchar(64) NOT NULL, accessed_at timestamptz NOT NULL, PRIMARY KEY (id, accessed_at)) PARTITION BY RANGE (accessed_at)`,
+  );
   const months = [];
   for (let m = new Date(range[0].lo); m < new Date(range[0].hi); m = new Date(Date.UTC(m.getUTCFullYear(), m.getUTCMonth() + 1, 1))) {
     const next = new Date(Date.UTC(m.getUTCFullYear(), m.getUTCMonth() + 1, 1));
@@ -319,7 +350,8 @@ async function partitions(client, n) {
     await client.query(`CREATE TABLE ${name} PARTITION OF audit_part FOR VALUES FROM ('${m.toISOString()}') TO ('${next.toISOString()}')`);
     months.push({ name, from: m, to: next });
   }
-  const indexes = (await client.query(`SELECT indexdef FROM pg_indexes WHERE tablename = 'token_access_audit' AND indexname <> 'token_access_audit_pkey'`)).rows;
+  const indexes = (await client.query(`SELECT indexdef FROM pg_indexes WHERE tablename = 'token_access_audit' AND indexname <> 'token_access_audit_pkey'`))
+    .rows;
   for (const { indexdef } of indexes) await client.query(indexdef.replace(/INDEX (\w+) ON public\.token_access_audit/, 'INDEX $1_part ON public.audit_part'));
   await client.query('INSERT INTO audit_part SELECT id, service, user_id, platform, accessed_at FROM token_access_audit');
   await client.query('VACUUM (ANALYZE) audit_part');
@@ -334,7 +366,10 @@ async function partitions(client, n) {
   t = performance.now();
   let deleted = 0;
   for (;;) {
-    const r = await client.query(`DELETE FROM token_access_audit WHERE id = ANY(ARRAY(SELECT id FROM token_access_audit WHERE accessed_at < $1 ORDER BY accessed_at, id LIMIT 5000))`, [oldest.to]);
+    const r = await client.query(
+      `DELETE FROM token_access_audit WHERE id = ANY(ARRAY(SELECT id FROM token_access_audit WHERE accessed_at < $1 ORDER BY accessed_at, id LIMIT 5000))`,
+      [oldest.to],
+    );
     deleted += r.rowCount;
     if (r.rowCount < 5000) break;
   }
@@ -347,12 +382,10 @@ async function partitions(client, n) {
     const users = Array.from({ length: 500 }, (_, i) => `user-${String(1 + ((i * 7919) % n)).padStart(8, '0')}`);
     const start = performance.now();
     for (let b = 0; b < 100; b++) {
-      await client.query(`INSERT INTO ${table} (${table === 'audit_part' ? 'id, ' : ''}service, user_id, platform, accessed_at) SELECT ${table === 'audit_part' ? "nextval('token_access_audit_id_seq'), " : ''}* FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])`, [
-        users.map(() => 'publisher'),
-        users,
-        users.map((_, i) => PLATFORMS[i % 8]),
-        users.map(() => new Date().toISOString()),
-      ]);
+      await client.query(
+        `INSERT INTO ${table} (${table === 'audit_part' ? 'id, ' : ''}service, user_id, platform, accessed_at) SELECT ${table === 'audit_part' ? "nextval('token_access_audit_id_seq'), " : ''}* FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])`,
+        [users.map(() => 'publisher'), users, users.map((_, i) => PLATFORMS[i % 8]), users.map(() => new Date().toISOString())],
+      );
     }
     return 50_000 / ((performance.now() - start) / 1000);
   };
@@ -365,20 +398,35 @@ async function partitions(client, n) {
   const page = async (table, where, params) => {
     const times = [];
     for (let i = 0; i < RUNS; i++) {
-      times.push((await explain(client, `SELECT id, service, user_id, platform, accessed_at FROM ${table} ${where} ORDER BY accessed_at DESC, id DESC LIMIT 51`, params)).ms);
+      times.push(
+        (await explain(client, `SELECT id, service, user_id, platform, accessed_at FROM ${table} ${where} ORDER BY accessed_at DESC, id DESC LIMIT 51`, params))
+          .ms,
+      );
     }
-    return percentile(times.sort((a, b) => a - b), 50);
+    return percentile(
+      times.sort((a, b) => a - b),
+      50,
+    );
   };
   const user = `user-${String(Math.round(n / 3)).padStart(8, '0')}`;
   record('audit newest page: plain / partitioned', 'info', n, `${fmt(await page('token_access_audit', '', []))} / ${fmt(await page('audit_part', '', []))}`);
-  record('audit one user page: plain / partitioned', 'info', n, `${fmt(await page('token_access_audit', 'WHERE user_id = $1', [user]))} / ${fmt(await page('audit_part', 'WHERE user_id = $1', [user]))}`);
+  record(
+    'audit one user page: plain / partitioned',
+    'info',
+    n,
+    `${fmt(await page('token_access_audit', 'WHERE user_id = $1', [user]))} / ${fmt(await page('audit_part', 'WHERE user_id = $1', [user]))}`,
+  );
   await client.query('DROP TABLE audit_part');
 }
 
 let failed = false;
 try {
   const server = new URL(process.env.BENCH_DATABASE_URL);
-  console.log(`bench:scale on Postgres at ${server.host}; sizes ${SIZES.map(int).join(', ')}; ${RUNS} requests per figure; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `bench:scale on Postgres at ${server.host}; sizes ${SIZES.map(int).join(', ')}; ${RUNS} requests per figure; load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   for (const n of SIZES) await round(n);
 } catch (error) {
   failed = true;
@@ -391,5 +439,9 @@ const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].
 console.log(`\n| ${header.map((h, i) => h.padEnd(widths[i])).join(' | ')} |`);
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const l of lines) console.log(`| ${l.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`);
-console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `load average at the end: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
 process.exit(failed ? 1 : 0);

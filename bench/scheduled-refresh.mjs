@@ -44,13 +44,20 @@ try {
   }
   provider = await forkFakeProvider(PROVIDER_DELAY_MS);
   dataDir = tempDir('oc-bench-sched-');
-  const env = appEnv({ dataDir, providerUrl: provider.url, databaseUrl: db?.url, extra: { REFRESH_CONCURRENCY: CONCURRENCY, REFRESH_CONCURRENCY_PER_PROVIDER: PER_PROVIDER, DB_POOL_SIZE: POOL } });
+  const env = appEnv({
+    dataDir,
+    providerUrl: provider.url,
+    databaseUrl: db?.url,
+    extra: { REFRESH_CONCURRENCY: CONCURRENCY, REFRESH_CONCURRENCY_PER_PROVIDER: PER_PROVIDER, DB_POOL_SIZE: POOL },
+  });
   const config = loadStartupConfig(env);
   app = await createApp(config, { logger: new AppLogger(config.logLevel, 'json', (line) => process.stderr.write(`${line}\n`)) });
   await listen(app, config, 0, '127.0.0.1');
   const dataSource = app.get(DataSource);
   const ring = app.get(KeyRing);
-  console.log(`settings: REFRESH_CONCURRENCY=${CONCURRENCY} REFRESH_CONCURRENCY_PER_PROVIDER=${PER_PROVIDER} DB_POOL_SIZE=${POOL}, provider latency ${PROVIDER_DELAY_MS} ms (separate process), ${N} connections`);
+  console.log(
+    `settings: REFRESH_CONCURRENCY=${CONCURRENCY} REFRESH_CONCURRENCY_PER_PROVIDER=${PER_PROVIDER} DB_POOL_SIZE=${POOL}, provider latency ${PROVIDER_DELAY_MS} ms (separate process), ${N} connections`,
+  );
 
   // Seed: bulk INSERT ... SELECT FROM unnest() in batches, tokens encrypted with the app's key ring.
   // Access tokens expire within the next 5 h (inside the 6 h scheduled window), so every row is due.
@@ -118,27 +125,43 @@ try {
      FROM connections WHERE platform = $1`,
     [PLATFORM],
   );
-  const [log] = await dataSource.query(`SELECT count(*) FILTER (WHERE outcome = 'success')::int AS ok, count(*) FILTER (WHERE outcome <> 'success')::int AS ko FROM refresh_log WHERE trigger = 'scheduled'`);
-  const failures = await dataSource.query(`SELECT failure_class, left(message, 160) AS message, count(*)::int AS n FROM refresh_failures GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 5`);
+  const [log] = await dataSource.query(
+    `SELECT count(*) FILTER (WHERE outcome = 'success')::int AS ok, count(*) FILTER (WHERE outcome <> 'success')::int AS ko FROM refresh_log WHERE trigger = 'scheduled'`,
+  );
+  const failures = await dataSource.query(
+    `SELECT failure_class, left(message, 160) AS message, count(*)::int AS n FROM refresh_failures GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 5`,
+  );
   const stats = await provider.stats();
   const q = (i) => samples[Math.min(samples.length - 1, Math.floor(i * (samples.length - 1)))];
   const lag = (p) => `${(loopDelay.percentile(p) / 1e6).toFixed(0)} ms`;
 
   console.log('');
   console.log(`wall time of runOnce:          ${sec(wallMs)}   (goal < 30 s)`);
-  console.log(`sequential (1 at a time):      ${sec(N * PROVIDER_DELAY_MS)} expected (${N} x ${PROVIDER_DELAY_MS} ms), ${((N * PROVIDER_DELAY_MS) / wallMs).toFixed(0)}x slower`);
+  console.log(
+    `sequential (1 at a time):      ${sec(N * PROVIDER_DELAY_MS)} expected (${N} x ${PROVIDER_DELAY_MS} ms), ${((N * PROVIDER_DELAY_MS) / wallMs).toFixed(0)}x slower`,
+  );
   console.log(`throughput:                    ${(N / (wallMs / 1000)).toFixed(0)} refreshes/s`);
-  console.log(`run report:                    claimed ${report.claimed}, refreshed ${report.refreshed}, failed ${report.failed}, stoppedByBudget ${report.stoppedByBudget}`);
-  console.log(`CPU of the app process:        ${sec((cpu.user + cpu.system) / 1000)} (${((100 * (cpu.user + cpu.system)) / 1000 / wallMs).toFixed(0)} % of one core) = ${((cpu.user + cpu.system) / 1000 / N).toFixed(2)} ms per refresh`);
+  console.log(
+    `run report:                    claimed ${report.claimed}, refreshed ${report.refreshed}, failed ${report.failed}, stoppedByBudget ${report.stoppedByBudget}`,
+  );
+  console.log(
+    `CPU of the app process:        ${sec((cpu.user + cpu.system) / 1000)} (${((100 * (cpu.user + cpu.system)) / 1000 / wallMs).toFixed(0)} % of one core) = ${((cpu.user + cpu.system) / 1000 / N).toFixed(2)} ms per refresh`,
+  );
   console.log(`event-loop delay:              p50 ${lag(50)}, p99 ${lag(99)}, max ${(loopDelay.max / 1e6).toFixed(0)} ms`);
-  console.log(`database statements:           ${counters.queries} (${(counters.queries / N).toFixed(1)} per refresh); claim queries ${counters.claims} (${(counters.claimedRows / Math.max(1, counters.claims)).toFixed(1)} rows each)`);
+  console.log(
+    `database statements:           ${counters.queries} (${(counters.queries / N).toFixed(1)} per refresh); claim queries ${counters.claims} (${(counters.claimedRows / Math.max(1, counters.claims)).toFixed(1)} rows each)`,
+  );
   console.log(`provider refresh requests:     ${stats.requests} (max in flight ${stats.maxInFlight}, other requests ${stats.other})`);
   console.log(`duplicate refresh tokens:      ${stats.duplicates}   (must be 0)`);
-  console.log(`refreshed (token_version = 2): ${counts.v2} of ${N}   (must be ${N}; version > 2: ${counts.over}, still 1: ${counts.v1}, leases left: ${counts.leased})`);
+  console.log(
+    `refreshed (token_version = 2): ${counts.v2} of ${N}   (must be ${N}; version > 2: ${counts.over}, still 1: ${counts.v1}, leases left: ${counts.leased})`,
+  );
   for (const f of failures) console.log(`  refresh failure x${f.n}: ${f.failure_class}: ${f.message}`);
   console.log(`refresh_log rows:              ${log.ok} success, ${log.ko} failure`);
   console.log(`RSS before the run:            ${mb(rssBefore)}`);
-  console.log(`RSS during the run:            peak ${mb(peak)}; at 25/50/75/100 % of the run ${[0.25, 0.5, 0.75, 1].map((p) => mb(q(p))).join(' / ')} (${samples.length} samples, every 100 ms)`);
+  console.log(
+    `RSS during the run:            peak ${mb(peak)}; at 25/50/75/100 % of the run ${[0.25, 0.5, 0.75, 1].map((p) => mb(q(p))).join(' / ')} (${samples.length} samples, every 100 ms)`,
+  );
   console.log(`heap used${globalThis.gc ? ' (after full GC)' : ' (no GC forced)'}:     ${mb(heapBefore)} before, ${mb(heapAfter)} after the run`);
   console.log(`provider keep-alive sockets:   ${agentSockets.length}, with ${connectListeners} 'connect' listeners left on them`);
 

@@ -61,7 +61,9 @@ async function job() {
   );
   const seconds = (Date.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
-  process.send({ done: { calls, seconds, failures, firstFailures, cpuMs: (cpu.user + cpu.system) / 1000, stats: client.stats(), warmStats: warm.stats } }, () => process.exit(0));
+  process.send({ done: { calls, seconds, failures, firstFailures, cpuMs: (cpu.user + cpu.system) / 1000, stats: client.stats(), warmStats: warm.stats } }, () =>
+    process.exit(0),
+  );
 }
 
 async function main() {
@@ -89,7 +91,10 @@ async function main() {
     process.exit(2);
   }, 10 * 60_000);
   watchdog.unref();
-  const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+  const load = () =>
+    loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
   const fmt = (n, digits = 1) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
   let app, db, dataDir, provider, child;
@@ -107,7 +112,12 @@ async function main() {
     dataDir = tempDir('oc-bench-tc-');
     // REFRESH_WINDOW=1m: the service renews a token when the client comes back for it (at expiresAt - 60 s),
     // not earlier, so each user costs one service call per token lifetime (see bench/README.md).
-    const env = appEnv({ dataDir, providerUrl: provider.url, databaseUrl: db?.url, extra: { NODE_ENV: 'test', LOG_LEVEL: 'warn', REFRESH_CRON: 'off', REFRESH_WINDOW: '1m' } });
+    const env = appEnv({
+      dataDir,
+      providerUrl: provider.url,
+      databaseUrl: db?.url,
+      extra: { NODE_ENV: 'test', LOG_LEVEL: 'warn', REFRESH_CRON: 'off', REFRESH_WINDOW: '1m' },
+    });
     const config = loadStartupConfig(env);
     app = await createApp(config, { logger: new AppLogger(config.logLevel, 'json', (line) => process.stderr.write(`${line}\n`)) });
     await listen(app, config, 0, '127.0.0.1');
@@ -135,7 +145,9 @@ async function main() {
       [users, access, refresh, expires, PLATFORM],
     );
     console.log(`seeded ${USERS} connections with 1-hour tokens, expiring uniformly over the next hour`);
-    console.log(`job: client defaults (refreshMarginSeconds ${MARGIN_SECONDS}, maxCacheEntries 10,000), ${CONCURRENCY} loops over random users, ${DURATION} s after a warm-up that asks every user once`);
+    console.log(
+      `job: client defaults (refreshMarginSeconds ${MARGIN_SECONDS}, maxCacheEntries 10,000), ${CONCURRENCY} loops over random users, ${DURATION} s after a warm-up that asks every user once`,
+    );
 
     child = fork(fileURLToPath(import.meta.url), ['job'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const exited = new Promise((_, reject) => child.once('exit', (code) => reject(new Error(`the job exited (${code}) before it reported`))));
@@ -148,7 +160,9 @@ async function main() {
     const { warm } = await next();
     const afterWarm = await served();
     const refreshesAfterWarm = provider.stats.requests;
-    console.log(`warm-up: ${USERS} job calls in ${fmt(warm.seconds, 2)} s -> ${afterWarm - beforeWarm} service calls, ${refreshesAfterWarm - refreshesBeforeWarm} provider refreshes (tokens with under a minute left)`);
+    console.log(
+      `warm-up: ${USERS} job calls in ${fmt(warm.seconds, 2)} s -> ${afterWarm - beforeWarm} service calls, ${refreshesAfterWarm - refreshesBeforeWarm} provider refreshes (tokens with under a minute left)`,
+    );
     const loadBefore = load();
     child.send({ go: true });
     const { done } = await next();
@@ -166,11 +180,19 @@ async function main() {
     const expectedRate = USERS / (TOKEN_SECONDS - MARGIN_SECONDS);
     console.log('');
     console.log(`steady state (${fmt(done.seconds, 1)} s, load average ${loadBefore} -> ${load()}):`);
-    console.log(`  calls served to the job:     ${fmt(jobRate, 0)} calls/s (${done.calls.toLocaleString('en-US')} calls, ${done.failures} failed; job CPU ${fmt((done.cpuMs * 1000) / Math.max(1, done.calls), 2)} µs per call)`);
-    console.log(`  calls reaching the service:  ${fmt(serviceRate, 2)} calls/s (${serviceCalls} calls; ${refreshes} provider refreshes; ${due} seeded tokens reached expiresAt - ${MARGIN_SECONDS} s since the warm-up began; on average ${fmt(expectedRate, 2)}/s = ${USERS} users / (${TOKEN_SECONDS} - ${MARGIN_SECONDS}) s)`);
-    console.log(`  service calls per job call:  1 in ${ratio === Infinity ? '∞ (none reached the service)' : fmt(ratio, 0)}   goal: at least 1 in ${GOAL} -> ${ratio >= GOAL ? 'met' : 'MISSED'}`);
+    console.log(
+      `  calls served to the job:     ${fmt(jobRate, 0)} calls/s (${done.calls.toLocaleString('en-US')} calls, ${done.failures} failed; job CPU ${fmt((done.cpuMs * 1000) / Math.max(1, done.calls), 2)} µs per call)`,
+    );
+    console.log(
+      `  calls reaching the service:  ${fmt(serviceRate, 2)} calls/s (${serviceCalls} calls; ${refreshes} provider refreshes; ${due} seeded tokens reached expiresAt - ${MARGIN_SECONDS} s since the warm-up began; on average ${fmt(expectedRate, 2)}/s = ${USERS} users / (${TOKEN_SECONDS} - ${MARGIN_SECONDS}) s)`,
+    );
+    console.log(
+      `  service calls per job call:  1 in ${ratio === Infinity ? '∞ (none reached the service)' : fmt(ratio, 0)}   goal: at least 1 in ${GOAL} -> ${ratio >= GOAL ? 'met' : 'MISSED'}`,
+    );
     const s = done.stats;
-    console.log(`  client stats (whole run):    ${s.cacheHits.toLocaleString('en-US')} cache hits, ${s.coalesced} coalesced, ${s.requests} requests, ${s.cacheEntries} cached tokens`);
+    console.log(
+      `  client stats (whole run):    ${s.cacheHits.toLocaleString('en-US')} cache hits, ${s.coalesced} coalesced, ${s.requests} requests, ${s.cacheEntries} cached tokens`,
+    );
     if (done.failures > 0) {
       console.error(`FAILED: ${done.failures} job calls failed, first: ${done.firstFailures.join(' | ')}`);
       failed = true;

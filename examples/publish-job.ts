@@ -42,7 +42,13 @@ async function publish(userId: string, text: string): Promise<Outcome> {
       if (res.status !== 401 || attempt === 2) throw new Error(`the provider answered HTTP ${res.status}`);
       // Revoked, or a password change: tell the service, which refreshes it when it can.
       const error = ((await res.json().catch(() => ({}))) as { error?: string }).error;
-      const replacement = await tokens.reportRejected({ ...selector, connectionId: token.connectionId ?? undefined, accessToken: token.accessToken, status: res.status, error });
+      const replacement = await tokens.reportRejected({
+        ...selector,
+        connectionId: token.connectionId ?? undefined,
+        accessToken: token.accessToken,
+        status: res.status,
+        error,
+      });
       if (!replacement) return { status: 'reconnect', reason: 'the provider refused the token and the service has no other' };
       token = replacement;
     }

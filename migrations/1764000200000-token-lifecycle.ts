@@ -17,7 +17,9 @@ export class TokenLifecycle1764000200000 implements MigrationInterface {
         ADD COLUMN refresh_lease_owner varchar(80),
         ADD COLUMN refresh_lease_expires_at timestamptz`);
     await q.query(`CREATE INDEX ix_connections_due ON connections (access_token_expires_at) WHERE status = 'active'`);
-    await q.query(`CREATE INDEX ix_connections_refresh_expiry ON connections (refresh_token_expires_at) WHERE status = 'active' AND refresh_token_expires_at IS NOT NULL`);
+    await q.query(
+      `CREATE INDEX ix_connections_refresh_expiry ON connections (refresh_token_expires_at) WHERE status = 'active' AND refresh_token_expires_at IS NOT NULL`,
+    );
 
     await q.query(`
       CREATE TABLE refresh_failures (

@@ -24,7 +24,15 @@ export class Admin1764000300000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const ix of ['ix_refresh_failures_platform_time', 'ix_connections_user_prefix', 'ix_connections_platform_status', 'ix_connections_admin_connected', 'ix_connections_admin_failures', 'ix_connections_admin_refreshed', 'ix_connections_admin_expiry']) {
+    for (const ix of [
+      'ix_refresh_failures_platform_time',
+      'ix_connections_user_prefix',
+      'ix_connections_platform_status',
+      'ix_connections_admin_connected',
+      'ix_connections_admin_failures',
+      'ix_connections_admin_refreshed',
+      'ix_connections_admin_expiry',
+    ]) {
       await q.query(`DROP INDEX ${ix}`);
     }
     await q.query('DROP TABLE admin_users');

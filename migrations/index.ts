@@ -10,4 +10,15 @@ import { BackgroundJobs1764000900000 } from './1764000900000-background-jobs.js'
 import { WebhookDelivery1764001000000 } from './1764001000000-webhook-delivery.js';
 
 /** Migrations in order. Listed explicitly so the app, CLI and tests load the same set under ESM. */
-export const MIGRATIONS = [InitialSchema1764000000000, OauthStates1764000100000, TokenLifecycle1764000200000, Admin1764000300000, AdminSessions1764000400000, RateLimits1764000410000, AdminApiKeys1764000420000, DemoProvider1764000500000, BackgroundJobs1764000900000, WebhookDelivery1764001000000];
+export const MIGRATIONS = [
+  InitialSchema1764000000000,
+  OauthStates1764000100000,
+  TokenLifecycle1764000200000,
+  Admin1764000300000,
+  AdminSessions1764000400000,
+  RateLimits1764000410000,
+  AdminApiKeys1764000420000,
+  DemoProvider1764000500000,
+  BackgroundJobs1764000900000,
+  WebhookDelivery1764001000000,
+];

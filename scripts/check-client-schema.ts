@@ -25,7 +25,9 @@ function main(): number {
         ? undefined
         : `${CLIENT_SCHEMA_FILE} is out of date (first difference at ${firstDifference(readFileSync(CLIENT_SCHEMA_FILE, 'utf8'), readFileSync(fresh, 'utf8'))})`;
     if (problem) {
-      process.stderr.write(`The client package's API types do not match ${DEFAULT_OPENAPI_FILE}:\n  - ${problem}\nRun \`npm run client:schema\` (or \`npm run admin:client\` after an API change) and commit ${CLIENT_SCHEMA_FILE}.\n`);
+      process.stderr.write(
+        `The client package's API types do not match ${DEFAULT_OPENAPI_FILE}:\n  - ${problem}\nRun \`npm run client:schema\` (or \`npm run admin:client\` after an API change) and commit ${CLIENT_SCHEMA_FILE}.\n`,
+      );
       return 1;
     }
     process.stdout.write(`client:check: ${CLIENT_SCHEMA_FILE} matches ${DEFAULT_OPENAPI_FILE}\n`);

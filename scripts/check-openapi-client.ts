@@ -33,7 +33,9 @@ async function main(): Promise<number> {
       if (committed !== regenerated) problems.push(`${shown} is out of date (first difference at ${firstDifference(committed, regenerated)})`);
     }
     if (problems.length > 0) {
-      process.stderr.write(`The admin UI's API client does not match the API:\n  - ${problems.join('\n  - ')}\nRun \`npm run admin:client\` and commit admin/src/api/.\n`);
+      process.stderr.write(
+        `The admin UI's API client does not match the API:\n  - ${problems.join('\n  - ')}\nRun \`npm run admin:client\` and commit admin/src/api/.\n`,
+      );
       return 1;
     }
     process.stdout.write('openapi:check: admin/src/api/openapi.json and schema.d.ts match the API\n');

@@ -24,7 +24,8 @@ export function firstDifference(a: string, b: string): string {
   const al = a.split('\n');
   const bl = b.split('\n');
   for (let i = 0; i < Math.max(al.length, bl.length); i++) {
-    if (al[i] !== bl[i]) return `line ${i + 1}:\n    committed:   ${JSON.stringify(al[i] ?? '<end of file>')}\n    regenerated: ${JSON.stringify(bl[i] ?? '<end of file>')}`;
+    if (al[i] !== bl[i])
+      return `line ${i + 1}:\n    committed:   ${JSON.stringify(al[i] ?? '<end of file>')}\n    regenerated: ${JSON.stringify(bl[i] ?? '<end of file>')}`;
   }
   return 'identical';
 }

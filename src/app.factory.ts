@@ -22,12 +22,22 @@ export function buildOpenApi(app: INestApplication) {
   const config = app.get<AppConfig>(APP_CONFIG);
   const doc = new DocumentBuilder()
     .setTitle('oauth-connections')
-    .setDescription('Connect users\' provider accounts, keep their tokens encrypted and fresh, and hand valid access tokens to backend services.')
+    .setDescription("Connect users' provider accounts, keep their tokens encrypted and fresh, and hand valid access tokens to backend services.")
     .setVersion('1.0')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'User session JWT (HS256, SESSION_JWT_SECRET)' }, 'session')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Service JWT (HS256, SERVICE_JWT_SECRET, aud "internal", at most 15 minutes)' }, 'service')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'oca_<64 hex>', description: 'Admin API key (npm run admin:create -- --email <address> --api-key)' }, 'admin-key')
-    .addCookieAuth('oc_admin', { type: 'apiKey', in: 'cookie', description: 'Admin UI session (POST /admin/api/session); state-changing calls also send X-CSRF-Token' }, 'admin-cookie')
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Service JWT (HS256, SERVICE_JWT_SECRET, aud "internal", at most 15 minutes)' },
+      'service',
+    )
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', bearerFormat: 'oca_<64 hex>', description: 'Admin API key (npm run admin:create -- --email <address> --api-key)' },
+      'admin-key',
+    )
+    .addCookieAuth(
+      'oc_admin',
+      { type: 'apiKey', in: 'cookie', description: 'Admin UI session (POST /admin/api/session); state-changing calls also send X-CSRF-Token' },
+      'admin-cookie',
+    )
     .addServer(config.appUrl)
     .build();
   const document = SwaggerModule.createDocument(app, doc, { extraModels: [ErrorResponseDto] });

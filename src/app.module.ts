@@ -22,7 +22,23 @@ export class AppModule {
   static forRoot({ providers, ...config }: StartupConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config, [{ provide: PROVIDER_CONFIGS, useValue: providers }]), CryptoModule, DatabaseModule, JobsModule, RateLimitModule, AuthModule, HealthModule, ProvidersModule, ConnectionsModule, InternalModule, SchedulerModule, WebhooksModule, AdminModule, MetricsModule, DemoModule.forRoot(config)],
+      imports: [
+        ConfigModule.forRoot(config, [{ provide: PROVIDER_CONFIGS, useValue: providers }]),
+        CryptoModule,
+        DatabaseModule,
+        JobsModule,
+        RateLimitModule,
+        AuthModule,
+        HealthModule,
+        ProvidersModule,
+        ConnectionsModule,
+        InternalModule,
+        SchedulerModule,
+        WebhooksModule,
+        AdminModule,
+        MetricsModule,
+        DemoModule.forRoot(config),
+      ],
     };
   }
 }

@@ -49,7 +49,10 @@ async function main(): Promise<void> {
       );
     });
   }
-  logger.log(`Listening on ${config.appUrl} (API docs at ${config.appUrl}/docs,${config.internalPort !== undefined ? ` internal-token on port ${config.internalPort},` : ''} database: ${config.database.url ? 'Postgres' : `embedded PGlite in ${config.dataDir}/pg`})`, 'Main');
+  logger.log(
+    `Listening on ${config.appUrl} (API docs at ${config.appUrl}/docs,${config.internalPort !== undefined ? ` internal-token on port ${config.internalPort},` : ''} database: ${config.database.url ? 'Postgres' : `embedded PGlite in ${config.dataDir}/pg`})`,
+    'Main',
+  );
   // Last, after Nest's route table and "listening", where a person sees it.
   const admin = app.get(AdminSessionService).developmentAdmin;
   if (admin) {

@@ -91,7 +91,13 @@ export function App() {
         </Link>
         <nav className="nav" aria-label="Main">
           {NAV.map((n) => (
-            <Link key={n.to} to={n.to} className={n.match(location.path) ? 'active' : undefined} aria-current={n.match(location.path) ? 'page' : undefined} data-testid={`nav-${n.label.toLowerCase()}`}>
+            <Link
+              key={n.to}
+              to={n.to}
+              className={n.match(location.path) ? 'active' : undefined}
+              aria-current={n.match(location.path) ? 'page' : undefined}
+              data-testid={`nav-${n.label.toLowerCase()}`}
+            >
               {n.label}
             </Link>
           ))}

@@ -39,7 +39,9 @@ export class AmbiguousConnectionError extends TokenServiceError {
   constructor(init: ErrorInit) {
     super(init);
     const list = init.body?.candidates;
-    this.candidates = Array.isArray(list) ? list.filter(isRecord).map((c) => ({ connectionId: String(c.connectionId), accountId: stringOrNull(c.accountId), label: stringOrNull(c.label) })) : [];
+    this.candidates = Array.isArray(list)
+      ? list.filter(isRecord).map((c) => ({ connectionId: String(c.connectionId), accountId: stringOrNull(c.accountId), label: stringOrNull(c.label) }))
+      : [];
   }
 }
 

@@ -33,7 +33,13 @@ function jwtTimes(token: string): { iat: number; exp: number } | undefined {
   }
 }
 
-export function serviceTokenSource(options: { serviceName?: string; serviceSecret?: string; getServiceToken?: () => string | Promise<string>; platforms?: string[]; ttlSeconds: number }): ServiceTokenSource {
+export function serviceTokenSource(options: {
+  serviceName?: string;
+  serviceSecret?: string;
+  getServiceToken?: () => string | Promise<string>;
+  platforms?: string[];
+  ttlSeconds: number;
+}): ServiceTokenSource {
   const { serviceName, serviceSecret, getServiceToken, platforms, ttlSeconds } = options;
   let current: { token: string; renewAt: number } | undefined;
   let pending: Promise<string> | undefined;

@@ -19,14 +19,24 @@ import type {
 const NO_EXPIRY_CACHE_MS = 5 * 60_000;
 
 /** What the cache holds: the answer as plain data, and until when it may be handed out. */
-type Cached = { accessToken: string; expiresAtMs: number | null; connectionId: string | null; accountId: string | null; grantedScopes: readonly string[]; asset?: TokenResult['asset']; freshUntil: number };
+type Cached = {
+  accessToken: string;
+  expiresAtMs: number | null;
+  connectionId: string | null;
+  accountId: string | null;
+  grantedScopes: readonly string[];
+  asset?: TokenResult['asset'];
+  freshUntil: number;
+};
 
 type InFlight = { promise: Promise<Cached>; stale: boolean };
 
 function positive(name: string, value: number | undefined, fallback: number, { min = 0, integer = false, max = Infinity } = {}): number {
   const v = value ?? fallback;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
-    throw new TypeError(`createTokenClient: ${name} must be ${integer ? 'a whole number' : 'a number'} from ${min}${max === Infinity ? '' : ` to ${max}`} (got ${String(value)})`);
+    throw new TypeError(
+      `createTokenClient: ${name} must be ${integer ? 'a whole number' : 'a number'} from ${min}${max === Infinity ? '' : ` to ${max}`} (got ${String(value)})`,
+    );
   }
   return v;
 }
@@ -59,7 +69,8 @@ function requestBody(s: TokenSelector): InternalTokenRequest {
 
 function fromAnswer(answer: unknown, marginMs: number): Cached {
   const a = answer as InternalTokenAnswer | null;
-  if (typeof a?.accessToken !== 'string' || a.accessToken === '') throw new TokenServiceError({ status: 200, code: 'invalid_response', message: 'The token service answered without an accessToken' });
+  if (typeof a?.accessToken !== 'string' || a.accessToken === '')
+    throw new TokenServiceError({ status: 200, code: 'invalid_response', message: 'The token service answered without an accessToken' });
   const expiresAtMs = typeof a.expiresAt === 'string' ? Date.parse(a.expiresAt) : null;
   const expires = expiresAtMs !== null && !Number.isNaN(expiresAtMs) ? expiresAtMs : null;
   const cached: Cached = {
@@ -77,7 +88,13 @@ function fromAnswer(answer: unknown, marginMs: number): Cached {
 
 /** A fresh object for each caller, so one caller changing its result changes nobody else's. */
 function toResult(c: Cached): TokenResult {
-  const result: TokenResult = { accessToken: c.accessToken, expiresAt: c.expiresAtMs === null ? null : new Date(c.expiresAtMs), connectionId: c.connectionId, accountId: c.accountId, grantedScopes: [...c.grantedScopes] };
+  const result: TokenResult = {
+    accessToken: c.accessToken,
+    expiresAt: c.expiresAtMs === null ? null : new Date(c.expiresAtMs),
+    connectionId: c.connectionId,
+    accountId: c.accountId,
+    grantedScopes: [...c.grantedScopes],
+  };
   if (c.asset) result.asset = { ...c.asset };
   return result;
 }
@@ -88,9 +105,12 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
   try {
     base = new URL(requireText('createTokenClient: baseUrl', options.baseUrl));
   } catch (error) {
-    throw error instanceof TypeError && error.message.startsWith('createTokenClient') ? error : new TypeError(`createTokenClient: baseUrl is not a URL (${options.baseUrl})`);
+    throw error instanceof TypeError && error.message.startsWith('createTokenClient')
+      ? error
+      : new TypeError(`createTokenClient: baseUrl is not a URL (${options.baseUrl})`);
   }
-  if ((options.serviceSecret === undefined) === (options.getServiceToken === undefined)) throw new TypeError('createTokenClient: pass exactly one of serviceSecret and getServiceToken');
+  if ((options.serviceSecret === undefined) === (options.getServiceToken === undefined))
+    throw new TypeError('createTokenClient: pass exactly one of serviceSecret and getServiceToken');
   if (options.serviceSecret !== undefined) {
     requireText('createTokenClient: serviceSecret', options.serviceSecret);
     requireText('createTokenClient: serviceName (the sub of the service JWTs)', options.serviceName);
@@ -102,7 +122,11 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     serviceSecret: options.serviceSecret,
     getServiceToken: options.getServiceToken,
     platforms: options.platforms,
-    ttlSeconds: positive('serviceTokenTtlSeconds', options.serviceTokenTtlSeconds, MAX_SERVICE_TOKEN_TTL_SECONDS, { min: 1, max: MAX_SERVICE_TOKEN_TTL_SECONDS, integer: true }),
+    ttlSeconds: positive('serviceTokenTtlSeconds', options.serviceTokenTtlSeconds, MAX_SERVICE_TOKEN_TTL_SECONDS, {
+      min: 1,
+      max: MAX_SERVICE_TOKEN_TTL_SECONDS,
+      integer: true,
+    }),
   });
   const transport = createTransport({
     baseUrl: base.toString().replace(/\/+$/, ''),
@@ -163,7 +187,8 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
 
   async function reportRejected(report: RejectedTokenReport): Promise<TokenResult | null> {
     const accessToken = requireText('accessToken', report.accessToken);
-    if (!Number.isInteger(report.status) || report.status < 100 || report.status > 599) throw new TypeError('status must be the HTTP status the provider answered');
+    if (!Number.isInteger(report.status) || report.status < 100 || report.status > 599)
+      throw new TypeError('status must be the HTTP status the provider answered');
     const key = cacheKey(report);
     const known = cache.get(key) ?? cache.find((c) => c.accessToken === accessToken);
     // The token is dead whatever the service says next: no caller gets it from here again.
@@ -183,7 +208,10 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     // The new (or current) token, at the top level like internal-token's answer or under `token`.
     const tokenAnswer = typeof answer.accessToken === 'string' ? answer : (answer.token as Record<string, unknown> | undefined);
     if (typeof tokenAnswer?.accessToken !== 'string' || tokenAnswer.accessToken === accessToken) return null;
-    const entry = fromAnswer({ connectionId, accountId: known?.accountId ?? null, scopes: known?.grantedScopes ?? [], expiresAt: null, ...tokenAnswer }, marginMs);
+    const entry = fromAnswer(
+      { connectionId, accountId: known?.accountId ?? null, scopes: known?.grantedScopes ?? [], expiresAt: null, ...tokenAnswer },
+      marginMs,
+    );
     remember(key, entry);
     return toResult(entry);
   }
@@ -195,7 +223,11 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     if (request.scopes !== undefined) body.scopes = request.scopes;
     const answer = (await transport.post('/connect-sessions', body)) as { token?: unknown; url?: unknown; expiresAt?: unknown };
     if (typeof answer.token !== 'string' || typeof answer.url !== 'string' || typeof answer.expiresAt !== 'string') {
-      throw new TokenServiceError({ status: 200, code: 'invalid_response', message: 'The token service answered a connect session without token, url and expiresAt' });
+      throw new TokenServiceError({
+        status: 200,
+        code: 'invalid_response',
+        message: 'The token service answered a connect session without token, url and expiresAt',
+      });
     }
     return { token: answer.token, url: answer.url, expiresAt: new Date(answer.expiresAt) };
   }

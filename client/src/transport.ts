@@ -44,13 +44,24 @@ async function readBody(res: Response): Promise<unknown> {
   }
 }
 
-export function createTransport(options: { baseUrl: string; serviceTokens: ServiceTokenSource; timeoutMs: number; retryDeadlineMs: number; fetch: typeof globalThis.fetch; userAgent: string }): Transport {
+export function createTransport(options: {
+  baseUrl: string;
+  serviceTokens: ServiceTokenSource;
+  timeoutMs: number;
+  retryDeadlineMs: number;
+  fetch: typeof globalThis.fetch;
+  userAgent: string;
+}): Transport {
   const { baseUrl, serviceTokens, timeoutMs, retryDeadlineMs, userAgent } = options;
   const doFetch = options.fetch;
   let requests = 0;
 
   /** One request: the answer, or the error to retry (or throw) when there was none. */
-  async function attempt(path: string, body: unknown, deadline: number): Promise<{ res: Response; parsed: unknown } | { unreachable: ServiceUnreachableError }> {
+  async function attempt(
+    path: string,
+    body: unknown,
+    deadline: number,
+  ): Promise<{ res: Response; parsed: unknown } | { unreachable: ServiceUnreachableError }> {
     let authorization: string;
     try {
       authorization = `Bearer ${await serviceTokens.get()}`;
@@ -91,7 +102,12 @@ export function createTransport(options: { baseUrl: string; serviceTokens: Servi
         } else {
           const { res, parsed } = outcome;
           if (res.ok) {
-            if (parsed === undefined) throw new TokenServiceError({ status: res.status, code: 'invalid_response', message: `The token service answered HTTP ${res.status} without a JSON body` });
+            if (parsed === undefined)
+              throw new TokenServiceError({
+                status: res.status,
+                code: 'invalid_response',
+                message: `The token service answered HTTP ${res.status} without a JSON body`,
+              });
             return parsed;
           }
           const retryAfter = parseRetryAfter(res.headers.get('retry-after'));

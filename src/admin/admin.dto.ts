@@ -5,7 +5,17 @@ import { PLATFORM_PATTERN } from '../connections/connections.dto.js';
 
 export const ADMIN_STATUSES = ['active', 'expiring', 'failing', 'needs_reauth'] as const;
 export const ADMIN_SORTS = ['expiry', 'last_refresh', 'failures', 'connected'] as const;
-export const FAILURE_CLASSES = ['invalid_grant', 'invalid_client', 'rate_limited', 'transient', 'malformed', 'provider_error', 'undecryptable', 'internal', 'expired'] as const;
+export const FAILURE_CLASSES = [
+  'invalid_grant',
+  'invalid_client',
+  'rate_limited',
+  'transient',
+  'malformed',
+  'provider_error',
+  'undecryptable',
+  'internal',
+  'expired',
+] as const;
 
 export class ConnectionListQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ example: 'tiktok' })
@@ -13,7 +23,11 @@ export class ConnectionListQueryDto extends PageQueryDto {
   @Matches(PLATFORM_PATTERN)
   platform?: string;
 
-  @ApiPropertyOptional({ enum: ADMIN_STATUSES, description: 'expiring: due for scheduled refresh (active, not in backoff, and expiring within SCHEDULED_REFRESH_WINDOW, past half its refresh token life, or not refreshed for REFRESH_IDLE_MAX); failing: active with consecutive failures' })
+  @ApiPropertyOptional({
+    enum: ADMIN_STATUSES,
+    description:
+      'expiring: due for scheduled refresh (active, not in backoff, and expiring within SCHEDULED_REFRESH_WINDOW, past half its refresh token life, or not refreshed for REFRESH_IDLE_MAX); failing: active with consecutive failures',
+  })
   @IsOptional()
   @IsIn(ADMIN_STATUSES)
   status?: (typeof ADMIN_STATUSES)[number];

@@ -71,16 +71,37 @@ export class AdminService {
   ) {}
 
   async summary(): Promise<SummaryDto> {
-    const [counts, hourly, valuesByKeyId] = await Promise.all([this.connectionQueries.countsByPlatform(), this.historyQueries.hourly(), this.encrypted.valuesByKeyId()]);
-    const platforms = counts.map((r) => ({ platform: r.platform, total: r.total, active: r.active, expiring: r.expiring, failing: r.failing, needsReauth: r.needs_reauth }));
-    const totals = platforms.reduce((t, p) => ({ platform: 'all', total: t.total + p.total, active: t.active + p.active, expiring: t.expiring + p.expiring, failing: t.failing + p.failing, needsReauth: t.needsReauth + p.needsReauth }), {
-      platform: 'all',
-      total: 0,
-      active: 0,
-      expiring: 0,
-      failing: 0,
-      needsReauth: 0,
-    });
+    const [counts, hourly, valuesByKeyId] = await Promise.all([
+      this.connectionQueries.countsByPlatform(),
+      this.historyQueries.hourly(),
+      this.encrypted.valuesByKeyId(),
+    ]);
+    const platforms = counts.map((r) => ({
+      platform: r.platform,
+      total: r.total,
+      active: r.active,
+      expiring: r.expiring,
+      failing: r.failing,
+      needsReauth: r.needs_reauth,
+    }));
+    const totals = platforms.reduce(
+      (t, p) => ({
+        platform: 'all',
+        total: t.total + p.total,
+        active: t.active + p.active,
+        expiring: t.expiring + p.expiring,
+        failing: t.failing + p.failing,
+        needsReauth: t.needsReauth + p.needsReauth,
+      }),
+      {
+        platform: 'all',
+        total: 0,
+        active: 0,
+        expiring: 0,
+        failing: 0,
+        needsReauth: 0,
+      },
+    );
     // 24 hourly buckets, empty ones included, so charts need no gap filling.
     const byHour = new Map(hourly.map((h) => [new Date(h.hour).getTime(), h]));
     const firstHour = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 23 * 3_600_000;

@@ -49,7 +49,8 @@ async function run(command: string, email: string, apiKey: boolean, dataSource: 
     if (apiKey) printKey((await keys.issue(created.id)).key);
   } else if (command === 'api-key') {
     const admin = await admins.findByEmail(normalizeAdminEmail(email));
-    if (!admin) throw new Error(`No admin ${normalizeAdminEmail(email)}; create one with npm run admin:create -- --email ${normalizeAdminEmail(email)} --api-key`);
+    if (!admin)
+      throw new Error(`No admin ${normalizeAdminEmail(email)}; create one with npm run admin:create -- --email ${normalizeAdminEmail(email)} --api-key`);
     printKey((await keys.issue(admin.id)).key);
   } else {
     if (!(await admins.deleteByEmail(normalizeAdminEmail(email)))) throw new Error(`No admin ${normalizeAdminEmail(email)}`);
@@ -78,6 +79,8 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   const e = error as { code?: string; message: string };
-  process.stderr.write(`${e.code === '23505' ? 'An admin with this email already exists (npm run admin:api-key -- --email <address> gives it a key)' : e.message}\n`);
+  process.stderr.write(
+    `${e.code === '23505' ? 'An admin with this email already exists (npm run admin:api-key -- --email <address> gives it a key)' : e.message}\n`,
+  );
   process.exit(1);
 });

@@ -29,7 +29,12 @@ export const Admin = () =>
     SetMetadata(AUTH_KIND, 'admin' satisfies AuthKind),
     ApiBearerAuth('admin-key'),
     ApiCookieAuth('admin-cookie'),
-    ApiErrors(AuthException.unauthorized('Missing Authorization header or admin session cookie'), AuthException.forbidden('This route needs an admin'), AuthException.csrfFailed(), ...DATABASE_ERRORS),
+    ApiErrors(
+      AuthException.unauthorized('Missing Authorization header or admin session cookie'),
+      AuthException.forbidden('This route needs an admin'),
+      AuthException.csrfFailed(),
+      ...DATABASE_ERRORS,
+    ),
   );
 
 /** The authenticated user's id (routes under UserSession or Admin). */

@@ -56,7 +56,15 @@ export class AuthGuard implements CanActivate {
         throw AuthException.csrfFailed();
       }
     }
-    return { kind: 'user', userId: `admin:${session.adminId}`, admin: true, via: 'cookie', email: session.email, sessionId: session.id, expiresAt: session.expiresAt.toISOString() };
+    return {
+      kind: 'user',
+      userId: `admin:${session.adminId}`,
+      admin: true,
+      via: 'cookie',
+      email: session.email,
+      sessionId: session.id,
+      expiresAt: session.expiresAt.toISOString(),
+    };
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {

@@ -15,7 +15,17 @@ import { TokenIssuerService } from './token-issuer.service.js';
 @Global()
 @Module({
   controllers: [AuthController, AdminSessionController],
-  providers: [JwtVerifierService, TokenIssuerService, AdminSessionService, AdminSessionFacade, AdminSessionRepository, AdminUserRepository, AdminApiKeyService, AdminApiKeyRepository, { provide: APP_GUARD, useClass: AuthGuard }],
+  providers: [
+    JwtVerifierService,
+    TokenIssuerService,
+    AdminSessionService,
+    AdminSessionFacade,
+    AdminSessionRepository,
+    AdminUserRepository,
+    AdminApiKeyService,
+    AdminApiKeyRepository,
+    { provide: APP_GUARD, useClass: AuthGuard },
+  ],
   exports: [JwtVerifierService, TokenIssuerService, AdminSessionService, AdminApiKeyService],
 })
 export class AuthModule {}

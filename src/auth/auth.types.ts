@@ -5,7 +5,15 @@ export const AUTH_KIND = 'oauth-connections:auth-kind';
  * `via` says how an admin authenticated: `cookie` (admin UI session; `sessionId` set), `api-key`
  * (admin API key) or `jwt` (session JWT with role admin, only with ADMIN_SESSION_JWT=true).
  */
-export type UserPrincipal = { kind: 'user'; userId: string; admin: boolean; via?: 'cookie' | 'api-key' | 'jwt'; email?: string; sessionId?: string; expiresAt?: string };
+export type UserPrincipal = {
+  kind: 'user';
+  userId: string;
+  admin: boolean;
+  via?: 'cookie' | 'api-key' | 'jwt';
+  email?: string;
+  sessionId?: string;
+  expiresAt?: string;
+};
 export type ServicePrincipal = { kind: 'service'; service: string; platforms?: string[] };
 export type Principal = UserPrincipal | ServicePrincipal;
 

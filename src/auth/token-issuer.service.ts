@@ -19,7 +19,8 @@ export class TokenIssuerService {
   static session(secret: string, args: { sub: string; admin?: boolean; ttl?: number; maxTtl?: number }): string {
     const ttl = args.ttl ?? 3600;
     const max = args.maxTtl ?? Number.MAX_SAFE_INTEGER;
-    if (!Number.isInteger(ttl) || ttl < 1 || ttl > max) throw new Error(args.maxTtl ? `ttl must be 1..${max} seconds (SESSION_JWT_MAX_TTL)` : 'ttl must be a positive whole number of seconds');
+    if (!Number.isInteger(ttl) || ttl < 1 || ttl > max)
+      throw new Error(args.maxTtl ? `ttl must be 1..${max} seconds (SESSION_JWT_MAX_TTL)` : 'ttl must be a positive whole number of seconds');
     const payload: Record<string, unknown> = { sub: args.sub };
     if (args.admin) payload.role = 'admin';
     return signJwt({ payload, secret, expiresInSeconds: ttl });

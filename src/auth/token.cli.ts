@@ -19,11 +19,16 @@ function main(argv: string[]): void {
   if (ttl !== undefined && !Number.isInteger(ttl)) throw new Error('--ttl must be a whole number of seconds');
   const config = loadConfig();
   if (kind === 'service') {
-    const platforms = values.platforms?.split(',').map((p) => p.trim()).filter(Boolean);
+    const platforms = values.platforms
+      ?.split(',')
+      .map((p) => p.trim())
+      .filter(Boolean);
     process.stdout.write(`${TokenIssuerService.service(config.serviceJwtSecret, { sub: values.sub, ttl, platforms })}\n`);
   } else if (kind === 'session') {
     if (values.admin && !config.adminSessionJwt) throw new Error(ADMIN_REFUSED);
-    process.stdout.write(`${TokenIssuerService.session(config.sessionJwtSecret, { sub: values.sub, ttl, admin: values.admin, maxTtl: config.sessionJwtMaxTtlSeconds })}\n`);
+    process.stdout.write(
+      `${TokenIssuerService.session(config.sessionJwtSecret, { sub: values.sub, ttl, admin: values.admin, maxTtl: config.sessionJwtMaxTtlSeconds })}\n`,
+    );
   } else {
     throw new Error('usage: token.cli.js service|session --sub <name> [...]');
   }

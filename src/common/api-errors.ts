@@ -27,11 +27,20 @@ export function ApiErrors(...errors: AppException[]): ClassDecorator & MethodDec
 export const DATABASE_ERRORS = [CommonException.databaseUnavailable(), CommonException.databaseBusy()];
 
 // Any request may carry a body, parsed before routing: these answers are possible on every route.
-const TRANSPORT_ERRORS = [CommonException.invalidJson(), CommonException.payloadTooLarge(), CommonException.unsupportedMediaType(['application/json'], 'application/x-www-form-urlencoded')];
+const TRANSPORT_ERRORS = [
+  CommonException.invalidJson(),
+  CommonException.payloadTooLarge(),
+  CommonException.unsupportedMediaType(['application/json'], 'application/x-www-form-urlencoded'),
+];
 
 /** Errors every route taking a JSON body can answer; `example` is one of its validation messages. */
 export function jsonBodyErrors(example: string): AppException[] {
-  return [CommonException.validationFailed(example), CommonException.invalidJson(), CommonException.payloadTooLarge(), CommonException.unsupportedMediaType(['application/json'], 'application/x-www-form-urlencoded')];
+  return [
+    CommonException.validationFailed(example),
+    CommonException.invalidJson(),
+    CommonException.payloadTooLarge(),
+    CommonException.unsupportedMediaType(['application/json'], 'application/x-www-form-urlencoded'),
+  ];
 }
 
 const HEADER_DOCS: Record<string, { description: string; schema: { type: string } }> = {
@@ -44,7 +53,12 @@ type Operation = { responses: Record<string, unknown> };
 /** Writes the declared errors of every route into the document (replacing any hand-written error responses). */
 export function documentErrors(app: INestApplication, document: OpenAPIObject): void {
   for (const route of collectRoutes(app)) {
-    const declared = [...((route.controller as Decorated)[API_ERRORS] ?? []), ...((route.handler as Decorated)[API_ERRORS] ?? []), ...TRANSPORT_ERRORS, CommonException.internalError()];
+    const declared = [
+      ...((route.controller as Decorated)[API_ERRORS] ?? []),
+      ...((route.handler as Decorated)[API_ERRORS] ?? []),
+      ...TRANSPORT_ERRORS,
+      CommonException.internalError(),
+    ];
     const operation = (document.paths[route.path.replace(/:(\w+)/g, '{$1}')] as Record<string, Operation> | undefined)?.[route.method.toLowerCase()];
     if (!operation) continue;
     const byStatus = new Map<number, Map<string, AppException>>();
@@ -56,7 +70,9 @@ export function documentErrors(app: INestApplication, document: OpenAPIObject): 
     for (const status of Object.keys(operation.responses)) if (Number(status) >= 400) delete operation.responses[status];
     for (const [status, codes] of [...byStatus].sort(([a], [b]) => a - b)) {
       const errors = [...codes.values()];
-      const headers = Object.fromEntries([...new Set(errors.flatMap((e) => Object.keys(e.headers)))].map((h) => [h, HEADER_DOCS[h] ?? { description: h, schema: { type: 'string' } }]));
+      const headers = Object.fromEntries(
+        [...new Set(errors.flatMap((e) => Object.keys(e.headers)))].map((h) => [h, HEADER_DOCS[h] ?? { description: h, schema: { type: 'string' } }]),
+      );
       operation.responses[String(status)] = {
         description: errors.map((e) => `\`${e.code}\`${Object.keys(e.headers).length ? ` (with ${Object.keys(e.headers).join(', ')})` : ''}`).join(', '),
         ...(Object.keys(headers).length ? { headers } : {}),

@@ -11,12 +11,22 @@ const PINO_LEVEL: Record<LogLevel, string> = { error: 'error', warn: 'warn', inf
 const LABEL: Record<number, string> = { 10: 'verbose', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'error' };
 
 /** Structural paths pino censors before anything else (headers of a logged request or response). */
-export const REDACT_PATHS = ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]', 'headers.authorization', 'headers.cookie', '*.password', '*.secret'];
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
+  'headers.authorization',
+  'headers.cookie',
+  '*.password',
+  '*.secret',
+];
 
 // C0/C1 controls and the JS line separators: a provider string with "\r\n" must never start a forged line.
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
-const escapeControls = (text: string): string => text.replace(CONTROL, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+const escapeControls = (text: string): string =>
+  text.replace(CONTROL, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
 
 /** pino's JSON line -> the development format: `time LEVEL [context] message (req id) {fields}`. */
 export function prettyLine(json: string): string {

@@ -31,7 +31,8 @@ const hasBody = (req: IncomingMessage): boolean => {
 };
 
 /** The media types the matched route takes: `@Consumes` puts them in its Fastify route config. */
-export const acceptedTypes = (request: FastifyRequest): readonly string[] => (request.routeOptions.config as { consumes?: string[] } | undefined)?.consumes ?? JSON_ONLY;
+export const acceptedTypes = (request: FastifyRequest): readonly string[] =>
+  (request.routeOptions.config as { consumes?: string[] } | undefined)?.consumes ?? JSON_ONLY;
 
 /**
  * Everything around the routes, as Fastify hooks and plugins, in the order a request meets them:
@@ -127,7 +128,9 @@ export async function installPipeline(fastify: FastifyInstance, options: Pipelin
     // An empty body is no body (as express.json() had it); otherwise strict: an object or an array.
     if (body === '') return done(null, undefined);
     // Fastify's default parser answers through the callback; its type also allows a promise, which it never returns.
-    void json(request, body as string, (error, parsed) => (error || typeof parsed !== 'object' || parsed === null ? done(CommonException.invalidJson(), undefined) : done(null, parsed)));
+    void json(request, body as string, (error, parsed) =>
+      error || typeof parsed !== 'object' || parsed === null ? done(CommonException.invalidJson(), undefined) : done(null, parsed),
+    );
   });
   await fastify.register(fastifyFormbody, { bodyLimit: options.bodyLimit });
 
@@ -135,7 +138,10 @@ export async function installPipeline(fastify: FastifyInstance, options: Pipelin
     // Method, route pattern, status, duration, id: never the URL, whose query may carry an OAuth code.
     const route = request.routeOptions.url ?? null;
     const durationMs = Math.round(reply.elapsedTime * 10) / 10;
-    options.logger.pino.info({ context: 'HTTP', method: request.method, route, status: reply.statusCode, durationMs, requestId: request.id }, `${request.method} ${route ?? '(no route)'} ${reply.statusCode} ${durationMs} ms`);
+    options.logger.pino.info(
+      { context: 'HTTP', method: request.method, route, status: reply.statusCode, durationMs, requestId: request.id },
+      `${request.method} ${route ?? '(no route)'} ${reply.statusCode} ${durationMs} ms`,
+    );
     done();
   });
 }
@@ -144,6 +150,12 @@ export async function installPipeline(fastify: FastifyInstance, options: Pipelin
 export function answerParseErrorAsJson(error: NodeJS.ErrnoException, socket: Duplex): void {
   if (!socket.writable) return void socket.destroy();
   const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
-  const body = JSON.stringify(tooLarge ? { statusCode: 431, error: 'request_header_fields_too_large', message: 'Request headers are too large' } : { statusCode: 400, error: 'bad_request', message: 'Malformed HTTP request' });
-  socket.end(`HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  const body = JSON.stringify(
+    tooLarge
+      ? { statusCode: 431, error: 'request_header_fields_too_large', message: 'Request headers are too large' }
+      : { statusCode: 400, error: 'bad_request', message: 'Malformed HTTP request' },
+  );
+  socket.end(
+    `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

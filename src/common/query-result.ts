@@ -2,7 +2,8 @@
  * TypeORM's `query()` on pg answers a SELECT (or an INSERT ... RETURNING) with the rows, but an
  * UPDATE or DELETE with `[rows, affectedCount]`. These two read either shape.
  */
-const isUpdateResult = (result: unknown): result is [unknown[], number] => Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number';
+const isUpdateResult = (result: unknown): result is [unknown[], number] =>
+  Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number';
 
 /** The rows a `query()` returned, whatever the statement. */
 export function resultRows<T = Record<string, unknown>>(result: unknown): T[] {

@@ -10,7 +10,12 @@ export const RETENTION = { intervalMs: 10 * 60_000, batch: 1000, maxBatches: 50,
  * Calls `deleteBatch(limit)` until a batch comes back short, `maxBatches` were deleted or
  * `budgetMs` is spent; returns the rows deleted.
  */
-export async function deleteInBatches(deleteBatch: (limit: number) => Promise<number>, batch: number = RETENTION.batch, maxBatches: number = RETENTION.maxBatches, budgetMs: number = RETENTION.budgetMs): Promise<number> {
+export async function deleteInBatches(
+  deleteBatch: (limit: number) => Promise<number>,
+  batch: number = RETENTION.batch,
+  maxBatches: number = RETENTION.maxBatches,
+  budgetMs: number = RETENTION.budgetMs,
+): Promise<number> {
   const deadline = Date.now() + budgetMs;
   let total = 0;
   for (let i = 0; i < maxBatches; i++) {

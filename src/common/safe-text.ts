@@ -24,7 +24,9 @@ export function hasUnsafeCharacters(text: string): boolean {
 /** The first `max` code points (never half of a surrogate pair). */
 export function truncateCodePoints(text: string, max: number): string {
   if (text.length <= max) return text;
-  return Array.from(text.slice(0, max * 2)).slice(0, max).join('');
+  return Array.from(text.slice(0, max * 2))
+    .slice(0, max)
+    .join('');
 }
 
 /**

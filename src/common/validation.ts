@@ -30,7 +30,8 @@ export const markSchemaValidated = (part: unknown): void => void (part && typeof
 class AppValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const { metatype } = metadata;
-    if (metatype && typeof value === 'object' && value !== null && schemaValidated.has(value)) return Object.assign(Object.create(metatype.prototype as object) as object, value);
+    if (metatype && typeof value === 'object' && value !== null && schemaValidated.has(value))
+      return Object.assign(Object.create(metatype.prototype as object) as object, value);
     return super.transform(value, metadata);
   }
 }

@@ -74,7 +74,10 @@ export function origins(): Parser<string[]> {
   return (value, { name, problem }) => {
     const found: string[] = [];
     let valid = true;
-    for (const entry of value.split(',').map((e) => e.trim()).filter(Boolean)) {
+    for (const entry of value
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean)) {
       let origin: string | undefined;
       try {
         const parsed = new URL(entry);
@@ -85,7 +88,9 @@ export function origins(): Parser<string[]> {
       if (origin) found.push(origin);
       else {
         valid = false;
-        problem(`${name}: "${entry.slice(0, 100)}" is not an exact origin; write scheme://host[:port] with no path, trailing slash or wildcard (e.g. https://app.example.com)`);
+        problem(
+          `${name}: "${entry.slice(0, 100)}" is not an exact origin; write scheme://host[:port] with no path, trailing slash or wildcard (e.g. https://app.example.com)`,
+        );
       }
     }
     return valid ? found : undefined;
@@ -153,13 +158,17 @@ export function trustProxy(): Parser<false | number | string> {
     if (value === 'false' || value === '0') return false;
     if (/^\d+$/.test(value)) return Number(value);
     if (value.toLowerCase() === 'true') {
-      problem(`${name}=true trusts every hop, so any client could forge X-Forwarded-For and evade the sign-in rate limits; set the number of proxies in front of the service (e.g. ${name}=1) or their addresses (e.g. ${name}=10.0.0.5,loopback)`);
+      problem(
+        `${name}=true trusts every hop, so any client could forge X-Forwarded-For and evade the sign-in rate limits; set the number of proxies in front of the service (e.g. ${name}=1) or their addresses (e.g. ${name}=10.0.0.5,loopback)`,
+      );
       return undefined;
     }
     const entries = value.split(',').map((e) => e.trim());
     const bad = entries.filter((e) => !NAMED_SUBNETS.has(e) && !isAddressOrCidr(e));
     if (bad.length === 0) return entries.join(',');
-    problem(`${name} must be false, a hop count or a comma-separated list of proxy addresses or CIDRs (not an address: ${bad.map((b) => `"${b}"`).join(', ')})`);
+    problem(
+      `${name} must be false, a hop count or a comma-separated list of proxy addresses or CIDRs (not an address: ${bad.map((b) => `"${b}"`).join(', ')})`,
+    );
     return undefined;
   };
 }
@@ -222,7 +231,9 @@ export function webhookSecrets(): Parser<WebhookSecret[]> {
         // Buffer.from skips what is not base64; only a value that encodes back to itself is taken.
         const key = decoded && decoded.toString('base64').replace(/=+$/, '') === encoded.replace(/=+$/, '') ? decoded : undefined;
         if (!key || key.length < 24 || key.length > 64) {
-          problem(`${name}${which} starts with whsec_, so the rest must be the base64 of 24 to 64 random bytes${key ? ` (it decodes to ${key.length} bytes)` : ' (it is not base64)'}; generate one with: node -e "console.log('whsec_' + require('crypto').randomBytes(32).toString('base64'))"`);
+          problem(
+            `${name}${which} starts with whsec_, so the rest must be the base64 of 24 to 64 random bytes${key ? ` (it decodes to ${key.length} bytes)` : ' (it is not base64)'}; generate one with: node -e "console.log('whsec_' + require('crypto').randomBytes(32).toString('base64'))"`,
+          );
           continue;
         }
         secrets.push({ text, key });

@@ -81,7 +81,11 @@ export function loadConfig(env: Env = process.env, features?: FeatureSettings): 
   const adminSessionJwt = r.get('ADMIN_SESSION_JWT');
   const dev = developmentConveniences(nodeEnvSet, nodeEnv, host);
   if (!databaseUrl && isProduction) {
-    r.problems.push(nodeEnvSet ? 'DATABASE_URL is required in production (the embedded database is for development and test only)' : `DATABASE_URL is required: ${UNSET}, and the embedded database is for development and test only`);
+    r.problems.push(
+      nodeEnvSet
+        ? 'DATABASE_URL is required in production (the embedded database is for development and test only)'
+        : `DATABASE_URL is required: ${UNSET}, and the embedded database is for development and test only`,
+    );
   }
 
   // Unset: none (the schema's description).
@@ -89,9 +93,13 @@ export function loadConfig(env: Env = process.env, features?: FeatureSettings): 
   const oauthRedirectUri = r.get('OAUTH_REDIRECT_URI');
   const demoMode = r.get('DEMO_PROVIDER');
   const demoAccessTokenTtlMs = r.get('DEMO_ACCESS_TOKEN_TTL');
-  if (nodeEnvSet && isProduction && demoMode === 'on') r.problems.push('DEMO_PROVIDER=on is not allowed in production (the demo provider signs anyone in); use off or auto');
+  if (nodeEnvSet && isProduction && demoMode === 'on')
+    r.problems.push('DEMO_PROVIDER=on is not allowed in production (the demo provider signs anyone in); use off or auto');
   // What development would have enabled, refused (with a warning) when the conveniences are off.
-  const { demoProviderWanted: demoWanted } = features?.({ env, nodeEnv, nodeEnvSet, isProduction, devConveniences: dev.allowed, providersFile: r.get('PROVIDERS_FILE'), demoProviderMode: demoMode }, r.problems) ?? { demoProviderWanted: false };
+  const { demoProviderWanted: demoWanted } = features?.(
+    { env, nodeEnv, nodeEnvSet, isProduction, devConveniences: dev.allowed, providersFile: r.get('PROVIDERS_FILE'), demoProviderMode: demoMode },
+    r.problems,
+  ) ?? { demoProviderWanted: false };
   const demoEnabled = demoWanted && dev.allowed;
   const providerHttp = {
     timeoutMs: r.get('PROVIDER_HTTP_TIMEOUT_MS'),
@@ -145,7 +153,9 @@ export function loadConfig(env: Env = process.env, features?: FeatureSettings): 
     if (!dev.allowed) {
       for (const name of missing) {
         const what = name === 'TOKEN_ENCRYPTION_KEYS' ? 'TOKEN_ENCRYPTION_KEYS (or TOKEN_ENCRYPTION_KEY)' : name;
-        r.problems.push(isProduction && nodeEnvSet ? `${what} is required in production` : `${what} is required: ${dev.reason} (development secrets are generated only then)`);
+        r.problems.push(
+          isProduction && nodeEnvSet ? `${what} is required in production` : `${what} is required: ${dev.reason} (development secrets are generated only then)`,
+        );
       }
     } else if (r.problems.length === 0) {
       const generatedDev = loadOrCreateDevSecrets(dataDir, missing);
@@ -174,7 +184,10 @@ export function loadConfig(env: Env = process.env, features?: FeatureSettings): 
     port,
     host,
     devConveniences: dev.allowed,
-    startupWarnings: dev.allowed || (nodeEnvSet && isProduction) ? [] : refusedConveniences(dev.reason!, { demo: demoWanted, admin: !nodeEnvSet || nodeEnv === 'development' }),
+    startupWarnings:
+      dev.allowed || (nodeEnvSet && isProduction)
+        ? []
+        : refusedConveniences(dev.reason!, { demo: demoWanted, admin: !nodeEnvSet || nodeEnv === 'development' }),
     appUrl,
     dataDir,
     database,

@@ -90,7 +90,11 @@ export class ConnectFlowService {
 
     const { adapter } = provider;
     try {
-      const tokens = await adapter.exchangeCode({ code: adapter.normalizeCode(body.code!), redirectUri: pending.redirectUri, codeVerifier: pending.codeVerifier?.reveal() });
+      const tokens = await adapter.exchangeCode({
+        code: adapter.normalizeCode(body.code!),
+        redirectUri: pending.redirectUri,
+        codeVerifier: pending.codeVerifier?.reveal(),
+      });
       const profile = await adapter.fetchProfile(tokens);
       const grant = {
         userId,
@@ -120,10 +124,16 @@ export class ConnectFlowService {
   private toHttp(error: unknown, platform: string): unknown {
     if (!(error instanceof ProviderError)) {
       if (toErrorBody(error).body.statusCode === 503) return error; // database unavailable or busy: retry
-      this.logger.error(`Connect to ${platform} failed inside this service: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`, { platform });
+      this.logger.error(`Connect to ${platform} failed inside this service: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`, {
+        platform,
+      });
       return ConnectionsException.connectFailed();
     }
-    this.logger.warn(`Connect to ${platform} failed: ${error.message}`, { platform, failureClass: error.failureClass, providerError: error.details.providerCode });
+    this.logger.warn(`Connect to ${platform} failed: ${error.message}`, {
+      platform,
+      failureClass: error.failureClass,
+      providerError: error.details.providerCode,
+    });
     switch (error.failureClass) {
       case 'invalid_client':
         this.logger.error(`Provider ${platform} rejected our client credentials: check ${platform} clientId/clientSecret`, { platform });

@@ -1,6 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { Page } from '../common/keyset-cursor.js';
-import { type AdminConnectionRow, ConnectionAdminQueryRepository, type ConnectionListFilter, type PlatformCounts } from './connection-admin-query.repository.js';
+import {
+  type AdminConnectionRow,
+  ConnectionAdminQueryRepository,
+  type ConnectionListFilter,
+  type PlatformCounts,
+} from './connection-admin-query.repository.js';
 
 export type { AdminConnectionRow, ConnectionListFilter, PlatformCounts } from './connection-admin-query.repository.js';
 

@@ -46,9 +46,16 @@ export class ConnectionLeaseRepository {
   }
 
   async leaseState(id: string): Promise<LeaseState | null> {
-    const [row] = await this.dataSource.query('SELECT token_version, refresh_lease_owner, refresh_lease_expires_at, status FROM connections WHERE id = $1', [id]);
+    const [row] = await this.dataSource.query('SELECT token_version, refresh_lease_owner, refresh_lease_expires_at, status FROM connections WHERE id = $1', [
+      id,
+    ]);
     if (!row) return null;
-    return { tokenVersion: row.token_version, leaseOwner: row.refresh_lease_owner, leaseExpiresAt: row.refresh_lease_expires_at && new Date(row.refresh_lease_expires_at), status: row.status };
+    return {
+      tokenVersion: row.token_version,
+      leaseOwner: row.refresh_lease_owner,
+      leaseExpiresAt: row.refresh_lease_expires_at && new Date(row.refresh_lease_expires_at),
+      status: row.status,
+    };
   }
 
   /**
@@ -57,7 +64,12 @@ export class ConnectionLeaseRepository {
    * so each due connection is refreshed once per run across instances.
    */
   async claimDue(args: { owner: string; limit: number; platforms: ClaimablePlatform[] }): Promise<string[]> {
-    const { params, p } = sqlParams([args.owner, args.platforms.map((x) => x.platform), args.platforms.map((x) => x.needsRefreshToken), args.platforms.map((x) => x.minRefreshAgeMs)]);
+    const { params, p } = sqlParams([
+      args.owner,
+      args.platforms.map((x) => x.platform),
+      args.platforms.map((x) => x.needsRefreshToken),
+      args.platforms.map((x) => x.minRefreshAgeMs),
+    ]);
     const due = refreshDueSql(this.config.refresh, p);
     const rows = await this.dataSource.query(
       `UPDATE connections SET refresh_lease_owner = $1, refresh_lease_expires_at = now() + interval '${LEASE_MS} milliseconds'
@@ -80,12 +92,19 @@ export class ConnectionLeaseRepository {
   /** Loads the connections among `ids` whose lease we (still) hold. */
   findLeased(ids: string[], owner: string): Promise<Connection[]> {
     if (ids.length === 0) return Promise.resolve([]);
-    return this.dataSource.getRepository(Connection).createQueryBuilder('c').where('c.id IN (:...ids) AND c.refresh_lease_owner = :owner', { ids, owner }).getMany();
+    return this.dataSource
+      .getRepository(Connection)
+      .createQueryBuilder('c')
+      .where('c.id IN (:...ids) AND c.refresh_lease_owner = :owner', { ids, owner })
+      .getMany();
   }
 
   /** Releases only our own lease. */
   async release(id: string, owner: string): Promise<void> {
-    await this.dataSource.query('UPDATE connections SET refresh_lease_owner = NULL, refresh_lease_expires_at = NULL WHERE id = $1 AND refresh_lease_owner = $2', [id, owner]);
+    await this.dataSource.query(
+      'UPDATE connections SET refresh_lease_owner = NULL, refresh_lease_expires_at = NULL WHERE id = $1 AND refresh_lease_owner = $2',
+      [id, owner],
+    );
   }
 
   /**
@@ -137,7 +156,12 @@ export class ConnectionLeaseRepository {
   }
 
   /** A failure that may pass: back off; `countAgainstConnection` false for operator errors. */
-  async recordFailure(manager: EntityManager, c: Connection, owner: string, f: { failureClass: string; code?: string; retryAt: Date; countAgainstConnection: boolean }): Promise<number> {
+  async recordFailure(
+    manager: EntityManager,
+    c: Connection,
+    owner: string,
+    f: { failureClass: string; code?: string; retryAt: Date; countAgainstConnection: boolean },
+  ): Promise<number> {
     const rows = await manager.query(
       `UPDATE connections SET last_refresh_error = $3, last_refresh_error_code = $4, next_retry_at = $5,
          consecutive_failures = consecutive_failures + $6, refresh_lease_owner = NULL, refresh_lease_expires_at = NULL

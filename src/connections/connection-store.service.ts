@@ -64,7 +64,12 @@ export class ConnectionStoreService {
   }
 
   /** A failure that may pass: back off, release the lease; returns the consecutive failures. */
-  recordFailure(manager: EntityManager, c: Connection, owner: string, f: { failureClass: string; code?: string; retryAt: Date; countAgainstConnection: boolean }): Promise<number> {
+  recordFailure(
+    manager: EntityManager,
+    c: Connection,
+    owner: string,
+    f: { failureClass: string; code?: string; retryAt: Date; countAgainstConnection: boolean },
+  ): Promise<number> {
     return this.leases.recordFailure(manager, c, owner, f);
   }
 

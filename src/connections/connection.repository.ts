@@ -49,7 +49,9 @@ export class ConnectionRepository {
     // Outside a transaction, straight on the driver's pool: TypeORM's query runner (no query logging
     // is configured) only adds a connect/release round of promises. Errors stay pg's own, which the
     // exception filter classifies the same way.
-    const [row] = manager ? ((await manager.query(this.findSql, params)) as Record<string, unknown>[]) : (await ((this.dataSource.driver as PostgresDriver).master as Pool).query<Record<string, unknown>>(this.findSql, params)).rows;
+    const [row] = manager
+      ? ((await manager.query(this.findSql, params)) as Record<string, unknown>[])
+      : (await ((this.dataSource.driver as PostgresDriver).master as Pool).query<Record<string, unknown>>(this.findSql, params)).rows;
     if (!row) return null;
     const entity = metadata.create(undefined, { fromDeserializer: true }) as Connection;
     for (const column of columns) column.setEntityValue(entity, this.dataSource.driver.prepareHydratedValue(row[column.databaseName], column));
@@ -79,13 +81,19 @@ export class ConnectionRepository {
 
   /** The oc_connections gauge (ix_connections_platform_status). */
   async countByPlatformAndStatus(): Promise<{ platform: string; status: string; n: number }[]> {
-    return (await this.dataSource.query('SELECT platform, status, count(*)::int AS n FROM connections GROUP BY platform, status')) as { platform: string; status: string; n: number }[];
+    return (await this.dataSource.query('SELECT platform, status, count(*)::int AS n FROM connections GROUP BY platform, status')) as {
+      platform: string;
+      status: string;
+      n: number;
+    }[];
   }
 
   /** The oc_refresh_backlog gauge: connections due for refresh (refresh-due.ts). */
   async countDue(): Promise<number> {
     const { params, p } = sqlParams();
-    const [row] = (await this.dataSource.query(`SELECT count(*)::int AS n FROM connections c WHERE ${refreshDueSql(this.config.refresh, p)}`, params)) as { n: number }[];
+    const [row] = (await this.dataSource.query(`SELECT count(*)::int AS n FROM connections c WHERE ${refreshDueSql(this.config.refresh, p)}`, params)) as {
+      n: number;
+    }[];
     return row?.n ?? 0;
   }
 }

@@ -30,7 +30,12 @@ export class ConnectionsController {
   @UserSession()
   @ApiOperation({ summary: 'Start connecting: the provider URL to send the user to (with state and PKCE)' })
   @ApiOkResponse({ type: ConnectUrlDto })
-  @ApiErrors(ProvidersException.unknownPlatform('tiktok'), CommonException.validationFailed('platform must be a platform id (lowercase letters, digits, - and _)'), ConnectionsException.tooManyPending(20), ConnectionsException.rateLimited(30_000))
+  @ApiErrors(
+    ProvidersException.unknownPlatform('tiktok'),
+    CommonException.validationFailed('platform must be a platform id (lowercase letters, digits, - and _)'),
+    ConnectionsException.tooManyPending(20),
+    ConnectionsException.rateLimited(30_000),
+  )
   connectUrl(@CurrentUserId() userId: string, @Param() { platform }: PlatformParamDto): Promise<ConnectUrlDto> {
     return this.flow.connectUrl(userId, platform);
   }
@@ -62,7 +67,10 @@ export class ConnectionsController {
   @UserSession()
   @ApiOperation({ summary: 'Whether the user has connected this platform' })
   @ApiOkResponse({ type: ConnectionStatusDto })
-  @ApiErrors(ProvidersException.unknownPlatform('tiktok'), CommonException.validationFailed('platform must be a platform id (lowercase letters, digits, - and _)'))
+  @ApiErrors(
+    ProvidersException.unknownPlatform('tiktok'),
+    CommonException.validationFailed('platform must be a platform id (lowercase letters, digits, - and _)'),
+  )
   status(@CurrentUserId() userId: string, @Param() { platform }: PlatformParamDto): Promise<ConnectionStatusDto> {
     return this.connections.status(userId, platform);
   }
@@ -71,7 +79,10 @@ export class ConnectionsController {
   @UserSession()
   @ApiOperation({ summary: 'Revoke at the provider (best effort) and forget the connection. Idempotent.' })
   @ApiOkResponse({ type: DisconnectResultDto })
-  @ApiErrors(ProvidersException.unknownPlatform('tiktok'), CommonException.validationFailed('platform must be a platform id (lowercase letters, digits, - and _)'))
+  @ApiErrors(
+    ProvidersException.unknownPlatform('tiktok'),
+    CommonException.validationFailed('platform must be a platform id (lowercase letters, digits, - and _)'),
+  )
   disconnect(@CurrentUserId() userId: string, @Param() { platform }: PlatformParamDto): Promise<DisconnectResultDto> {
     return this.connections.disconnect(userId, platform);
   }

@@ -30,7 +30,9 @@ export class ConnectDto {
   @MaxLength(256)
   state!: string;
 
-  @ApiPropertyOptional({ description: 'The issuer identifier on the redirect (RFC 9207): required from providers that declare an issuer, refused from those that declare none' })
+  @ApiPropertyOptional({
+    description: 'The issuer identifier on the redirect (RFC 9207): required from providers that declare an issuer, refused from those that declare none',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(2048)

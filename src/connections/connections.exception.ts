@@ -4,7 +4,11 @@ import { safeCode } from '../common/safe-text.js';
 /** Errors of the connect flow and connection management. */
 export class ConnectionsException extends AppException {
   static invalidState(): ConnectionsException {
-    return new ConnectionsException(400, 'invalid_state', 'The state is unknown, already used, or belongs to another user or platform; start the connection again');
+    return new ConnectionsException(
+      400,
+      'invalid_state',
+      'The state is unknown, already used, or belongs to another user or platform; start the connection again',
+    );
   }
   static stateExpired(): ConnectionsException {
     return new ConnectionsException(400, 'state_expired', 'The connection attempt expired; start it again');
@@ -16,16 +20,28 @@ export class ConnectionsException extends AppException {
     return new ConnectionsException(400, 'issuer_mismatch', "The authorization response names another issuer than this provider's; start the connection again");
   }
   static issuerUnexpected(): ConnectionsException {
-    return new ConnectionsException(400, 'issuer_mismatch', 'The authorization response names an issuer, but this provider declares none; start the connection again (an operator may need to set its issuer)');
+    return new ConnectionsException(
+      400,
+      'issuer_mismatch',
+      'The authorization response names an issuer, but this provider declares none; start the connection again (an operator may need to set its issuer)',
+    );
   }
   static issuerMissing(): ConnectionsException {
-    return new ConnectionsException(400, 'issuer_missing', 'The authorization response has no iss, which this provider always sends (RFC 9207); post every parameter of the redirect, then start the connection again');
+    return new ConnectionsException(
+      400,
+      'issuer_missing',
+      'The authorization response has no iss, which this provider always sends (RFC 9207); post every parameter of the redirect, then start the connection again',
+    );
   }
   static missingCode(): ConnectionsException {
     return new ConnectionsException(400, 'validation_failed', 'code is required unless error is given');
   }
   static tooManyPending(limit: number): ConnectionsException {
-    return new ConnectionsException(429, 'too_many_pending_states', `At most ${limit} connection attempts may be pending per user; finish or wait for one to expire`);
+    return new ConnectionsException(
+      429,
+      'too_many_pending_states',
+      `At most ${limit} connection attempts may be pending per user; finish or wait for one to expire`,
+    );
   }
   static rateLimited(waitMs: number): ConnectionsException {
     const seconds = Math.max(1, Math.ceil(waitMs / 1000));
@@ -44,6 +60,10 @@ export class ConnectionsException extends AppException {
     return new ConnectionsException(503, 'connect_failed', 'The connection could not be completed (logged for the operator); start it again shortly');
   }
   static providerMisconfigured(): ConnectionsException {
-    return new ConnectionsException(424, 'provider_misconfigured', "The provider rejected this service's client credentials; an operator must fix the configuration");
+    return new ConnectionsException(
+      424,
+      'provider_misconfigured',
+      "The provider rejected this service's client credentials; an operator must fix the configuration",
+    );
   }
 }

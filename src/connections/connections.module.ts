@@ -14,7 +14,17 @@ import { OAuthStateRetentionService } from './oauth-state-retention.service.js';
 @Module({
   imports: [ProvidersModule],
   controllers: [ConnectionsController],
-  providers: [ConnectFlowService, ConnectionsService, ConnectionStoreService, ConnectionAdminReadService, ConnectionRepository, ConnectionLeaseRepository, ConnectionAdminQueryRepository, OAuthStateRepository, OAuthStateRetentionService],
+  providers: [
+    ConnectFlowService,
+    ConnectionsService,
+    ConnectionStoreService,
+    ConnectionAdminReadService,
+    ConnectionRepository,
+    ConnectionLeaseRepository,
+    ConnectionAdminQueryRepository,
+    OAuthStateRepository,
+    OAuthStateRetentionService,
+  ],
   // Every read and write of `connections` goes through these repositories; other features use the services.
   exports: [ConnectionsService, ConnectionStoreService, ConnectionAdminReadService],
 })

@@ -52,8 +52,15 @@ export class ConnectionsService {
       await provider.adapter.revoke({ accessToken: connection.accessToken.reveal(), refreshToken: connection.refreshToken?.reveal() });
     } catch (error) {
       // A failed revocation must never keep a user connected against their wish.
-      const detail = error instanceof ProviderError ? { failureClass: error.failureClass, providerError: error.details.providerCode } : { failureClass: (error as Error).name };
-      this.logger.warn(`Revocation at ${platform} failed; deleting the local connection anyway: ${(error as Error).message}`, { platform, connectionId: connection.id, ...detail });
+      const detail =
+        error instanceof ProviderError
+          ? { failureClass: error.failureClass, providerError: error.details.providerCode }
+          : { failureClass: (error as Error).name };
+      this.logger.warn(`Revocation at ${platform} failed; deleting the local connection anyway: ${(error as Error).message}`, {
+        platform,
+        connectionId: connection.id,
+        ...detail,
+      });
     }
     await this.dataSource.transaction(async (m) => {
       if (await this.connections.deleteForUser(userId, platform, m)) {

@@ -15,7 +15,10 @@ export class OAuthStateRepository {
     private readonly ring: KeyRing,
   ) {}
 
-  async insert(state: Pick<OAuthState, 'stateHash' | 'userId' | 'platform' | 'redirectUri' | 'codeVerifier' | 'expiresAt'>, manager?: EntityManager): Promise<void> {
+  async insert(
+    state: Pick<OAuthState, 'stateHash' | 'userId' | 'platform' | 'redirectUri' | 'codeVerifier' | 'expiresAt'>,
+    manager?: EntityManager,
+  ): Promise<void> {
     await (manager ?? this.dataSource.manager).getRepository(OAuthState).insert(state);
   }
 
@@ -32,12 +35,12 @@ export class OAuthStateRepository {
    * replayed, foreign or cross-platform state matches nothing.
    */
   async consume(stateHash: string, userId: string, platform: string): Promise<ConsumedState | undefined> {
-    const rows = (await this.dataSource.query(
+    const rows = await this.dataSource.query(
       `UPDATE oauth_states SET used_at = now()
        WHERE state_hash = $1 AND user_id = $2 AND platform = $3 AND used_at IS NULL
        RETURNING user_id, platform, redirect_uri, code_verifier, expires_at`,
       [stateHash, userId, platform],
-    ));
+    );
     const row = resultRows(rows)[0];
     if (!row) return undefined;
     return {

@@ -1,6 +1,9 @@
 /** A stored secret could not be decrypted. Never carries the value itself. */
 export class DecryptionError extends Error {
-  constructor(readonly reason: 'malformed' | 'unknown_key' | 'authentication_failed', readonly kid?: string) {
+  constructor(
+    readonly reason: 'malformed' | 'unknown_key' | 'authentication_failed',
+    readonly kid?: string,
+  ) {
     super(
       reason === 'unknown_key'
         ? `Stored secret names key "${kid}", which is not in the key ring`

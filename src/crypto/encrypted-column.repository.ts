@@ -29,7 +29,12 @@ export class EncryptedColumnRepository {
         if (!transformers.includes(encryptedColumn)) continue;
         if (entity.primaryColumns.length !== 1) throw new Error(`${entity.tableName}: key rotation needs a single-column primary key`);
         const pk = entity.primaryColumns[0]!;
-        found.push({ table: entity.tableName, column: column.databaseName, primaryKey: pk.databaseName, primaryKeyType: this.dataSource.driver.normalizeType(pk) });
+        found.push({
+          table: entity.tableName,
+          column: column.databaseName,
+          primaryKey: pk.databaseName,
+          primaryKeyType: this.dataSource.driver.normalizeType(pk),
+        });
       }
     }
     return found.sort((a, b) => `${a.table}.${a.column}`.localeCompare(`${b.table}.${b.column}`));
@@ -38,7 +43,9 @@ export class EncryptedColumnRepository {
   /** Values of `ref` not matching `likePattern` (not yet under the current key). */
   async countNotLike(ref: EncryptedColumnRef, likePattern: string): Promise<number> {
     const q = this.quoted(ref);
-    const [row] = resultRows<{ n: number }>(await this.dataSource.query(`SELECT count(*)::int AS n FROM ${q.table} WHERE ${q.column} NOT LIKE $1`, [likePattern]));
+    const [row] = resultRows<{ n: number }>(
+      await this.dataSource.query(`SELECT count(*)::int AS n FROM ${q.table} WHERE ${q.column} NOT LIKE $1`, [likePattern]),
+    );
     return row?.n ?? 0;
   }
 
@@ -47,7 +54,12 @@ export class EncryptedColumnRepository {
     const q = this.quoted(ref);
     const params: unknown[] = [likePattern, limit];
     const after = afterId === undefined ? '' : `AND ${q.pk} > $${params.push(afterId)}::${ref.primaryKeyType}`;
-    return resultRows(await this.dataSource.query(`SELECT ${q.pk}::text AS id, ${q.column} AS value FROM ${q.table} WHERE ${q.column} NOT LIKE $1 ${after} ORDER BY ${q.pk} LIMIT $2`, params));
+    return resultRows(
+      await this.dataSource.query(
+        `SELECT ${q.pk}::text AS id, ${q.column} AS value FROM ${q.table} WHERE ${q.column} NOT LIKE $1 ${after} ORDER BY ${q.pk} LIMIT $2`,
+        params,
+      ),
+    );
   }
 
   /**
@@ -75,7 +87,9 @@ export class EncryptedColumnRepository {
       return `SELECT split_part(${q.column}, ':', 2) AS kid FROM ${q.table} WHERE ${q.column} IS NOT NULL`;
     });
     if (parts.length === 0) return {};
-    const found = resultRows<{ kid: string; n: number }>(await this.dataSource.query(`SELECT kid, count(*)::int AS n FROM (${parts.join(' UNION ALL ')}) v GROUP BY kid ORDER BY kid`));
+    const found = resultRows<{ kid: string; n: number }>(
+      await this.dataSource.query(`SELECT kid, count(*)::int AS n FROM (${parts.join(' UNION ALL ')}) v GROUP BY kid ORDER BY kid`),
+    );
     return Object.fromEntries(found.map((r) => [r.kid, r.n]));
   }
 

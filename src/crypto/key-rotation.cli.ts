@@ -33,7 +33,9 @@ function warnAboutDevSecrets(dataDir: string, ring: KeyRing, out: (line: string)
   }
   const kids = keys?.split(',').map((entry) => entry.trim().split(':')[0]) ?? [];
   if (kids.length > 0 && !kids.includes(ring.currentKid)) {
-    out(`Warning: ${path} holds keys ${kids.join(', ')} without "${ring.currentKid}": always start the service with this TOKEN_ENCRYPTION_KEYS (or update that file), or it cannot decrypt the rotated values.`);
+    out(
+      `Warning: ${path} holds keys ${kids.join(', ')} without "${ring.currentKid}": always start the service with this TOKEN_ENCRYPTION_KEYS (or update that file), or it cannot decrypt the rotated values.`,
+    );
   }
 }
 
@@ -59,7 +61,10 @@ async function main(): Promise<number> {
     try {
       embedded = await EmbeddedPostgres.start({ dataDir: config.dataDir, maxConnections: 5 });
     } catch (error) {
-      throw new Error(`Cannot open the embedded database: ${(error as Error).message}\nThe embedded database serves one process: stop the service, rotate, then start it again.`, { cause: error });
+      throw new Error(
+        `Cannot open the embedded database: ${(error as Error).message}\nThe embedded database serves one process: stop the service, rotate, then start it again.`,
+        { cause: error },
+      );
     }
   }
   const dataSource = await openDataSource(config.database.url ?? embedded!.url, config.database, false);
@@ -79,11 +84,15 @@ async function main(): Promise<number> {
     if (!config.isProduction) warnAboutDevSecrets(config.dataDir, ring, out);
     const old = Object.entries(result.remaining).filter(([kid]) => kid !== ring.currentKid);
     if (result.undecryptable > 0) {
-      out(`${result.undecryptable} values cannot be decrypted with TOKEN_ENCRYPTION_KEYS (the key they name is missing, or they are damaged) and were left as they are: restore that key and rerun, or have those users reconnect.`);
+      out(
+        `${result.undecryptable} values cannot be decrypted with TOKEN_ENCRYPTION_KEYS (the key they name is missing, or they are damaged) and were left as they are: restore that key and rerun, or have those users reconnect.`,
+      );
       return 2;
     }
     if (old.length > 0) {
-      out(`Values remain under ${old.map(([kid]) => `"${kid}"`).join(', ')} (written during the run by an instance without key "${ring.currentKid}"?). Make sure every instance runs with the new key ring, then rerun.`);
+      out(
+        `Values remain under ${old.map(([kid]) => `"${kid}"`).join(', ')} (written during the run by an instance without key "${ring.currentKid}"?). Make sure every instance runs with the new key ring, then rerun.`,
+      );
       return 3;
     }
     out(`Every value is under key "${ring.currentKid}": the other keys can be removed from TOKEN_ENCRYPTION_KEYS.`);

@@ -69,7 +69,15 @@ export class KeyRotationService {
     const batchSize = options.batchSize ?? 500;
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new Error('batchSize must be an integer from 1 to 10000');
     const started = Date.now();
-    const result: RotationResult = { currentKid: this.ring.currentKid, reencrypted: 0, skipped: 0, undecryptable: 0, failures: [], remaining: {}, durationMs: 0 };
+    const result: RotationResult = {
+      currentKid: this.ring.currentKid,
+      reencrypted: 0,
+      skipped: 0,
+      undecryptable: 0,
+      failures: [],
+      remaining: {},
+      durationMs: 0,
+    };
     // Values already under the current key never match, so the run only ever sees what is left to do.
     const stale = `v1:${likeEscape(this.ring.currentKid)}:%`;
     for (const ref of this.encryptedColumns()) {
@@ -87,7 +95,8 @@ export class KeyRotationService {
           } catch (error) {
             if (!(error instanceof DecryptionError)) throw error;
             result.undecryptable++;
-            if (result.failures.length < MAX_REPORTED) result.failures.push({ table: ref.table, column: ref.column, id, reason: error.reason, ...(error.kid ? { kid: error.kid } : {}) });
+            if (result.failures.length < MAX_REPORTED)
+              result.failures.push({ table: ref.table, column: ref.column, id, reason: error.reason, ...(error.kid ? { kid: error.kid } : {}) });
           }
         }
         const written = rows.length > 0 ? await this.writeBatch(ref, rows) : 0;

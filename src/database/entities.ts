@@ -17,4 +17,19 @@ import { WebhookSequence } from '../webhooks/webhook-sequence.entity.js';
  * Every entity, listed once for the app, the migration CLI and the tests. They describe the tables
  * the migrations create, exactly: `npm run migrations:check` fails when they disagree.
  */
-export const ENTITIES = [Connection, OAuthState, AdminUser, AdminSession, AdminApiKey, RateLimitCounter, DemoProviderToken, RefreshFailure, RefreshLog, WebhookOutboxEvent, WebhookSequence, WebhookEndpointState, TokenAccessAudit, BackgroundJob];
+export const ENTITIES = [
+  Connection,
+  OAuthState,
+  AdminUser,
+  AdminSession,
+  AdminApiKey,
+  RateLimitCounter,
+  DemoProviderToken,
+  RefreshFailure,
+  RefreshLog,
+  WebhookOutboxEvent,
+  WebhookSequence,
+  WebhookEndpointState,
+  TokenAccessAudit,
+  BackgroundJob,
+];

@@ -98,11 +98,13 @@ export class ScramHandshake {
   private final(body: Buffer): AuthStep {
     const text = body.toString('utf8');
     const match = /^(c=([^,]*),r=([^,]*)),p=([A-Za-z0-9+/=]+)$/.exec(text);
-    if (!match || Buffer.from(match[2]!, 'base64').toString() !== this.gs2 || match[3] !== this.nonce) return this.refuse('08P01', 'malformed SCRAM client-final-message');
+    if (!match || Buffer.from(match[2]!, 'base64').toString() !== this.gs2 || match[3] !== this.nonce)
+      return this.refuse('08P01', 'malformed SCRAM client-final-message');
     const authMsg = `${this.clientFirstBare},${this.serverFirst},${match[1]}`;
     const proof = Buffer.from(match[4]!, 'base64');
     const signature = hmac(this.credentials.storedKey, authMsg);
-    if (proof.length !== signature.length || this.user !== this.credentials.user) return this.refuse('28P01', `password authentication failed for user "${this.user}"`);
+    if (proof.length !== signature.length || this.user !== this.credentials.user)
+      return this.refuse('28P01', `password authentication failed for user "${this.user}"`);
     const clientKey = Buffer.from(proof.map((b, i) => b ^ signature[i]!));
     if (!timingSafeEqual(createHash('sha256').update(clientKey).digest(), this.credentials.storedKey)) {
       return this.refuse('28P01', `password authentication failed for user "${this.user}"`);

@@ -18,13 +18,23 @@ export type SchemaDrift = {
  */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- TypeORM's own entity list type
 export async function schemaDrift(url: string, entities: MixedList<Function | string | EntitySchema> = ENTITIES): Promise<SchemaDrift> {
-  const dataSource = new DataSource({ type: 'postgres', url, entities, migrations: MIGRATIONS, migrationsTableName: 'migrations', synchronize: false, logging: false });
+  const dataSource = new DataSource({
+    type: 'postgres',
+    url,
+    entities,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'migrations',
+    synchronize: false,
+    logging: false,
+  });
   await dataSource.initialize();
   try {
     await dataSource.runMigrations({ transaction: 'each' });
     const sql = await dataSource.driver.createSchemaBuilder().log();
     const mapped = new Set(dataSource.entityMetadatas.map((m) => m.tableName));
-    const tables = (await dataSource.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`)) as { table_name: string }[];
+    const tables = (await dataSource.query(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`,
+    )) as { table_name: string }[];
     return {
       statements: sql.upQueries.map((q) => q.query),
       tablesWithoutEntity: tables.map((t) => t.table_name).filter((t) => t !== 'migrations' && !mapped.has(t)),

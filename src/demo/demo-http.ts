@@ -13,12 +13,14 @@ export type DemoResponse = {
   headers?: Record<string, string>;
 };
 
-const flat = (value: unknown): string | undefined => (typeof value === 'string' ? value : Array.isArray(value) && typeof value[0] === 'string' ? value[0] : undefined);
+const flat = (value: unknown): string | undefined =>
+  typeof value === 'string' ? value : Array.isArray(value) && typeof value[0] === 'string' ? value[0] : undefined;
 
 /** Fastify request -> the normalized request `createOAuthHandlers` works on (strings only). */
 export function toOAuthRequest(req: FastifyRequest): OAuthRequest {
   const query = Object.fromEntries(Object.entries((req.query as Record<string, unknown> | undefined) ?? {}).map(([k, v]) => [k, flat(v)]));
-  const body = req.body && typeof req.body === 'object' ? Object.fromEntries(Object.entries(req.body as Record<string, unknown>).map(([k, v]) => [k, flat(v)])) : {};
+  const body =
+    req.body && typeof req.body === 'object' ? Object.fromEntries(Object.entries(req.body as Record<string, unknown>).map(([k, v]) => [k, flat(v)])) : {};
   const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));
   return { query, body, headers };
 }

@@ -1,6 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { type AccessTokenStore, type AuthCodeStore, hashApiToken, type RefreshTokenStore, type StoredAccessToken, type StoredRefreshToken } from '@ttoss/auth-core';
+import {
+  type AccessTokenStore,
+  type AuthCodeStore,
+  hashApiToken,
+  type RefreshTokenStore,
+  type StoredAccessToken,
+  type StoredRefreshToken,
+} from '@ttoss/auth-core';
 import { DataSource, In, IsNull } from 'typeorm';
 import { affectedRows } from '../common/query-result.js';
 import { DemoProviderToken, type DemoTokenKind } from './demo-provider-token.entity.js';
@@ -38,16 +45,42 @@ export class DemoProviderTokenRepository {
   }
 
   readonly codes: AuthCodeStore = {
-    save: (c) => this.upsert('code', { tokenHash: hashApiToken(c.code), clientId: c.clientId, subject: c.subject, scopes: c.scopes, expiresAt: new Date(c.expiresAt), redirectUri: c.redirectUri, codeChallenge: c.codeChallenge }),
+    save: (c) =>
+      this.upsert('code', {
+        tokenHash: hashApiToken(c.code),
+        clientId: c.clientId,
+        subject: c.subject,
+        scopes: c.scopes,
+        expiresAt: new Date(c.expiresAt),
+        redirectUri: c.redirectUri,
+        codeChallenge: c.codeChallenge,
+      }),
     get: async (code) => {
       const row = await this.find('code', hashApiToken(code));
-      return row ? { code, clientId: row.clientId, subject: row.subject, scopes: row.scopes, expiresAt: row.expiresAt.getTime(), redirectUri: row.redirectUri!, codeChallenge: row.codeChallenge! } : undefined;
+      return row
+        ? {
+            code,
+            clientId: row.clientId,
+            subject: row.subject,
+            scopes: row.scopes,
+            expiresAt: row.expiresAt.getTime(),
+            redirectUri: row.redirectUri!,
+            codeChallenge: row.codeChallenge!,
+          }
+        : undefined;
     },
     delete: async (code) => void (await this.repo.delete({ tokenHash: hashApiToken(code), kind: 'code' })),
   };
 
   readonly accessTokens: AccessTokenStore = {
-    save: (t) => this.upsert('access', { tokenHash: t.tokenHash, clientId: t.clientId, subject: t.subject, scopes: t.scopes, expiresAt: t.expiresAt === null ? NEVER : new Date(t.expiresAt) }),
+    save: (t) =>
+      this.upsert('access', {
+        tokenHash: t.tokenHash,
+        clientId: t.clientId,
+        subject: t.subject,
+        scopes: t.scopes,
+        expiresAt: t.expiresAt === null ? NEVER : new Date(t.expiresAt),
+      }),
     get: async (tokenHash) => {
       const row = await this.find('access', tokenHash);
       return row ? toAccess(row) : undefined;
@@ -90,9 +123,23 @@ export class DemoProviderTokenRepository {
 }
 
 function toAccess(row: DemoProviderToken): StoredAccessToken {
-  return { tokenHash: row.tokenHash, clientId: row.clientId, subject: row.subject, scopes: row.scopes, expiresAt: row.expiresAt.getTime(), createdAt: row.createdAt.getTime() };
+  return {
+    tokenHash: row.tokenHash,
+    clientId: row.clientId,
+    subject: row.subject,
+    scopes: row.scopes,
+    expiresAt: row.expiresAt.getTime(),
+    createdAt: row.createdAt.getTime(),
+  };
 }
 
 function toRefresh(row: DemoProviderToken): StoredRefreshToken {
-  return { tokenHash: row.tokenHash, clientId: row.clientId, subject: row.subject, scopes: row.scopes, expiresAt: row.expiresAt.getTime(), ...(row.consumedAt ? { consumedAt: row.consumedAt.getTime() } : {}) };
+  return {
+    tokenHash: row.tokenHash,
+    clientId: row.clientId,
+    subject: row.subject,
+    scopes: row.scopes,
+    expiresAt: row.expiresAt.getTime(),
+    ...(row.consumedAt ? { consumedAt: row.consumedAt.getTime() } : {}),
+  };
 }

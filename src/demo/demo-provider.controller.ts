@@ -13,7 +13,9 @@ const FORM = 'application/x-www-form-urlencoded';
 // OAuth endpoints take form bodies and answer errors in the RFC 6749 shape; only a wrong body type gets ours.
 const formOnly = () => applyDecorators(Consumes(FORM), ApiErrors(CommonException.unsupportedMediaType([FORM], 'application/json')));
 const formBody = (fields: Record<string, string>) =>
-  ApiBody({ schema: { type: 'object', properties: Object.fromEntries(Object.entries(fields).map(([k, description]) => [k, { type: 'string', description }])) } });
+  ApiBody({
+    schema: { type: 'object', properties: Object.fromEntries(Object.entries(fields).map(([k, description]) => [k, { type: 'string', description }])) },
+  });
 
 /**
  * The demo platform's authorization server (development only). Public: these are the
@@ -50,7 +52,15 @@ export class DemoProviderController {
   @Post('token')
   @Public()
   @formOnly()
-  @formBody({ grant_type: 'authorization_code or refresh_token', code: '', code_verifier: '', redirect_uri: '', refresh_token: '', client_id: '', client_secret: '' })
+  @formBody({
+    grant_type: 'authorization_code or refresh_token',
+    code: '',
+    code_verifier: '',
+    redirect_uri: '',
+    refresh_token: '',
+    client_id: '',
+    client_secret: '',
+  })
   @ApiOperation({ summary: 'Demo provider: token endpoint (authorization code with PKCE; refresh with rotation)' })
   async token(@Req() req: FastifyRequest, @Res() res: FastifyReply): Promise<void> {
     sendDemo(res, await this.demo.token(toOAuthRequest(req)));

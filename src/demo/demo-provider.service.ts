@@ -167,7 +167,12 @@ export class DemoProviderService implements OnApplicationBootstrap, OnModuleDest
   /** POST /revoke (RFC 7009): a refresh token revokes its whole grant; unknown tokens are not an error. */
   async revoke(req: OAuthRequest): Promise<DemoResponse> {
     const client = await this.authenticateClient(req);
-    if (!client) return { status: 401, json: { error: 'invalid_client', error_description: 'client authentication failed' }, headers: { 'www-authenticate': 'Basic realm="demo-provider"' } };
+    if (!client)
+      return {
+        status: 401,
+        json: { error: 'invalid_client', error_description: 'client authentication failed' },
+        headers: { 'www-authenticate': 'Basic realm="demo-provider"' },
+      };
     const token = req.body.token;
     if (typeof token !== 'string' || token === '') return { status: 400, json: { error: 'invalid_request', error_description: 'token is required' } };
     const hash = hashApiToken(token);
@@ -208,9 +213,13 @@ export class DemoProviderService implements OnApplicationBootstrap, OnModuleDest
     const decision = this.decisions.get(request.codeChallenge);
     this.decisions.delete(request.codeChallenge);
     const scopes = request.scopes.filter((s) => SCOPES.includes(s));
-    if (!decision) return { approved: false, status: 200, body: { consent: { clientName: client.client_name ?? client.client_id, scopes } } satisfies ConsentBody };
+    if (!decision)
+      return { approved: false, status: 200, body: { consent: { clientName: client.client_name ?? client.client_id, scopes } } satisfies ConsentBody };
     if (decision.allow) return { approved: true, subject: decision.account, scopes };
-    return { approved: false, redirect: withParams(request.redirectUri, { error: 'access_denied', error_description: 'The user denied access', state: request.state }) };
+    return {
+      approved: false,
+      redirect: withParams(request.redirectUri, { error: 'access_denied', error_description: 'The user denied access', state: request.state }),
+    };
   }
 
   private authorizeResponse(query: Record<string, string | undefined>, res: OAuthResponse, page: { account?: string; error?: string }): DemoResponse {
@@ -226,7 +235,15 @@ export class DemoProviderService implements OnApplicationBootstrap, OnModuleDest
   private async issueTokens({ subject, scopes, client }: IssueTokensArgs): Promise<IssuedTokens> {
     const { token, tokenHash, displayPrefix } = generateApiToken({ prefix: 'demo' });
     const now = Date.now();
-    await this.accessTokens.save({ tokenHash, clientId: client.client_id, subject, scopes, expiresAt: now + this.ttlSeconds * 1000, createdAt: now, displayPrefix });
+    await this.accessTokens.save({
+      tokenHash,
+      clientId: client.client_id,
+      subject,
+      scopes,
+      expiresAt: now + this.ttlSeconds * 1000,
+      createdAt: now,
+      displayPrefix,
+    });
     const refreshToken = scopes.includes('offline_access') ? await this.rotation.issue({ client, subject, scopes }) : undefined;
     this.logger.log(`Issued a ${this.ttlSeconds} s access token${refreshToken ? ' and a new refresh token' : ''} for demo account "${subject}"`);
     return { accessToken: token, refreshToken, expiresIn: this.ttlSeconds, scope: scopes.join(' ') };

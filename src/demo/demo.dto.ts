@@ -16,7 +16,10 @@ export class DemoFailuresDto {
   @IsIn([400, 401, 429, 500, 502, 503])
   status?: number;
 
-  @ApiPropertyOptional({ example: 'temporarily_unavailable', description: 'OAuth error code (default from the status: invalid_grant, invalid_client, slow_down or temporarily_unavailable)' })
+  @ApiPropertyOptional({
+    example: 'temporarily_unavailable',
+    description: 'OAuth error code (default from the status: invalid_grant, invalid_client, slow_down or temporarily_unavailable)',
+  })
   @IsOptional()
   @IsString()
   @Matches(/^[a-z_]{1,64}$/, { message: 'error must be an OAuth error code (lowercase letters and _)' })

@@ -6,7 +6,8 @@ import { settingsPageHtml } from './settings-page/settings-page.html.js';
 
 export const DEV_SESSION_PATH = '/my/dev-session';
 // Stricter than the app-wide policy: the page has no inline script.
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 /** The reference settings page: one HTML document and one script, both static. */
 @Injectable()

@@ -21,7 +21,7 @@ export class InternalTokenController {
   @Header('Cache-Control', 'no-store')
   @ServiceAuth()
   @RouteSchema(INTERNAL_TOKEN_SCHEMA)
-  @ApiOperation({ summary: "A valid provider access token for a user, for backend jobs (refreshed first when it expires soon)" })
+  @ApiOperation({ summary: 'A valid provider access token for a user, for backend jobs (refreshed first when it expires soon)' })
   @ApiOkResponse({ type: InternalTokenDto })
   @ApiErrors(
     ...jsonBodyErrors('userId is required'),
@@ -33,7 +33,11 @@ export class InternalTokenController {
     ...DATABASE_ERRORS,
     CommonException.credentialUnreadable(),
   )
-  issue(@CurrentService() service: ServicePrincipal, @Param() { platform }: PlatformParamDto, @Body() body: InternalTokenRequestDto): Promise<InternalTokenDto> {
+  issue(
+    @CurrentService() service: ServicePrincipal,
+    @Param() { platform }: PlatformParamDto,
+    @Body() body: InternalTokenRequestDto,
+  ): Promise<InternalTokenDto> {
     return this.internal.issue(service, platform, body.userId);
   }
 }

@@ -5,5 +5,10 @@ import { InternalTokenService } from './internal-token.service.js';
 import { TokenAccessAuditRepository } from './token-access-audit.repository.js';
 import { TokenAuditService } from './token-audit.service.js';
 
-@Module({ imports: [TokensModule], controllers: [InternalTokenController], providers: [InternalTokenService, TokenAuditService, TokenAccessAuditRepository], exports: [TokenAuditService] })
+@Module({
+  imports: [TokensModule],
+  controllers: [InternalTokenController],
+  providers: [InternalTokenService, TokenAuditService, TokenAccessAuditRepository],
+  exports: [TokenAuditService],
+})
 export class InternalModule {}

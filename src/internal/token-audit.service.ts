@@ -30,7 +30,12 @@ export class TokenAuditService implements OnModuleInit, OnApplicationShutdown {
 
   onModuleInit(): void {
     // The busiest table (one row per internal-token call): larger batches, as many as the run's budget allows.
-    this.retention.register({ table: 'token_access_audit', deleteBatch: (limit) => this.audit.deleteOlderThan(this.config.retention.auditMs, limit), batch: AUDIT_RETENTION_BATCH, maxBatches: Number.MAX_SAFE_INTEGER });
+    this.retention.register({
+      table: 'token_access_audit',
+      deleteBatch: (limit) => this.audit.deleteOlderThan(this.config.retention.auditMs, limit),
+      batch: AUDIT_RETENTION_BATCH,
+      maxBatches: Number.MAX_SAFE_INTEGER,
+    });
   }
 
   // Fire-and-forget flushes: write() logs and swallows its own errors, so the chain never rejects.

@@ -48,7 +48,9 @@ export class BackgroundJobRepository {
   }
 
   async latest<T>(name: string): Promise<FinishedJob<T> | undefined> {
-    const [row] = resultRows<{ result: T; finished_at: Date }>(await this.dataSource.query('SELECT result, finished_at FROM background_jobs WHERE name = $1 AND finished_at IS NOT NULL', [name]));
+    const [row] = resultRows<{ result: T; finished_at: Date }>(
+      await this.dataSource.query('SELECT result, finished_at FROM background_jobs WHERE name = $1 AND finished_at IS NOT NULL', [name]),
+    );
     return row && { result: row.result, finishedAt: new Date(row.finished_at) };
   }
 }

@@ -11,7 +11,12 @@ import { WebhookOutboxService } from '../webhooks/webhook-outbox.service.js';
 export class MetricsService {
   readonly registry = new Registry();
 
-  readonly refreshes = new Counter({ name: 'oc_refreshes_total', help: 'Token refreshes by platform, trigger and outcome (success or failure class)', labelNames: ['platform', 'trigger', 'outcome'] as const, registers: [this.registry] });
+  readonly refreshes = new Counter({
+    name: 'oc_refreshes_total',
+    help: 'Token refreshes by platform, trigger and outcome (success or failure class)',
+    labelNames: ['platform', 'trigger', 'outcome'] as const,
+    registers: [this.registry],
+  });
 
   readonly refreshDuration = new Histogram({
     name: 'oc_refresh_duration_seconds',
@@ -21,11 +26,26 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  readonly internalTokens = new Counter({ name: 'oc_internal_token_requests_total', help: 'internal-token requests by platform and outcome', labelNames: ['platform', 'outcome'] as const, registers: [this.registry] });
+  readonly internalTokens = new Counter({
+    name: 'oc_internal_token_requests_total',
+    help: 'internal-token requests by platform and outcome',
+    labelNames: ['platform', 'outcome'] as const,
+    registers: [this.registry],
+  });
 
-  readonly schedulerRuns = new Histogram({ name: 'oc_scheduler_run_duration_seconds', help: 'Duration of scheduled refresh runs', buckets: [0.1, 1, 5, 15, 30, 60, 120, 300, 600], registers: [this.registry] });
+  readonly schedulerRuns = new Histogram({
+    name: 'oc_scheduler_run_duration_seconds',
+    help: 'Duration of scheduled refresh runs',
+    buckets: [0.1, 1, 5, 15, 30, 60, 120, 300, 600],
+    registers: [this.registry],
+  });
 
-  readonly schedulerRefreshed = new Counter({ name: 'oc_scheduler_refreshed_total', help: 'Connections refreshed by the scheduler, by result', labelNames: ['result'] as const, registers: [this.registry] });
+  readonly schedulerRefreshed = new Counter({
+    name: 'oc_scheduler_refreshed_total',
+    help: 'Connections refreshed by the scheduler, by result',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
 
   constructor(connections: ConnectionStoreService, outbox: WebhookOutboxService) {
     collectDefaultMetrics({ register: this.registry, prefix: 'oc_' });

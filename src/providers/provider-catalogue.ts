@@ -121,7 +121,11 @@ export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
     userInfoUrl: 'https://www.googleapis.com/youtube/v3/channels?part=snippet&mine=true',
     // youtube.readonly reads the channel (channels.list mine=true); videos.insert needs youtube.upload
     // (developers.google.com/youtube/v3/docs/videos/insert, read 2026-12-03); the Analytics API yt-analytics.readonly.
-    scopes: ['https://www.googleapis.com/auth/youtube.readonly', 'https://www.googleapis.com/auth/youtube.upload', 'https://www.googleapis.com/auth/yt-analytics.readonly'],
+    scopes: [
+      'https://www.googleapis.com/auth/youtube.readonly',
+      'https://www.googleapis.com/auth/youtube.upload',
+      'https://www.googleapis.com/auth/yt-analytics.readonly',
+    ],
     requiredScopes: ['https://www.googleapis.com/auth/youtube.upload', 'https://www.googleapis.com/auth/yt-analytics.readonly'],
     accountIdField: 'items.0.id',
     usernameField: 'items.0.snippet.title',
@@ -148,7 +152,9 @@ export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
     // was invalid." }`. Its docs (docs.x.com/fundamentals/authentication/oauth-2-0/authorization-code,
     // read 2026-12-03) give no error bodies; this one is what X sends, as recorded by several
     // open-source X clients' tests. Other invalid_request answers (a missing parameter) stay errors.
-    errorMap: [{ status: 400, error: 'invalid_request', message: /^Value passed for the (token|authorization code) was invalid/i, failureClass: 'invalid_grant' }],
+    errorMap: [
+      { status: 400, error: 'invalid_request', message: /^Value passed for the (token|authorization code) was invalid/i, failureClass: 'invalid_grant' },
+    ],
   },
   linkedin: {
     ...STANDARD_DEFAULTS,

@@ -24,13 +24,20 @@ export function checkDerivedFields(id: string, e: Record<string, unknown>, probl
  * `requiredScopes` requires only the catalogue's required scopes it still requests; a required
  * scope that is not requested is a problem (no grant could ever have it).
  */
-export function resolveDerivedFields(id: string, entry: ProviderFileEntry, base: Pick<ProviderConfig, 'requiredScopes'>, merged: ProviderConfig, problems: string[]): void {
+export function resolveDerivedFields(
+  id: string,
+  entry: ProviderFileEntry,
+  base: Pick<ProviderConfig, 'requiredScopes'>,
+  merged: ProviderConfig,
+  problems: string[],
+): void {
   for (const field of TEMPLATED_URLS) {
     const url = merged[field];
     if (typeof url !== 'string' || !url.includes('{apiVersion}')) continue;
     if (typeof merged.apiVersion === 'string' && API_VERSION.test(merged.apiVersion)) merged[field] = url.replaceAll('{apiVersion}', merged.apiVersion);
     // refreshUrl copied from tokenUrl is reported once, as tokenUrl.
-    else if (merged.apiVersion === undefined && !(field === 'refreshUrl' && url === merged.tokenUrl)) problems.push(`PROVIDERS_FILE: ${id}.${field} names {apiVersion}, but no apiVersion is set`);
+    else if (merged.apiVersion === undefined && !(field === 'refreshUrl' && url === merged.tokenUrl))
+      problems.push(`PROVIDERS_FILE: ${id}.${field} names {apiVersion}, but no apiVersion is set`);
   }
   if (!Array.isArray(merged.scopes) || !Array.isArray(merged.requiredScopes)) return; // reported by the shape checks
   const scopes = merged.scopes;

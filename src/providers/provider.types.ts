@@ -32,7 +32,17 @@ export const PROVIDER_FIELDS = [
  * this PKCE verifier; response_type=code is the only flow we finish; request/request_uri (RFC 9101)
  * would carry a request object whose own values the server uses instead of ours.
  */
-export const RESERVED_AUTHORIZATION_PARAMS = ['state', 'redirect_uri', 'code_challenge', 'code_challenge_method', 'client_id', 'client_key', 'response_type', 'request', 'request_uri'] as const;
+export const RESERVED_AUTHORIZATION_PARAMS = [
+  'state',
+  'redirect_uri',
+  'code_challenge',
+  'code_challenge_method',
+  'client_id',
+  'client_key',
+  'response_type',
+  'request',
+  'request_uri',
+] as const;
 
 export function isReservedAuthorizationParam(name: string): boolean {
   return (RESERVED_AUTHORIZATION_PARAMS as readonly string[]).includes(name.toLowerCase());

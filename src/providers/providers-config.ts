@@ -39,7 +39,9 @@ function checkEntry(id: string, entry: unknown, problems: string[]): ProviderFil
     problems.push(`${where('authorizationParams')} must be an object of string values`);
   } else if (params) {
     for (const name of Object.keys(params).filter(isReservedAuthorizationParam)) {
-      problems.push(`${where(`authorizationParams.${name}`)} is set by the connect flow and cannot be overridden (reserved: ${RESERVED_AUTHORIZATION_PARAMS.join(', ')})`);
+      problems.push(
+        `${where(`authorizationParams.${name}`)} is set by the connect flow and cannot be overridden (reserved: ${RESERVED_AUTHORIZATION_PARAMS.join(', ')})`,
+      );
     }
   }
   checkDerivedFields(id, e, problems);
@@ -119,10 +121,13 @@ export function loadProviders(env: Env, filePath: string | undefined, isProducti
       try {
         const url = new URL(value);
         if (field === 'authorizationUrl') {
-          for (const name of [...url.searchParams.keys()].filter(isReservedAuthorizationParam)) problems.push(`PROVIDERS_FILE: ${id}.authorizationUrl carries ${name}, which the connect flow sets itself`);
+          for (const name of [...url.searchParams.keys()].filter(isReservedAuthorizationParam))
+            problems.push(`PROVIDERS_FILE: ${id}.authorizationUrl carries ${name}, which the connect flow sets itself`);
         }
         if (url.protocol !== 'https:' && (isProduction || url.protocol !== 'http:' || !isLoopback(url))) {
-          problems.push(`PROVIDERS_FILE: ${id}.${field} must be an https URL${isProduction ? ' in production' : ' (http is allowed only on localhost in development)'}`);
+          problems.push(
+            `PROVIDERS_FILE: ${id}.${field} must be an https URL${isProduction ? ' in production' : ' (http is allowed only on localhost in development)'}`,
+          );
         }
       } catch {
         problems.push(`PROVIDERS_FILE: ${id}.${field} is not a valid URL`);

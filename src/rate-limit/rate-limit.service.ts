@@ -7,7 +7,6 @@ import { deleteInBatches, scheduleRetention } from '../common/retention.js';
 /** A named limit: at most `limit` hits per `windowMs` (fixed window) for one subject. */
 export type RateLimitRule = { bucket: string; limit: number; windowMs: number };
 
-
 /**
  * Rate limits whose counters live in Postgres (table rate_limits), so every instance shares one
  * budget. A hit is counted before the caller does the limited work, so parallel requests cannot

@@ -74,7 +74,15 @@ export class RefreshSchedulerService implements OnApplicationBootstrap, OnApplic
     const deadline = started + budgetMs;
     const { concurrency, concurrencyPerProvider } = this.config.refresh;
     // What each provider needs for a refresh without the user comes from its catalogue entry.
-    const renewable = new Map(this.registry.list().filter((p) => p.config.refresh !== 'none').map((p) => [p.config.id, { platform: p.config.id, needsRefreshToken: p.config.refresh === 'refresh_token', minRefreshAgeMs: p.config.minRefreshAgeMs }]));
+    const renewable = new Map(
+      this.registry
+        .list()
+        .filter((p) => p.config.refresh !== 'none')
+        .map((p) => [
+          p.config.id,
+          { platform: p.config.id, needsRefreshToken: p.config.refresh === 'refresh_token', minRefreshAgeMs: p.config.minRefreshAgeMs },
+        ]),
+    );
     const owner = TokenRefreshService.newOwner();
     const inflight = new Set<Promise<void>>();
     const perPlatform = new Map<string, number>();
@@ -135,7 +143,10 @@ export class RefreshSchedulerService implements OnApplicationBootstrap, OnApplic
     this.metrics.schedulerRuns.observe(report.durationMs / 1000);
     this.metrics.schedulerRefreshed.inc({ result: 'refreshed' }, report.refreshed);
     this.metrics.schedulerRefreshed.inc({ result: 'failed' }, report.failed);
-    if (report.claimed > 0) this.logger.log(`Scheduled refresh: ${report.refreshed} refreshed, ${report.failed} failed in ${report.durationMs} ms${report.stoppedByBudget ? ' (budget reached)' : ''}`);
+    if (report.claimed > 0)
+      this.logger.log(
+        `Scheduled refresh: ${report.refreshed} refreshed, ${report.failed} failed in ${report.durationMs} ms${report.stoppedByBudget ? ' (budget reached)' : ''}`,
+      );
     return report;
   }
 }

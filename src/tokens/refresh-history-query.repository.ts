@@ -31,12 +31,19 @@ export class RefreshHistoryQueryRepository {
 
   /** The latest attempts of one connection (ix_refresh_log_connection). */
   history(connectionId: string, limit = 50): Promise<Pick<RefreshLog, 'occurredAt' | 'trigger' | 'outcome' | 'durationMs'>[]> {
-    return this.dataSource.getRepository(RefreshLog).find({ select: { occurredAt: true, trigger: true, outcome: true, durationMs: true }, where: { connectionId }, order: { occurredAt: 'DESC', id: 'DESC' }, take: limit });
+    return this.dataSource.getRepository(RefreshLog).find({
+      select: { occurredAt: true, trigger: true, outcome: true, durationMs: true },
+      where: { connectionId },
+      order: { occurredAt: 'DESC', id: 'DESC' },
+      take: limit,
+    });
   }
 
   /** When an admin last forced a refresh of this connection (the cooldown). */
   async lastAdminRefresh(connectionId: string): Promise<Date | null> {
-    const last = await this.dataSource.getRepository(RefreshLog).findOne({ select: { occurredAt: true }, where: { connectionId, trigger: 'admin' }, order: { occurredAt: 'DESC' } });
+    const last = await this.dataSource
+      .getRepository(RefreshLog)
+      .findOne({ select: { occurredAt: true }, where: { connectionId, trigger: 'admin' }, order: { occurredAt: 'DESC' } });
     return last?.occurredAt ?? null;
   }
 

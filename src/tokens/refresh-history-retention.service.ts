@@ -14,6 +14,9 @@ export class RefreshHistoryRetentionService implements OnModuleInit {
 
   onModuleInit(): void {
     this.retention.register({ table: 'refresh_log', deleteBatch: (limit) => this.history.deleteAttemptsOlderThan(this.config.retention.refreshLogMs, limit) });
-    this.retention.register({ table: 'refresh_failures', deleteBatch: (limit) => this.history.deleteFailuresOlderThan(this.config.retention.refreshFailureMs, limit) });
+    this.retention.register({
+      table: 'refresh_failures',
+      deleteBatch: (limit) => this.history.deleteFailuresOlderThan(this.config.retention.refreshFailureMs, limit),
+    });
   }
 }

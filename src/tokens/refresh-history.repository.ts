@@ -27,11 +27,23 @@ export class RefreshHistoryRepository {
     await manager.query(
       `INSERT INTO refresh_failures (connection_id, platform, user_id, trigger, failure_class, provider_code, http_status, message)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [f.connectionId, f.platform, f.userId, f.trigger, f.failureClass, f.providerCode ?? null, f.httpStatus ?? null, truncateCodePoints(escapeControl(redactString(f.message)), 500)],
+      [
+        f.connectionId,
+        f.platform,
+        f.userId,
+        f.trigger,
+        f.failureClass,
+        f.providerCode ?? null,
+        f.httpStatus ?? null,
+        truncateCodePoints(escapeControl(redactString(f.message)), 500),
+      ],
     );
   }
 
-  async recordAttempt(manager: EntityManager, a: { connectionId: string; platform: string; trigger: RefreshTrigger; outcome: 'success' | 'failure'; durationMs: number }): Promise<void> {
+  async recordAttempt(
+    manager: EntityManager,
+    a: { connectionId: string; platform: string; trigger: RefreshTrigger; outcome: 'success' | 'failure'; durationMs: number },
+  ): Promise<void> {
     await manager.query('INSERT INTO refresh_log (connection_id, platform, trigger, outcome, duration_ms) VALUES ($1, $2, $3, $4, $5)', [
       a.connectionId,
       a.platform,

@@ -3,8 +3,10 @@ import type { Connection } from '../connections/connection.entity.js';
 import { PREWARM_MIN_INTERVAL_MS, type RefreshDueSettings } from '../connections/refresh-due.js';
 import type { ProviderConfig } from '../providers/provider.types.js';
 
-
-type DueFields = Pick<Connection, 'refreshToken' | 'accessTokenExpiresAt' | 'accessTokenIssuedAt' | 'connectedAt' | 'refreshTokenExpiresAt' | 'lastRefreshedAt'>;
+type DueFields = Pick<
+  Connection,
+  'refreshToken' | 'accessTokenExpiresAt' | 'accessTokenIssuedAt' | 'connectedAt' | 'refreshTokenExpiresAt' | 'lastRefreshedAt'
+>;
 
 /** When a token should be refreshed, and whether it can be. Pure, so it is tested directly. */
 export const RefreshPolicy = {
@@ -61,7 +63,11 @@ export const RefreshPolicy = {
   },
 
   /** Whether this connection can be refreshed now without the user (renewable, and old enough for its provider). */
-  canRefresh(c: Pick<Connection, 'refreshToken' | 'accessTokenIssuedAt' | 'connectedAt'>, p: Pick<ProviderConfig, 'refresh' | 'minRefreshAgeMs'>, now = Date.now()): boolean {
+  canRefresh(
+    c: Pick<Connection, 'refreshToken' | 'accessTokenIssuedAt' | 'connectedAt'>,
+    p: Pick<ProviderConfig, 'refresh' | 'minRefreshAgeMs'>,
+    now = Date.now(),
+  ): boolean {
     return RefreshPolicy.renewable(c, p) && now - (c.accessTokenIssuedAt ?? c.connectedAt).getTime() >= p.minRefreshAgeMs;
   },
 

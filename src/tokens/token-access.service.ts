@@ -55,7 +55,14 @@ export class TokenAccessService {
   private async expireWithoutRefresh(c: Connection): Promise<void> {
     await this.dataSource.transaction(async (m) => {
       if (await this.connections.markNeedsReauth(m, c, { failureClass: 'expired' })) {
-        await this.outbox.enqueue(m, 'connection.reauth_required', { connectionId: c.id, userId: c.userId, platform: c.platform, accountId: c.accountId, status: 'needs_reauth', failureClass: 'expired' });
+        await this.outbox.enqueue(m, 'connection.reauth_required', {
+          connectionId: c.id,
+          userId: c.userId,
+          platform: c.platform,
+          accountId: c.accountId,
+          status: 'needs_reauth',
+          failureClass: 'expired',
+        });
       }
     });
   }

@@ -91,7 +91,13 @@ export class TokenRefreshService {
       const ok = await this.connections.saveRefreshed(m, c, tokens);
       await this.history.recordAttempt(m, { connectionId: c.id, platform: c.platform, trigger, outcome: 'success', durationMs: Date.now() - started });
       if (ok && c.consecutiveFailures > 0) {
-        await this.outbox.enqueue(m, 'connection.recovered', { connectionId: c.id, userId: c.userId, platform: c.platform, accountId: c.accountId, status: 'active' });
+        await this.outbox.enqueue(m, 'connection.recovered', {
+          connectionId: c.id,
+          userId: c.userId,
+          platform: c.platform,
+          accountId: c.accountId,
+          status: 'active',
+        });
       }
       return ok;
     });
@@ -115,25 +121,54 @@ export class TokenRefreshService {
       await this.history.recordAttempt(m, { connectionId: c.id, platform: c.platform, trigger, outcome: 'failure', durationMs });
       if (failureClass === 'invalid_grant') {
         if (await this.connections.markNeedsReauth(m, c, { failureClass, code })) {
-          await this.outbox.enqueue(m, 'connection.reauth_required', { ...base, accountId: c.accountId, status: 'needs_reauth', failureClass, providerError: code ?? null });
+          await this.outbox.enqueue(m, 'connection.reauth_required', {
+            ...base,
+            accountId: c.accountId,
+            status: 'needs_reauth',
+            failureClass,
+            providerError: code ?? null,
+          });
         }
         return;
       }
       const operatorError = failureClass === 'invalid_client' || failureClass === 'undecryptable' || failureClass === 'internal';
       const retryIn = operatorError ? OPERATOR_RETRY_MS : RefreshPolicy.backoffMs(c.consecutiveFailures + 1, pe?.details.retryAfterMs);
-      const failures = await this.connections.recordFailure(m, c, owner, { failureClass, code, retryAt: new Date(Date.now() + retryIn), countAgainstConnection: !operatorError });
+      const failures = await this.connections.recordFailure(m, c, owner, {
+        failureClass,
+        code,
+        retryAt: new Date(Date.now() + retryIn),
+        countAgainstConnection: !operatorError,
+      });
       if (!operatorError && failures === 1) {
-        await this.outbox.enqueue(m, 'connection.refresh_failed', { ...base, accountId: c.accountId, status: 'active', failureClass, providerError: code ?? null, consecutiveFailures: failures });
+        await this.outbox.enqueue(m, 'connection.refresh_failed', {
+          ...base,
+          accountId: c.accountId,
+          status: 'active',
+          failureClass,
+          providerError: code ?? null,
+          consecutiveFailures: failures,
+        });
       }
     });
     if (failureClass === 'invalid_grant') {
-      this.logger.warn(`${c.platform} rejected the grant of connection ${c.id}; it needs re-authorisation`, { platform: c.platform, connectionId: c.id, providerError: code });
+      this.logger.warn(`${c.platform} rejected the grant of connection ${c.id}; it needs re-authorisation`, {
+        platform: c.platform,
+        connectionId: c.id,
+        providerError: code,
+      });
     } else if (failureClass === 'invalid_client') {
-      this.logger.error(`${c.platform} rejected OUR client credentials while refreshing: fix the ${c.platform} clientId/clientSecret. Connections are not blamed.`, { platform: c.platform });
+      this.logger.error(
+        `${c.platform} rejected OUR client credentials while refreshing: fix the ${c.platform} clientId/clientSecret. Connections are not blamed.`,
+        { platform: c.platform },
+      );
     } else if (failureClass === 'undecryptable' || failureClass === 'internal') {
       this.logger.error(`Refresh of connection ${c.id} failed inside this service: ${message}`, { platform: c.platform, connectionId: c.id });
     } else {
-      this.logger.warn(`Refresh of ${c.platform} connection ${c.id} failed (${failureClass}); backing off`, { platform: c.platform, connectionId: c.id, providerError: code });
+      this.logger.warn(`Refresh of ${c.platform} connection ${c.id} failed (${failureClass}); backing off`, {
+        platform: c.platform,
+        connectionId: c.id,
+        providerError: code,
+      });
     }
   }
 

@@ -10,7 +10,14 @@ import { TokenRefreshService } from './token-refresh.service.js';
 
 @Module({
   imports: [ProvidersModule, ConnectionsModule],
-  providers: [TokenAccessService, TokenRefreshService, RefreshHistoryRepository, RefreshHistoryQueryRepository, RefreshHistoryService, RefreshHistoryRetentionService],
+  providers: [
+    TokenAccessService,
+    TokenRefreshService,
+    RefreshHistoryRepository,
+    RefreshHistoryQueryRepository,
+    RefreshHistoryService,
+    RefreshHistoryRetentionService,
+  ],
   exports: [TokenAccessService, TokenRefreshService, RefreshHistoryService],
 })
 export class TokensModule {}

@@ -39,7 +39,11 @@ export class WebhookAdminService {
 
   async status(): Promise<WebhookStatusDto> {
     const { url, secrets, maxAgeMs } = this.config.webhook;
-    const [state, pending, deadLetters] = await Promise.all([url ? this.outbox.endpointState(endpointKey(url)) : undefined, this.outbox.pendingCount(), this.outbox.deadCount(DEAD_COUNT_CAP)]);
+    const [state, pending, deadLetters] = await Promise.all([
+      url ? this.outbox.endpointState(endpointKey(url)) : undefined,
+      this.outbox.pendingCount(),
+      this.outbox.deadCount(DEAD_COUNT_CAP),
+    ]);
     return {
       configured: Boolean(url && secrets.length),
       receiverHost: url ? new URL(url).host : null,

@@ -162,7 +162,10 @@ export class WebhookDispatcherService implements OnApplicationBootstrap, BeforeA
       }
       if (heads.length < EXPIRY_BATCH) break;
     }
-    if (dead) this.logger.warn(`${dead} webhook event(s) not delivered within WEBHOOK_MAX_AGE (${Math.round(maxAgeMs / 60_000)} min) became dead letters; see the admin UI (Webhooks) to redeliver them`);
+    if (dead)
+      this.logger.warn(
+        `${dead} webhook event(s) not delivered within WEBHOOK_MAX_AGE (${Math.round(maxAgeMs / 60_000)} min) became dead letters; see the admin UI (Webhooks) to redeliver them`,
+      );
   }
 
   /** Whether a receiver's 410 Gone stopped delivery (read on every cycle, so every instance stops and resumes together). */
@@ -211,7 +214,9 @@ export class WebhookDispatcherService implements OnApplicationBootstrap, BeforeA
       }
       const delay = backoffMs(row.attempts, { baseMs: this.backoffBaseMs, maxMs: this.backoffMaxMs, jitter: WEBHOOK_BACKOFF_JITTER });
       await this.outbox.markFailed(row.id, this.owner, delay, outcome.error);
-      this.logger.warn(`Webhook ${row.eventType} ${row.eventId} not delivered (attempt ${row.attempts + 1}): ${outcome.error}; retrying in ${delay} ms; later events of its connection wait`);
+      this.logger.warn(
+        `Webhook ${row.eventType} ${row.eventId} not delivered (attempt ${row.attempts + 1}): ${outcome.error}; retrying in ${delay} ms; later events of its connection wait`,
+      );
       if (outcome.unavailable) {
         holdBack = true;
         this.pausedUntil = Date.now() + delay;
@@ -251,7 +256,12 @@ export class WebhookDispatcherService implements OnApplicationBootstrap, BeforeA
       // The receiver's answer is not used; free the connection.
       await res.body?.cancel().catch(() => undefined);
       if (res.status >= 200 && res.status < 300) return { ok: true };
-      return { ok: false, error: res.status === 410 ? 'HTTP 410 Gone' : `HTTP ${res.status}`, unavailable: UNAVAILABLE_STATUSES.has(res.status), gone: res.status === 410 };
+      return {
+        ok: false,
+        error: res.status === 410 ? 'HTTP 410 Gone' : `HTTP ${res.status}`,
+        unavailable: UNAVAILABLE_STATUSES.has(res.status),
+        gone: res.status === 410,
+      };
     } catch (err) {
       return { ok: false, error: describeFetchError(err, this.timeoutMs), unavailable: true, gone: false };
     }

@@ -1,4 +1,10 @@
-export const WEBHOOK_EVENTS = ['connection.created', 'connection.refresh_failed', 'connection.reauth_required', 'connection.recovered', 'connection.deleted'] as const;
+export const WEBHOOK_EVENTS = [
+  'connection.created',
+  'connection.refresh_failed',
+  'connection.reauth_required',
+  'connection.recovered',
+  'connection.deleted',
+] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
 
 /** What receivers get. Never a token. */

@@ -6,7 +6,16 @@ import { affectedRows, resultRows } from '../common/query-result.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import type { ConnectionEventData, WebhookEventType } from './webhook-events.js';
 
-export type OutboxRow = { id: string; eventId: string; eventType: WebhookEventType; payload: unknown; attempts: number; createdAt: Date; connectionId: string; seq: number };
+export type OutboxRow = {
+  id: string;
+  eventId: string;
+  eventType: WebhookEventType;
+  payload: unknown;
+  attempts: number;
+  createdAt: Date;
+  connectionId: string;
+  seq: number;
+};
 
 export type DeadLetterRow = {
   id: string;
@@ -96,7 +105,8 @@ export const WEBHOOK_SQL = {
   deleteDead: `DELETE FROM webhook_outbox WHERE id IN (
     SELECT id FROM webhook_outbox WHERE dead_at IS NOT NULL AND dead_at < now() - ($1 || ' milliseconds')::interval ORDER BY dead_at, id LIMIT $2)`,
   endpointState: 'SELECT disabled_at, reason FROM webhook_endpoint_state WHERE url_hash = $1',
-  disableEndpoint: 'INSERT INTO webhook_endpoint_state (url_hash, disabled_at, reason) VALUES ($1, now(), $2) ON CONFLICT (url_hash) DO NOTHING RETURNING disabled_at',
+  disableEndpoint:
+    'INSERT INTO webhook_endpoint_state (url_hash, disabled_at, reason) VALUES ($1, now(), $2) ON CONFLICT (url_hash) DO NOTHING RETURNING disabled_at',
   enableEndpoint: 'DELETE FROM webhook_endpoint_state WHERE url_hash = $1 RETURNING disabled_at',
   /** The state of URLs no longer configured, once old. */
   deleteStaleEndpoints: `DELETE FROM webhook_endpoint_state WHERE url_hash <> $1 AND disabled_at < now() - ($2 || ' milliseconds')::interval`,
@@ -141,7 +151,9 @@ export class WebhookOutboxRepository {
 
   /** Heads queued more than `maxAgeMs` ago, oldest first. */
   async expiredHeads(maxAgeMs: number, limit: number): Promise<{ id: string; connectionId: string; seq: number }[]> {
-    const rows = resultRows<{ id: string; connection_id: string; seq: string }>(await this.dataSource.query(WEBHOOK_SQL.expiredHeads, [String(maxAgeMs), limit]));
+    const rows = resultRows<{ id: string; connection_id: string; seq: string }>(
+      await this.dataSource.query(WEBHOOK_SQL.expiredHeads, [String(maxAgeMs), limit]),
+    );
     return rows.map((r) => ({ id: String(r.id), connectionId: r.connection_id, seq: Number(r.seq) }));
   }
 
@@ -150,10 +162,16 @@ export class WebhookOutboxRepository {
    * pending event the head. Call in a transaction. Returns false when the row was no longer this
    * head to take (another instance's lease, already done).
    */
-  async leaveLine(manager: EntityManager, row: { id: string; connectionId: string; seq: number }, exit: { kind: 'delivered'; owner: string } | { kind: 'dead'; maxAgeMs: number }): Promise<boolean> {
+  async leaveLine(
+    manager: EntityManager,
+    row: { id: string; connectionId: string; seq: number },
+    exit: { kind: 'delivered'; owner: string } | { kind: 'dead'; maxAgeMs: number },
+  ): Promise<boolean> {
     await manager.query(WEBHOOK_SQL.lockLine, [row.connectionId, row.seq]);
     const left = resultRows<{ event_type: WebhookEventType }>(
-      exit.kind === 'delivered' ? await manager.query(WEBHOOK_SQL.delivered, [row.id, exit.owner]) : await manager.query(WEBHOOK_SQL.dead, [row.id, String(exit.maxAgeMs)]),
+      exit.kind === 'delivered'
+        ? await manager.query(WEBHOOK_SQL.delivered, [row.id, exit.owner])
+        : await manager.query(WEBHOOK_SQL.dead, [row.id, String(exit.maxAgeMs)]),
     );
     if (!left.length) return false;
     const promoted = resultRows(await manager.query(WEBHOOK_SQL.promote, [row.connectionId]));
@@ -191,7 +209,10 @@ export class WebhookOutboxRepository {
   async listDead(q: { limit?: number; cursor?: string }): Promise<Page<DeadLetterRow>> {
     const limit = q.limit ?? 50;
     const [key, id] = q.cursor ? decodeCursor(q.cursor, 'webhook_dead_letters') : [];
-    const rows = key === undefined ? await this.dataSource.query(WEBHOOK_SQL.deadPage, [limit + 1]) : await this.dataSource.query(WEBHOOK_SQL.deadPageAfter, [limit + 1, key, id]);
+    const rows =
+      key === undefined
+        ? await this.dataSource.query(WEBHOOK_SQL.deadPage, [limit + 1])
+        : await this.dataSource.query(WEBHOOK_SQL.deadPageAfter, [limit + 1, key, id]);
     return toPage(resultRows<DeadLetterRow>(rows), limit, 'webhook_dead_letters');
   }
 
@@ -241,4 +262,3 @@ export class WebhookOutboxRepository {
     );
   }
 }
-

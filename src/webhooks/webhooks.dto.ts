@@ -13,7 +13,8 @@ export class WebhookEventIdParamDto {
 
 export class WebhookStatusDto {
   @ApiProperty({ description: 'WEBHOOK_URL and WEBHOOK_SECRET are set' }) configured!: boolean;
-  @ApiProperty({ type: String, nullable: true, description: 'Host of WEBHOOK_URL (never the full URL, which may carry credentials)' }) receiverHost!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Host of WEBHOOK_URL (never the full URL, which may carry credentials)' }) receiverHost!:
+    string | null;
   @ApiProperty({ description: 'False after the receiver answered 410 Gone, until re-enabled' }) enabled!: boolean;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) disabledAt!: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'Why delivery was disabled' }) disabledReason!: string | null;
@@ -33,7 +34,7 @@ export class DeadLetterDto {
   @ApiProperty({ type: String, format: 'date-time', description: 'When it last entered the queue; WEBHOOK_MAX_AGE counts from here' }) queuedAt!: string;
   @ApiProperty({ type: String, format: 'date-time' }) deadAt!: string;
   @ApiProperty() attempts!: number;
-  @ApiProperty({ type: String, nullable: true, description: 'The last attempt\'s outcome (HTTP status or network error)' }) lastError!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: "The last attempt's outcome (HTTP status or network error)" }) lastError!: string | null;
 }
 
 export class DeadLetterPageDto {
@@ -44,5 +45,6 @@ export class DeadLetterPageDto {
 export class RedeliverResultDto {
   @ApiProperty({ format: 'uuid' }) eventId!: string;
   @ApiProperty({ description: 'Unchanged: receivers can tell it is an old event' }) sequence!: number;
-  @ApiProperty({ description: 'Back in its connection\'s line in sequence order (after the event of that connection being delivered now, if any)' }) requeued!: boolean;
+  @ApiProperty({ description: "Back in its connection's line in sequence order (after the event of that connection being delivered now, if any)" })
+  requeued!: boolean;
 }

@@ -17,7 +17,15 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const DIST_INDEX = join(process.cwd(), 'admin', 'dist', 'index.html');
 // Screenshots for the README are refreshed only on request (SCREENSHOTS=1), so test runs leave the tree clean.
 const SCREENSHOTS = process.env.SCREENSHOTS === '1' ? join(process.cwd(), 'docs', 'screenshots') : join(tmpdir(), 'oc-admin-screenshots');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 const HOUR = 3_600_000;
 const EMAIL = 'ops@example.com';
 const PASSWORD = 'correct horse battery';
@@ -95,14 +103,26 @@ describeUi('admin UI in a browser', () => {
       n++;
       return { json: { access_token: `at-${rt}-${n}`, refresh_token: `${rt}+`, expires_in: 86_400, token_type: 'Bearer' } };
     });
-    const entry = (name: string) => ({ displayName: name, authorizationUrl: `${fake.url}/authorize`, tokenUrl: `${fake.url}/token`, clientId: 'cid', clientSecret: 'csecret' });
+    const entry = (name: string) => ({
+      displayName: name,
+      authorizationUrl: `${fake.url}/authorize`,
+      tokenUrl: `${fake.url}/token`,
+      clientId: 'cid',
+      clientSecret: 'csecret',
+    });
     t = await startTestApp({ env: { PROVIDERS_FILE: writeProvidersFile({ fake: entry('Fake'), other: entry('Other') }), REFRESH_CRON: 'off' } });
     await t.app.get(AdminSessionService).createAdmin(EMAIL, PASSWORD);
 
     await seed('alice', 'fake', { username: 'alice_cooks' });
     await seed('bob', 'fake', { username: 'bobbuilds', accessTokenExpiresAt: new Date(Date.now() + 3 * HOUR) });
     await seed('carol', 'fake', { status: 'needs_reauth', lastRefreshError: 'invalid_grant', accessTokenExpiresAt: new Date(Date.now() - 2 * HOUR) });
-    await seed('dave', 'other', { username: 'dave.io', consecutiveFailures: 2, lastRefreshError: 'rate_limited', accessTokenExpiresAt: new Date(Date.now() + 5 * 24 * HOUR), nextRetryAt: new Date(Date.now() + 0.5 * HOUR) });
+    await seed('dave', 'other', {
+      username: 'dave.io',
+      consecutiveFailures: 2,
+      lastRefreshError: 'rate_limited',
+      accessTokenExpiresAt: new Date(Date.now() + 5 * 24 * HOUR),
+      nextRetryAt: new Date(Date.now() + 0.5 * HOUR),
+    });
     await seed('erin', 'other', { accessTokenExpiresAt: new Date(Date.now() + 20 * HOUR) });
     await seed('frank', 'other', { username: 'frank_tv', accessTokenExpiresAt: new Date(Date.now() + 0.5 * HOUR) });
     // A day of scheduled refreshes for the overview chart, and a few token reads for the audit page.
@@ -131,7 +151,8 @@ describeUi('admin UI in a browser', () => {
     page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
     page.on('console', (m) => {
       // Expected HTTP errors (signed out, stale CSRF token of the second-tab test, cooldown, reauth) are logged by the browser itself.
-      if (m.type() === 'error' && !/Failed to load resource: the server responded with a status of (401|403|409|429)/.test(m.text())) pageErrors.push(`console: ${m.text()}`);
+      if (m.type() === 'error' && !/Failed to load resource: the server responded with a status of (401|403|409|429)/.test(m.text()))
+        pageErrors.push(`console: ${m.text()}`);
     });
   }, 120_000);
 

@@ -29,7 +29,9 @@ describeUi('admin UI: the Webhooks page', () => {
 
   beforeAll(async () => {
     receiver = await startReceiver();
-    t = await startTestApp({ env: { WEBHOOK_URL: `${receiver.url}/hooks`, WEBHOOK_SECRET: `whsec_${randomBytes(32).toString('base64')}`, REFRESH_CRON: 'off' } });
+    t = await startTestApp({
+      env: { WEBHOOK_URL: `${receiver.url}/hooks`, WEBHOOK_SECRET: `whsec_${randomBytes(32).toString('base64')}`, REFRESH_CRON: 'off' },
+    });
     const dispatcher = t.app.get(WebhookDispatcherService);
     dispatcher.pollIntervalMs = 25;
     dispatcher.backoffBaseMs = 20;
@@ -54,7 +56,8 @@ describeUi('admin UI: the Webhooks page', () => {
     page.setDefaultTimeout(15_000);
     page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
     page.on('console', (m) => {
-      if (m.type() === 'error' && !/Failed to load resource: the server responded with a status of (401|403)/.test(m.text())) pageErrors.push(`console: ${m.text()}`);
+      if (m.type() === 'error' && !/Failed to load resource: the server responded with a status of (401|403)/.test(m.text()))
+        pageErrors.push(`console: ${m.text()}`);
     });
   }, 120_000);
 

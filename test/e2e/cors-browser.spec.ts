@@ -27,7 +27,12 @@ describeBrowser('CORS from a page on another origin (Chromium)', () => {
     allowed = await pageServer();
     other = await pageServer();
     t = await startTestApp({
-      env: { CORS_ORIGINS: allowed.origin, PROVIDERS_FILE: writeProvidersFile({ alpha: { authorizationUrl: 'http://127.0.0.1:9/a', tokenUrl: 'http://127.0.0.1:9/t', clientId: 'c', clientSecret: 's' } }) },
+      env: {
+        CORS_ORIGINS: allowed.origin,
+        PROVIDERS_FILE: writeProvidersFile({
+          alpha: { authorizationUrl: 'http://127.0.0.1:9/a', tokenUrl: 'http://127.0.0.1:9/t', clientId: 'c', clientSecret: 's' },
+        }),
+      },
     });
     browser = await launchChromium();
   });
@@ -46,7 +51,11 @@ describeBrowser('CORS from a page on another origin (Chromium)', () => {
       return await page.evaluate(
         async ({ url, token, method, body }) => {
           try {
-            const res = await fetch(url, { method, body, headers: { Authorization: `Bearer ${token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) } });
+            const res = await fetch(url, {
+              method,
+              body,
+              headers: { Authorization: `Bearer ${token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+            });
             return { status: res.status, body: await res.json(), requestId: res.headers.get('X-Request-Id') };
           } catch (error) {
             return { failed: String(error) };

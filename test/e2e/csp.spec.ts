@@ -9,7 +9,15 @@ import { startTestApp, type TestApp } from '../helpers/test-app.js';
 // must work with no CSP violation.
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 const skipReason = !existsSync(CHROMIUM)
   ? `Chromium not found at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`
   : !existsSync(join(process.cwd(), 'admin', 'dist', 'index.html'))
@@ -36,7 +44,7 @@ describe('Content-Security-Policy', () => {
   });
   afterAll(() => t?.close());
 
-  it("allows inline scripts on /docs only", async () => {
+  it('allows inline scripts on /docs only', async () => {
     const csp = async (path: string) => (await fetch(`${t.url}${path}`)).headers.get('content-security-policy');
     expect(scriptSrc(await csp('/docs'))).toBe("'self' 'unsafe-inline'");
     for (const path of ['/admin', '/admin/connections', '/my/settings/social', '/social/platforms', '/health', '/docsx']) {

@@ -20,7 +20,12 @@ function notPrivate(dir: string): string[] {
   return out.stdout.split('\n').filter(Boolean);
 }
 
-const lastLines = (output: string, n: number) => output.trimEnd().split('\n').filter((l) => l.trim() !== '').slice(-n);
+const lastLines = (output: string, n: number) =>
+  output
+    .trimEnd()
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .slice(-n);
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -45,7 +50,10 @@ async function start(env: Record<string, string>, port: number): Promise<Started
   const started = Date.now();
   while (Date.now() - started < 30_000) {
     if (child.exitCode !== null) throw new Error(`service exited early:\n${out}`);
-    const ok = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false);
+    const ok = await fetch(`http://127.0.0.1:${port}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -73,7 +81,13 @@ describe('starting the service', () => {
 
   it('in production, names a malformed key without printing it', () => {
     const key = 'f'.repeat(63);
-    const res = runToExit({ NODE_ENV: 'production', TOKEN_ENCRYPTION_KEY: key, SESSION_JWT_SECRET: 's'.repeat(40), SERVICE_JWT_SECRET: 't'.repeat(40), DATABASE_URL: 'postgres://app:pw@127.0.0.1:1/app' });
+    const res = runToExit({
+      NODE_ENV: 'production',
+      TOKEN_ENCRYPTION_KEY: key,
+      SESSION_JWT_SECRET: 's'.repeat(40),
+      SERVICE_JWT_SECRET: 't'.repeat(40),
+      DATABASE_URL: 'postgres://app:pw@127.0.0.1:1/app',
+    });
     expect(res.status).toBe(1);
     expect(res.stderr).toMatch(/TOKEN_ENCRYPTION_KEY: key "k1" must be 64 hex characters \(got 63 characters\)/);
     expect(res.stderr).not.toContain(key);
@@ -93,7 +107,13 @@ describe('starting the service', () => {
       expect(output.indexOf('Created a development admin')).toBeGreaterThan(output.lastIndexOf('Mapped {'));
       expect(output.indexOf('Created a development admin')).toBeGreaterThan(output.indexOf('Listening on'));
       // Last of the startup lines; the access log's lines ([HTTP]) follow with the requests.
-      const [where, who] = lastLines(output.split('\n').filter((l) => !l.includes(' [HTTP] ')).join('\n'), 2);
+      const [where, who] = lastLines(
+        output
+          .split('\n')
+          .filter((l) => !l.includes(' [HTTP] '))
+          .join('\n'),
+        2,
+      );
       expect(where).toContain(`Sign in at http://localhost:${port}/admin`);
       password = /as \S+@\S+ with password (\S+)$/.exec(who!)![1]!;
       expect(password.length).toBeGreaterThanOrEqual(12);
@@ -105,7 +125,10 @@ describe('starting the service', () => {
       expect(await first.stop()).toBe(0);
     }
     const secrets = readFileSync(join(dataDir, 'secrets.json'), 'utf8');
-    const token = spawnSync(process.execPath, ['dist/src/auth/token.cli.js', 'session', '--sub', 'dev-user'], { env: { ...baseEnv, ...NPM_START, DATA_DIR: dataDir }, encoding: 'utf8' }).stdout.trim();
+    const token = spawnSync(process.execPath, ['dist/src/auth/token.cli.js', 'session', '--sub', 'dev-user'], {
+      env: { ...baseEnv, ...NPM_START, DATA_DIR: dataDir },
+      encoding: 'utf8',
+    }).stdout.trim();
 
     const second = await start({ ...NPM_START, DATA_DIR: dataDir }, port);
     try {
@@ -160,7 +183,11 @@ describe('starting the service', () => {
       const page = await (await fetch(`${base}/my/settings/social`)).text();
       expect(page).not.toContain('data-dev-session');
       const output = service.output();
-      for (const line of ['Development sessions (GET /my/dev-session) are off: NODE_ENV is not set', 'The demo provider (/demo-provider) is off: NODE_ENV is not set', 'No development admin is created: NODE_ENV is not set']) {
+      for (const line of [
+        'Development sessions (GET /my/dev-session) are off: NODE_ENV is not set',
+        'The demo provider (/demo-provider) is off: NODE_ENV is not set',
+        'No development admin is created: NODE_ENV is not set',
+      ]) {
         expect(output).toContain(line);
       }
       expect(output).not.toMatch(/Created a development admin|Generated development secrets/);
@@ -189,7 +216,10 @@ describe('starting the service', () => {
     try {
       expect((await fetch(`http://127.0.0.1:${port}/my/dev-session?userId=anyone`)).status).toBe(404);
       expect((await fetch(`http://127.0.0.1:${port}/demo-provider/.well-known/oauth-authorization-server`)).status).toBe(404);
-      const warnings = service.output().split('\n').filter((l) => l.includes('is not loopback'));
+      const warnings = service
+        .output()
+        .split('\n')
+        .filter((l) => l.includes('is not loopback'));
       expect(warnings).toEqual([
         expect.stringContaining('Development sessions (GET /my/dev-session) are off: HOST=0.0.0.0 is not loopback'),
         expect.stringContaining('The demo provider (/demo-provider) is off: HOST=0.0.0.0 is not loopback'),

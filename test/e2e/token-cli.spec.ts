@@ -15,7 +15,8 @@ const env = (extra: Record<string, string> = {}) => ({
   TOKEN_ENCRYPTION_KEYS: `k1:${'a'.repeat(64)}`,
   ...extra,
 });
-const run = (args: string[], extra?: Record<string, string>) => spawnSync(process.execPath, ['dist/src/auth/token.cli.js', ...args], { env: env(extra), encoding: 'utf8', timeout: 30_000 });
+const run = (args: string[], extra?: Record<string, string>) =>
+  spawnSync(process.execPath, ['dist/src/auth/token.cli.js', ...args], { env: env(extra), encoding: 'utf8', timeout: 30_000 });
 
 describe('token:session', () => {
   it('refuses --admin unless ADMIN_SESSION_JWT=true, pointing at admin API keys', () => {

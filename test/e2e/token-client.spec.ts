@@ -15,7 +15,14 @@ import {
 } from '../../client/src/index.js';
 import { TokenIssuerService } from '../../src/auth/token-issuer.service.js';
 import { type HttpRecorder, type RecordedRequest, startHttpRecorder } from '../helpers/http-recorder.js';
-import { connectDemo, failDemoTokenRequests, PROCESS_SERVICE_SECRET, PROCESS_SESSION_SECRET, type ServiceProcess, startServiceProcess } from '../helpers/service-process.js';
+import {
+  connectDemo,
+  failDemoTokenRequests,
+  PROCESS_SERVICE_SECRET,
+  PROCESS_SESSION_SECRET,
+  type ServiceProcess,
+  startServiceProcess,
+} from '../helpers/service-process.js';
 import { createTestDb, type TestDb } from '../helpers/test-db.js';
 
 const kinds: Array<'embedded' | 'postgres'> = process.env.TEST_DATABASE_URL ? ['embedded', 'postgres'] : ['embedded'];
@@ -27,7 +34,8 @@ const RETURN_URL = 'http://127.0.0.1:9/connected';
 const USERS = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank'];
 
 type Claims = { sub?: string; aud?: string; iat?: number; exp?: number; platforms?: string[] };
-const claimsOf = (r: RecordedRequest): Claims => JSON.parse(Buffer.from(r.authorization!.split(' ')[1]!.split('.')[1]!, 'base64url').toString('utf8')) as Claims;
+const claimsOf = (r: RecordedRequest): Claims =>
+  JSON.parse(Buffer.from(r.authorization!.split(' ')[1]!.split('.')[1]!, 'base64url').toString('utf8')) as Claims;
 
 describe.each(kinds)('token client against the service process (%s database)', (kind) => {
   let db: TestDb;
@@ -38,7 +46,12 @@ describe.each(kinds)('token client against the service process (%s database)', (
   beforeAll(async () => {
     db = await createTestDb(kind);
     // REFRESH_WINDOW 10s: a token with more than 10 s left is served as it is (the margin test shortens one).
-    service = await startServiceProcess(db.url, { DEMO_ACCESS_TOKEN_TTL: '1h', REFRESH_WINDOW: '10s', ADMIN_SESSION_JWT: 'true', CONNECT_RETURN_URLS: RETURN_URL });
+    service = await startServiceProcess(db.url, {
+      DEMO_ACCESS_TOKEN_TTL: '1h',
+      REFRESH_WINDOW: '10s',
+      ADMIN_SESSION_JWT: 'true',
+      CONNECT_RETURN_URLS: RETURN_URL,
+    });
     recorder = await startHttpRecorder(service.url);
     sql = new pg.Client({ connectionString: db.url });
     await sql.connect();
@@ -52,16 +65,21 @@ describe.each(kinds)('token client against the service process (%s database)', (
   });
   afterEach(() => recorder.dropNext(0));
 
-  const client = (options: Partial<TokenClientOptions> = {}) => createTokenClient({ baseUrl: recorder.url, serviceName: 'e2e-job', serviceSecret: PROCESS_SERVICE_SECRET, ...options } as TokenClientOptions);
-  const tokenCalls = (userId: string) => recorder.requests.filter((r) => r.path === '/social/demo/internal-token' && (JSON.parse(r.body) as { userId: string }).userId === userId);
-  const expireToken = (userId: string) => sql.query(`UPDATE connections SET access_token_expires_at = now() - interval '1 second', next_retry_at = NULL WHERE user_id = $1`, [userId]);
+  const client = (options: Partial<TokenClientOptions> = {}) =>
+    createTokenClient({ baseUrl: recorder.url, serviceName: 'e2e-job', serviceSecret: PROCESS_SERVICE_SECRET, ...options } as TokenClientOptions);
+  const tokenCalls = (userId: string) =>
+    recorder.requests.filter((r) => r.path === '/social/demo/internal-token' && (JSON.parse(r.body) as { userId: string }).userId === userId);
+  const expireToken = (userId: string) =>
+    sql.query(`UPDATE connections SET access_token_expires_at = now() - interval '1 second', next_retry_at = NULL WHERE user_id = $1`, [userId]);
   const demo = (userId: string) => ({ userId, platform: 'demo' });
 
   /** oc_internal_token_requests_total{platform="demo",outcome} as the service counts it. */
   async function servedByService(outcome: string): Promise<number> {
     const admin = TokenIssuerService.session(PROCESS_SESSION_SECRET, { sub: 'e2e-admin', admin: true });
     const text = await (await fetch(`${service.url}/metrics`, { headers: { authorization: `Bearer ${admin}` } })).text();
-    const line = text.split('\n').find((l) => l.startsWith('oc_internal_token_requests_total{') && l.includes('platform="demo"') && l.includes(`outcome="${outcome}"`));
+    const line = text
+      .split('\n')
+      .find((l) => l.startsWith('oc_internal_token_requests_total{') && l.includes('platform="demo"') && l.includes(`outcome="${outcome}"`));
     return line ? Number(line.split(' ').pop()) : 0;
   }
 
@@ -84,7 +102,9 @@ describe.each(kinds)('token client against the service process (%s database)', (
   });
 
   it('hands a cached token out only until expiresAt minus refreshMarginSeconds', async () => {
-    await sql.query(`UPDATE connections SET access_token_expires_at = now() + interval '36 seconds', access_token_issued_at = now() - interval '1 hour' WHERE user_id = 'bob'`);
+    await sql.query(
+      `UPDATE connections SET access_token_expires_at = now() + interval '36 seconds', access_token_issued_at = now() - interval '1 hour' WHERE user_id = 'bob'`,
+    );
     const before = tokenCalls('bob').length;
     // 36 s left is inside a 60 s margin: handed out, never cached.
     const wide = client({ refreshMarginSeconds: 60 });
@@ -137,7 +157,9 @@ describe.each(kinds)('token client against the service process (%s database)', (
     expect({ dropped: recorder.dropped - before.dropped, served: tokenCalls('dave').length - before.dave }).toEqual({ dropped: 2, served: 1 });
 
     recorder.dropNext(1000);
-    const error = await client({ retryDeadlineMs: 300 }).getToken(demo('dave')).catch((e: unknown) => e);
+    const error = await client({ retryDeadlineMs: 300 })
+      .getToken(demo('dave'))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ServiceUnreachableError);
     expect(error).toMatchObject({ code: 'service_unreachable', status: 0 });
     expect(tokenCalls('dave').length - before.dave).toBe(1);
@@ -156,7 +178,9 @@ describe.each(kinds)('token client against the service process (%s database)', (
   it('reauth_required (the provider refused the refresh token): ReauthRequiredError at once, no retry', async () => {
     await expireToken('erin');
     await failDemoTokenRequests(service, 1, 400); // invalid_grant
-    const error = await client().getToken(demo('erin')).catch((e: unknown) => e);
+    const error = await client()
+      .getToken(demo('erin'))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ReauthRequiredError);
     expect(error).toMatchObject({ code: 'reauth_required', status: 409 });
     expect(tokenCalls('erin')).toHaveLength(1);
@@ -168,7 +192,9 @@ describe.each(kinds)('token client against the service process (%s database)', (
     await failDemoTokenRequests(service, 1, 503); // the lazy refresh fails once; the service backs off 15-30 s
     const before = tokenCalls('frank').length;
 
-    const error = (await client({ retryDeadlineMs: 5_000 }).getToken(demo('frank')).catch((e: unknown) => e)) as ProviderUnavailableError;
+    const error = (await client({ retryDeadlineMs: 5_000 })
+      .getToken(demo('frank'))
+      .catch((e: unknown) => e)) as ProviderUnavailableError;
     expect(error).toBeInstanceOf(ProviderUnavailableError);
     expect(error).toMatchObject({ code: 'provider_unavailable', status: 503 });
     expect(error.retryAfterSeconds).toBeGreaterThan(5);
@@ -185,10 +211,14 @@ describe.each(kinds)('token client against the service process (%s database)', (
 
   it('service auth: a wrong secret and a platforms claim without the platform are ServiceAuthError; a refused getServiceToken JWT is asked for again once', async () => {
     const before = recorder.requests.length;
-    const wrong = await client({ serviceSecret: 'not-the-service-secret-0123456789abcdef' }).getToken(demo('alice')).catch((e: unknown) => e);
+    const wrong = await client({ serviceSecret: 'not-the-service-secret-0123456789abcdef' })
+      .getToken(demo('alice'))
+      .catch((e: unknown) => e);
     expect(wrong).toBeInstanceOf(ServiceAuthError);
     expect(wrong).toMatchObject({ code: 'unauthorized', status: 401 });
-    const narrow = await client({ platforms: ['tiktok'] }).getToken(demo('alice')).catch((e: unknown) => e);
+    const narrow = await client({ platforms: ['tiktok'] })
+      .getToken(demo('alice'))
+      .catch((e: unknown) => e);
     expect(narrow).toBeInstanceOf(ServiceAuthError);
     expect(narrow).toMatchObject({ code: 'forbidden', status: 403 });
     expect(recorder.requests.length - before).toBe(2);
@@ -231,7 +261,13 @@ describe.each(kinds)('token client against the service process (%s database)', (
     const jobs = client();
     const refused = await jobs.getToken(demo('carol'));
     const calls = tokenCalls('carol').length;
-    const fresh = await jobs.reportRejected({ ...demo('carol'), connectionId: refused.connectionId ?? undefined, accessToken: refused.accessToken, status: 401, error: 'invalid_token' });
+    const fresh = await jobs.reportRejected({
+      ...demo('carol'),
+      connectionId: refused.connectionId ?? undefined,
+      accessToken: refused.accessToken,
+      status: 401,
+      error: 'invalid_token',
+    });
     expect(fresh?.accessToken).toMatch(/^demo_/);
     expect(fresh!.accessToken).not.toBe(refused.accessToken);
     expect((await jobs.getToken(demo('carol'))).accessToken).toBe(fresh!.accessToken);

@@ -142,7 +142,13 @@ export function rehost(url: string, base: string): string {
 /** A PROVIDERS_FILE entry moving every URL of built-in `id` to `base` (same paths), plus `extra`. */
 export function builtInOverrides(id: string, base: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   const b = BUILT_IN_PROVIDERS[id]!;
-  const urls = { authorizationUrl: b.authorizationUrl, tokenUrl: b.tokenUrl, refreshUrl: b.refreshUrl, revocationUrl: b.revocationUrl, userInfoUrl: b.userInfoUrl };
+  const urls = {
+    authorizationUrl: b.authorizationUrl,
+    tokenUrl: b.tokenUrl,
+    refreshUrl: b.refreshUrl,
+    revocationUrl: b.revocationUrl,
+    userInfoUrl: b.userInfoUrl,
+  };
   const moved = Object.entries(urls).flatMap(([k, v]) => (v ? [[k, rehost(v, base)]] : []));
   return { ...Object.fromEntries(moved), ...extra };
 }

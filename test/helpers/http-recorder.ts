@@ -55,9 +55,12 @@ export async function startHttpRecorder(target: string): Promise<HttpRecorder> {
       return;
     }
     const answer = await new Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }>((resolve, reject) => {
-      const out = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } }, (r) => {
-        readAll(r).then((b) => resolve({ status: r.statusCode ?? 0, headers: r.headers, body: b }), reject);
-      });
+      const out = httpRequest(
+        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
+        (r) => {
+          readAll(r).then((b) => resolve({ status: r.statusCode ?? 0, headers: r.headers, body: b }), reject);
+        },
+      );
       out.on('error', reject);
       out.end(body);
     });

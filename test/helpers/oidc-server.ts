@@ -94,7 +94,12 @@ export async function startOidcServer(options: OidcServerOptions): Promise<OidcS
     }
     const details: Interaction = await provider.interactionDetails(req, res);
     if (!decision.allow) {
-      await provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'End-User denied the authorization request' }, { mergeWithLastSubmission: false });
+      await provider.interactionFinished(
+        req,
+        res,
+        { error: 'access_denied', error_description: 'End-User denied the authorization request' },
+        { mergeWithLastSubmission: false },
+      );
       return;
     }
     // Grant everything that was asked for, so offline_access (hence a refresh token) is included.
@@ -114,57 +119,63 @@ export async function startOidcServer(options: OidcServerOptions): Promise<OidcS
   }
 
   const { Provider } = await quietly(() => import('oidc-provider'));
-  const provider: ProviderType = await quietly(async () =>
-    new Provider(issuer, {
-      clients: [{
-        client_id: clientId,
-        client_secret: clientSecret,
-        redirect_uris: options.redirectUris,
-        grant_types: ['authorization_code', 'refresh_token'],
-        response_types: ['code'],
-        token_endpoint_auth_method: authMethod,
-      }],
-      scopes: options.scopes ?? ['openid', 'profile', 'email', 'offline_access', 'api'],
-      claims: { openid: ['sub'], profile: ['name', 'preferred_username'], email: ['email', 'email_verified'] },
-      async findAccount(_ctx: unknown, sub: string) {
-        return {
-          accountId: sub,
-          async claims() {
-            return { sub, preferred_username: `user_${sub}`, name: `User ${sub}`, email: `${sub}@example.test`, email_verified: true };
+  const provider: ProviderType = await quietly(
+    async () =>
+      new Provider(issuer, {
+        clients: [
+          {
+            client_id: clientId,
+            client_secret: clientSecret,
+            redirect_uris: options.redirectUris,
+            grant_types: ['authorization_code', 'refresh_token'],
+            response_types: ['code'],
+            token_endpoint_auth_method: authMethod,
           },
-        };
-      },
-      routes: ROUTES,
-      interactions: { url: async (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
-      cookies: { keys: ['oidc-server-harness-cookie-key'] },
-      pkce: { required: () => true }, // v9 only knows S256 (plain is rejected)
-      features: {
-        devInteractions: { enabled: false },
-        introspection: { enabled: true, allowedPolicy: async () => true },
-        revocation: { enabled: true, allowedPolicy: async (_ctx: unknown, client: { clientId: string }, token: { clientId: string }) => client.clientId === token.clientId },
-        userinfo: { enabled: true },
-        resourceIndicators: { enabled: false }, // no resource parameter: opaque, introspectable access tokens
-      },
-      // Same rule as the default, stated explicitly: a refresh token only when offline_access was granted.
-      issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }, code: { scopes: Set<string> }) =>
-        client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
-      rotateRefreshToken: options.rotateRefreshToken ?? true,
-      clientBasedCORS: () => true,
-      ttl: {
-        AccessToken: options.accessTokenTtl ?? 3600,
-        AuthorizationCode: 60,
-        IdToken: 3600,
-        RefreshToken: 14 * 24 * 3600,
-        Interaction: 600,
-        Session: 3600,
-        Grant: 14 * 24 * 3600,
-      },
-      // Errors as JSON instead of an HTML page, so authorize() can report them.
-      renderError: async (ctx: { type: string; body: unknown }, out: Record<string, string>) => {
-        ctx.type = 'json';
-        ctx.body = out;
-      },
-    }),
+        ],
+        scopes: options.scopes ?? ['openid', 'profile', 'email', 'offline_access', 'api'],
+        claims: { openid: ['sub'], profile: ['name', 'preferred_username'], email: ['email', 'email_verified'] },
+        async findAccount(_ctx: unknown, sub: string) {
+          return {
+            accountId: sub,
+            async claims() {
+              return { sub, preferred_username: `user_${sub}`, name: `User ${sub}`, email: `${sub}@example.test`, email_verified: true };
+            },
+          };
+        },
+        routes: ROUTES,
+        interactions: { url: async (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
+        cookies: { keys: ['oidc-server-harness-cookie-key'] },
+        pkce: { required: () => true }, // v9 only knows S256 (plain is rejected)
+        features: {
+          devInteractions: { enabled: false },
+          introspection: { enabled: true, allowedPolicy: async () => true },
+          revocation: {
+            enabled: true,
+            allowedPolicy: async (_ctx: unknown, client: { clientId: string }, token: { clientId: string }) => client.clientId === token.clientId,
+          },
+          userinfo: { enabled: true },
+          resourceIndicators: { enabled: false }, // no resource parameter: opaque, introspectable access tokens
+        },
+        // Same rule as the default, stated explicitly: a refresh token only when offline_access was granted.
+        issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }, code: { scopes: Set<string> }) =>
+          client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
+        rotateRefreshToken: options.rotateRefreshToken ?? true,
+        clientBasedCORS: () => true,
+        ttl: {
+          AccessToken: options.accessTokenTtl ?? 3600,
+          AuthorizationCode: 60,
+          IdToken: 3600,
+          RefreshToken: 14 * 24 * 3600,
+          Interaction: 600,
+          Session: 3600,
+          Grant: 14 * 24 * 3600,
+        },
+        // Errors as JSON instead of an HTML page, so authorize() can report them.
+        renderError: async (ctx: { type: string; body: unknown }, out: Record<string, string>) => {
+          ctx.type = 'json';
+          ctx.body = out;
+        },
+      }),
   );
   // Counts requests oidc-provider handled itself (it has parsed the body by the time next() returns).
   provider.use(async (ctx, next) => {

@@ -63,7 +63,13 @@ export async function startServiceProcess(databaseUrl: string, env: Record<strin
   for (;;) {
     if (child.exitCode !== null) throw new Error(`service exited early:\n${out}`);
     if (Date.now() - started > 30_000) throw new Error(`service did not answer /health within 30 s:\n${out}`);
-    if (await fetch(`${url}/health`).then((r) => r.ok, () => false)) break;
+    if (
+      await fetch(`${url}/health`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
     await new Promise((r) => setTimeout(r, 200));
   }
   return {
@@ -106,6 +112,10 @@ export async function connectDemo(service: ServiceProcess, userId: string, accou
 
 /** Makes the demo provider's next `count` token requests fail with `status` (its development failure switch). */
 export async function failDemoTokenRequests(service: ServiceProcess, count: number, status: number): Promise<void> {
-  const res = await fetch(`${service.url}/demo-provider/_failures`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ count, status }) });
+  const res = await fetch(`${service.url}/demo-provider/_failures`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ count, status }),
+  });
   if (!res.ok) throw new Error(`_failures answered ${res.status}: ${await res.text()}`);
 }

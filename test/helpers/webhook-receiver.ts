@@ -22,7 +22,15 @@ export type Receiver = {
 
 /** A webhook receiver that records what it gets; it can be switched down (503), answer per delivery, and answer slowly. */
 export async function startReceiver(): Promise<Receiver> {
-  const state = { all: [] as Delivery[], accepted: [] as Delivery[], rejected: [] as Delivery[], down: false, delayMs: 0, started: 0, answer: undefined as Receiver['answer'] };
+  const state = {
+    all: [] as Delivery[],
+    accepted: [] as Delivery[],
+    rejected: [] as Delivery[],
+    down: false,
+    delayMs: 0,
+    started: 0,
+    answer: undefined as Receiver['answer'],
+  };
   const server: Server = createServer((req, res) => {
     state.started++;
     const chunks: Buffer[] = [];
@@ -62,7 +70,12 @@ export const REPLAY_TOLERANCE_SECONDS = 5 * 60;
  * the space-separated `v1,<base64>` entries the HMAC-SHA256 of `id.timestamp.body` under the key
  * (`whsec_` + base64 of the key bytes, or a raw string used as its UTF-8 bytes), compared in constant time.
  */
-export function verifyStandardWebhook(secret: string, headers: IncomingHttpHeaders, rawBody: string, opts: { nowSeconds?: number; toleranceSeconds?: number } = {}): boolean {
+export function verifyStandardWebhook(
+  secret: string,
+  headers: IncomingHttpHeaders,
+  rawBody: string,
+  opts: { nowSeconds?: number; toleranceSeconds?: number } = {},
+): boolean {
   const id = headers['webhook-id'];
   const timestamp = headers['webhook-timestamp'];
   const signatures = headers['webhook-signature'];

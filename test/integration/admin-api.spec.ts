@@ -17,9 +17,17 @@ describe('admin API', () => {
   beforeAll(async () => {
     fake = await startFakeProvider();
     fake.on('POST', '/token', (req) =>
-      failing ? { status: 500, json: { error: 'server_error' } } : { json: { access_token: `new-${req.form.refresh_token}`, refresh_token: `${req.form.refresh_token}+`, expires_in: 7200 } },
+      failing
+        ? { status: 500, json: { error: 'server_error' } }
+        : { json: { access_token: `new-${req.form.refresh_token}`, refresh_token: `${req.form.refresh_token}+`, expires_in: 7200 } },
     );
-    const entry = (name: string) => ({ displayName: name, authorizationUrl: `${fake.url}/authorize`, tokenUrl: `${fake.url}/token`, clientId: 'cid', clientSecret: 'csecret' });
+    const entry = (name: string) => ({
+      displayName: name,
+      authorizationUrl: `${fake.url}/authorize`,
+      tokenUrl: `${fake.url}/token`,
+      clientId: 'cid',
+      clientSecret: 'csecret',
+    });
     t = await startTestApp({ env: { PROVIDERS_FILE: writeProvidersFile({ alpha: entry('Alpha'), beta: entry('Beta') }), REFRESH_CRON: 'off' } });
     admin = `Bearer ${await t.adminKey()}`;
     await t.app.get(AdminSessionService).createAdmin('ops@example.com', 'correct horse battery');
@@ -53,8 +61,14 @@ describe('admin API', () => {
     await get('/admin/api/summary', `Bearer ${t.userToken('user-01')}`).expect(403);
     const [{ id }] = await t.dataSource.query('SELECT id FROM connections LIMIT 1');
     await get(`/admin/api/connections/${id}`, `Bearer ${t.userToken('user-01')}`).expect(403);
-    await request(t.url).post(`/admin/api/connections/${id}/refresh`).set('Authorization', `Bearer ${t.userToken('user-01')}`).expect(403);
-    await request(t.url).delete(`/admin/api/connections/${id}`).set('Authorization', `Bearer ${t.userToken('user-01')}`).expect(403);
+    await request(t.url)
+      .post(`/admin/api/connections/${id}/refresh`)
+      .set('Authorization', `Bearer ${t.userToken('user-01')}`)
+      .expect(403);
+    await request(t.url)
+      .delete(`/admin/api/connections/${id}`)
+      .set('Authorization', `Bearer ${t.userToken('user-01')}`)
+      .expect(403);
   });
 
   it('summarises connections by platform and status, never with tokens', async () => {
@@ -78,7 +92,21 @@ describe('admin API', () => {
     expect(await ids('userId=%25')).toEqual([]); // LIKE wildcards are literal
     const rows = (await get('/admin/api/connections?limit=1').expect(200)).body.items;
     expect(Object.keys(rows[0]).sort()).toEqual(
-      ['accessTokenExpiresAt', 'accountId', 'connectedAt', 'consecutiveFailures', 'id', 'lastErrorClass', 'lastRefreshedAt', 'nextRetryAt', 'platform', 'refreshTokenExpiresAt', 'status', 'userId', 'username'].sort(),
+      [
+        'accessTokenExpiresAt',
+        'accountId',
+        'connectedAt',
+        'consecutiveFailures',
+        'id',
+        'lastErrorClass',
+        'lastRefreshedAt',
+        'nextRetryAt',
+        'platform',
+        'refreshTokenExpiresAt',
+        'status',
+        'userId',
+        'username',
+      ].sort(),
     );
   });
 
@@ -94,7 +122,13 @@ describe('admin API', () => {
         cursor = res.body.nextCursor;
         if (page++ === 1) {
           // A row inserted mid-way must not shift pages: nothing repeats, nothing is skipped.
-          await t.dataSource.getRepository(Connection).insert({ userId: `late-${sort}-${order}`, platform: 'alpha', accessToken: Secret.fromPlaintext('x'), scopes: [], accessTokenExpiresAt: new Date(Date.now() + 100 * HOUR) });
+          await t.dataSource.getRepository(Connection).insert({
+            userId: `late-${sort}-${order}`,
+            platform: 'alpha',
+            accessToken: Secret.fromPlaintext('x'),
+            scopes: [],
+            accessTokenExpiresAt: new Date(Date.now() + 100 * HOUR),
+          });
         }
       } while (cursor && page < 20);
       expect(new Set(seen).size).toBe(seen.length);
@@ -136,7 +170,9 @@ describe('admin API', () => {
     failing = false;
     expect(res.body).toMatchObject({ refreshed: false, consecutiveFailures: 1, lastErrorClass: 'transient' });
     const page = (await get(`/admin/api/refresh-failures?connectionId=${id}`).expect(200)).body;
-    expect(page.items).toEqual([expect.objectContaining({ connectionId: id, trigger: 'admin', failureClass: 'transient', providerCode: 'server_error', httpStatus: 500 })]);
+    expect(page.items).toEqual([
+      expect.objectContaining({ connectionId: id, trigger: 'admin', failureClass: 'transient', providerCode: 'server_error', httpStatus: 500 }),
+    ]);
     expect((await get('/admin/api/refresh-failures?failureClass=invalid_grant').expect(200)).body.items).toEqual([]);
     expect((await get('/admin/api/refresh-failures?platform=alpha&from=2000-01-01T00:00:00Z').expect(200)).body.items.length).toBeGreaterThan(0);
     expect((await get(`/admin/api/connections/${id}`).expect(200)).body.failures).toHaveLength(1);
@@ -149,7 +185,11 @@ describe('admin API', () => {
   });
 
   it('lists internal-token audit records', async () => {
-    await request(t.url).post('/social/alpha/internal-token').set('Authorization', `Bearer ${t.serviceToken('publisher')}`).send({ userId: 'user-05' }).expect(200);
+    await request(t.url)
+      .post('/social/alpha/internal-token')
+      .set('Authorization', `Bearer ${t.serviceToken('publisher')}`)
+      .send({ userId: 'user-05' })
+      .expect(200);
     const { TokenAuditService } = await import('../../src/internal/token-audit.service.js');
     await t.app.get(TokenAuditService).flush();
     const page = (await get('/admin/api/audit?service=publisher').expect(200)).body;
@@ -190,7 +230,10 @@ describe('admin API', () => {
       expect((await signIn('wrong password!').expect(401)).body.message).toBe('Wrong email or password');
       expect((await signIn('whatever', 'nobody@example.com').expect(401)).body.message).toBe('Wrong email or password');
       await request(t.url).get('/admin/api/summary').set('Cookie', 'oc_admin=eyJhbGciOiJIUzI1NiJ9.e30.x').expect(401);
-      await request(t.url).get('/admin/api/summary').set('Cookie', `oc_admin=${t.userToken('root', { admin: true })}`).expect(401); // a bearer token is not a cookie session
+      await request(t.url)
+        .get('/admin/api/summary')
+        .set('Cookie', `oc_admin=${t.userToken('root', { admin: true })}`)
+        .expect(401); // a bearer token is not a cookie session
     });
 
     it('rate-limits sign-in attempts per account', async () => {

@@ -48,12 +48,14 @@ describe('admin UI sessions are server-side', () => {
   }
   const sha256 = (v: string) => createHash('sha256').update(v).digest('hex');
 
-  it('sets an opaque random id as the cookie and stores only its hash and the CSRF token\'s hash', async () => {
+  it("sets an opaque random id as the cookie and stores only its hash and the CSRF token's hash", async () => {
     const { cookie, csrf } = await signIn();
     expect(cookie).toMatch(/^[0-9a-f]{64}$/);
     expect(csrf).toMatch(/^[0-9a-f]{64}$/);
     expect(csrf).not.toBe(cookie);
-    const rows = (await t.dataSource.query('SELECT token_hash, csrf_hash FROM admin_sessions WHERE token_hash = $1', [sha256(cookie)])) as { csrf_hash: string }[];
+    const rows = (await t.dataSource.query('SELECT token_hash, csrf_hash FROM admin_sessions WHERE token_hash = $1', [sha256(cookie)])) as {
+      csrf_hash: string;
+    }[];
     expect(rows).toEqual([{ token_hash: sha256(cookie), csrf_hash: sha256(csrf) }]);
     const all = JSON.stringify(await t.dataSource.query('SELECT * FROM admin_sessions'));
     expect(all).not.toContain(cookie);
@@ -94,7 +96,7 @@ describe('admin UI sessions are server-side', () => {
     await request(t.url).get('/admin/api/summary').set('Cookie', live.jar).expect(200);
   });
 
-  it('ends the admin\'s UI sessions and API keys when the admin is deleted', async () => {
+  it("ends the admin's UI sessions and API keys when the admin is deleted", async () => {
     const admin = await t.app.get(AdminSessionService).createAdmin('leaver@example.com', PASSWORD);
     const { jar } = await signIn('leaver@example.com');
     const { key } = await t.app.get(AdminApiKeyService).issue(admin.id);
@@ -102,8 +104,12 @@ describe('admin UI sessions are server-side', () => {
     await request(t.url).get('/admin/api/summary').set('Authorization', `Bearer ${key}`).expect(200);
     await t.dataSource.query('DELETE FROM admin_users WHERE id = $1', [admin.id]);
     await request(t.url).get('/admin/api/summary').set('Cookie', jar).expect(401);
-    expect((await request(t.url).get('/admin/api/summary').set('Authorization', `Bearer ${key}`).expect(401)).body.message).toBe('Unknown or revoked admin API key');
-    expect(await t.dataSource.query('SELECT 1 FROM admin_sessions WHERE admin_id = $1 UNION ALL SELECT 1 FROM admin_api_keys WHERE admin_id = $1', [admin.id])).toEqual([]);
+    expect((await request(t.url).get('/admin/api/summary').set('Authorization', `Bearer ${key}`).expect(401)).body.message).toBe(
+      'Unknown or revoked admin API key',
+    );
+    expect(
+      await t.dataSource.query('SELECT 1 FROM admin_sessions WHERE admin_id = $1 UNION ALL SELECT 1 FROM admin_api_keys WHERE admin_id = $1', [admin.id]),
+    ).toEqual([]);
   });
 });
 

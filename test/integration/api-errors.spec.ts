@@ -4,7 +4,16 @@ import { Secret } from '../../src/crypto/secret.js';
 import { writeProvidersFile } from '../helpers/providers-file.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
-type Response = { description: string; headers?: Record<string, unknown>; content?: { 'application/json'?: { schema: { allOf: [unknown, { properties: { statusCode: { enum: number[] }; error: { enum: string[] } } }] }; examples: Record<string, { value: { statusCode: number; error: string; message: string } }> } } };
+type Response = {
+  description: string;
+  headers?: Record<string, unknown>;
+  content?: {
+    'application/json'?: {
+      schema: { allOf: [unknown, { properties: { statusCode: { enum: number[] }; error: { enum: string[] } } }] };
+      examples: Record<string, { value: { statusCode: number; error: string; message: string } }>;
+    };
+  };
+};
 type Doc = { servers: { url: string }[]; paths: Record<string, Record<string, { responses: Record<string, Response> }>> };
 
 describe('API errors a client can act on', () => {
@@ -12,9 +21,20 @@ describe('API errors a client can act on', () => {
   let doc: Doc;
   beforeAll(async () => {
     t = await startTestApp({
-      env: { PROVIDERS_FILE: writeProvidersFile({ alpha: { authorizationUrl: 'http://127.0.0.1:9/a', tokenUrl: 'http://127.0.0.1:9/t', clientId: 'c', clientSecret: 's' } }), CORS_ORIGINS: 'https://app.example.com' },
+      env: {
+        PROVIDERS_FILE: writeProvidersFile({
+          alpha: { authorizationUrl: 'http://127.0.0.1:9/a', tokenUrl: 'http://127.0.0.1:9/t', clientId: 'c', clientSecret: 's' },
+        }),
+        CORS_ORIGINS: 'https://app.example.com',
+      },
     });
-    await t.dataSource.getRepository(Connection).insert({ userId: 'u1', platform: 'alpha', accessToken: Secret.fromPlaintext('at-1'), scopes: [], accessTokenExpiresAt: new Date(Date.now() + 86_400_000) });
+    await t.dataSource.getRepository(Connection).insert({
+      userId: 'u1',
+      platform: 'alpha',
+      accessToken: Secret.fromPlaintext('at-1'),
+      scopes: [],
+      accessTokenExpiresAt: new Date(Date.now() + 86_400_000),
+    });
     doc = (await request(t.url).get('/docs-json').expect(200)).body as Doc;
   });
   afterAll(() => t?.close());
@@ -32,7 +52,11 @@ describe('API errors a client can act on', () => {
       else req = req.unset('Content-Type');
       const res = await req.send(Buffer.from(body));
       expect(res.status).toBe(415);
-      expect(res.body).toEqual({ statusCode: 415, error: 'unsupported_media_type', message: `Send the body as application/json (Content-Type header); ${got}` });
+      expect(res.body).toEqual({
+        statusCode: 415,
+        error: 'unsupported_media_type',
+        message: `Send the body as application/json (Content-Type header); ${got}`,
+      });
     });
 
     it('still serves the same call sent as JSON', async () => {
@@ -41,13 +65,21 @@ describe('API errors a client can act on', () => {
     });
 
     it('does not echo a strange Content-Type back', async () => {
-      const res = await request(t.url).post('/social/alpha/connect').set('Authorization', `Bearer ${t.userToken('u1')}`).set('Content-Type', 'text/x<script>').send('a');
+      const res = await request(t.url)
+        .post('/social/alpha/connect')
+        .set('Authorization', `Bearer ${t.userToken('u1')}`)
+        .set('Content-Type', 'text/x<script>')
+        .send('a');
       expect(res.status).toBe(415);
       expect(res.body.message).toContain('got an unsupported type');
     });
 
     it('answers a non-UTF-8 JSON charset with 415 too', async () => {
-      const res = await request(t.url).post('/social/alpha/internal-token').set('Authorization', service()).set('Content-Type', 'application/json; charset=latin1').send('{"userId":"u1"}');
+      const res = await request(t.url)
+        .post('/social/alpha/internal-token')
+        .set('Authorization', service())
+        .set('Content-Type', 'application/json; charset=latin1')
+        .send('{"userId":"u1"}');
       expect(res.status).toBe(415);
       expect(res.body.error).toBe('unsupported_media_type');
     });
@@ -63,7 +95,11 @@ describe('API errors a client can act on', () => {
       expect(res.body.message).toBe('userId must be longer than or equal to 1 characters');
     });
     it('several missing fields are each named', async () => {
-      const res = await request(t.url).post('/social/alpha/connect').set('Authorization', `Bearer ${t.userToken('u1')}`).send({}).expect(400);
+      const res = await request(t.url)
+        .post('/social/alpha/connect')
+        .set('Authorization', `Bearer ${t.userToken('u1')}`)
+        .send({})
+        .expect(400);
       expect(res.body.message).toBe('state is required');
     });
   });
@@ -112,7 +148,11 @@ describe('API errors a client can act on', () => {
 
   describe('CORS', () => {
     it('answers a preflight from an allowed origin, with the Authorization header allowed', async () => {
-      const res = await request(t.url).options('/social/connections').set('Origin', 'https://app.example.com').set('Access-Control-Request-Method', 'GET').set('Access-Control-Request-Headers', 'authorization');
+      const res = await request(t.url)
+        .options('/social/connections')
+        .set('Origin', 'https://app.example.com')
+        .set('Access-Control-Request-Method', 'GET')
+        .set('Access-Control-Request-Headers', 'authorization');
       expect(res.status).toBe(204);
       expect(res.headers['access-control-allow-origin']).toBe('https://app.example.com');
       expect(res.headers['access-control-allow-headers']).toMatch(/Authorization/);
@@ -125,7 +165,11 @@ describe('API errors a client can act on', () => {
       expect(admin.headers['access-control-allow-origin']).toBeUndefined();
     });
     it('exposes the request id and Retry-After on real answers', async () => {
-      const res = await request(t.url).get('/social/connections').set('Origin', 'https://app.example.com').set('Authorization', `Bearer ${t.userToken('u1')}`).expect(200);
+      const res = await request(t.url)
+        .get('/social/connections')
+        .set('Origin', 'https://app.example.com')
+        .set('Authorization', `Bearer ${t.userToken('u1')}`)
+        .expect(200);
       expect(res.headers['access-control-allow-origin']).toBe('https://app.example.com');
       expect(res.headers['access-control-expose-headers']).toBe('X-Request-Id,Retry-After');
     });

@@ -49,7 +49,12 @@ describe('authentication guards', () => {
     });
 
     it('rejects a wrong signature', async () => {
-      await expectRejected('/auth/session', signJwt({ payload: { sub: 'u' }, secret: 'another-secret-another-secret-12', expiresInSeconds: 60 }), 401, /Invalid or expired/);
+      await expectRejected(
+        '/auth/session',
+        signJwt({ payload: { sub: 'u' }, secret: 'another-secret-another-secret-12', expiresInSeconds: 60 }),
+        401,
+        /Invalid or expired/,
+      );
     });
 
     it('rejects alg none', async () => {
@@ -60,11 +65,21 @@ describe('authentication guards', () => {
 
     it('rejects HS/RS confusion: an RS256 header signed with the shared secret', async () => {
       await expectRejected('/auth/session', forge({ alg: 'RS256', typ: 'JWT' }, { sub: 'u', exp: now() + 60 }, SESSION_SECRET), 401, /Invalid or expired/);
-      await expectRejected('/auth/service', forge({ alg: 'RS256' }, { sub: 'svc', aud: 'internal', iat: now(), exp: now() + 60 }, SERVICE_SECRET), 401, /Invalid or expired/);
+      await expectRejected(
+        '/auth/service',
+        forge({ alg: 'RS256' }, { sub: 'svc', aud: 'internal', iat: now(), exp: now() + 60 }, SERVICE_SECRET),
+        401,
+        /Invalid or expired/,
+      );
     });
 
     it('rejects an expired token and one without exp', async () => {
-      await expectRejected('/auth/session', forge({ alg: 'HS256' }, { sub: 'u', iat: now() - 100, exp: now() - 10 }, SESSION_SECRET), 401, /Invalid or expired/);
+      await expectRejected(
+        '/auth/session',
+        forge({ alg: 'HS256' }, { sub: 'u', iat: now() - 100, exp: now() - 10 }, SESSION_SECRET),
+        401,
+        /Invalid or expired/,
+      );
       await expectRejected('/auth/session', signJwt({ payload: { sub: 'u' }, secret: SESSION_SECRET }), 401, /must carry exp/);
     });
 
@@ -79,8 +94,18 @@ describe('authentication guards', () => {
     });
 
     it('honours nbf: a token not valid yet is refused, with the same 30 s skew as iat', async () => {
-      await expectRejected('/auth/session', forge({ alg: 'HS256' }, { sub: 'u', iat: now(), nbf: now() + 120, exp: now() + 600 }, SESSION_SECRET), 401, /not valid yet \(nbf\)/);
-      await expectRejected('/auth/session', forge({ alg: 'HS256' }, { sub: 'u', iat: now(), nbf: 'soon', exp: now() + 600 }, SESSION_SECRET), 401, /not valid yet/);
+      await expectRejected(
+        '/auth/session',
+        forge({ alg: 'HS256' }, { sub: 'u', iat: now(), nbf: now() + 120, exp: now() + 600 }, SESSION_SECRET),
+        401,
+        /not valid yet \(nbf\)/,
+      );
+      await expectRejected(
+        '/auth/session',
+        forge({ alg: 'HS256' }, { sub: 'u', iat: now(), nbf: 'soon', exp: now() + 600 }, SESSION_SECRET),
+        401,
+        /not valid yet/,
+      );
       await get('/auth/session', forge({ alg: 'HS256' }, { sub: 'u', iat: now(), nbf: now() + 20, exp: now() + 600 }, SESSION_SECRET)).expect(200);
       await get('/auth/session', forge({ alg: 'HS256' }, { sub: 'u', iat: now() - 60, nbf: now() - 60, exp: now() + 600 }, SESSION_SECRET)).expect(200);
     });
@@ -90,9 +115,19 @@ describe('authentication guards', () => {
     });
 
     it('refuses a session token living longer than SESSION_JWT_MAX_TTL (24 h by default)', async () => {
-      const res = await expectRejected('/auth/session', signJwt({ payload: { sub: 'u' }, secret: SESSION_SECRET, expiresInSeconds: 86_401 }), 401, /lives longer than 86400 seconds \(SESSION_JWT_MAX_TTL\)/);
+      const res = await expectRejected(
+        '/auth/session',
+        signJwt({ payload: { sub: 'u' }, secret: SESSION_SECRET, expiresInSeconds: 86_401 }),
+        401,
+        /lives longer than 86400 seconds \(SESSION_JWT_MAX_TTL\)/,
+      );
       expect(res.body.message).toMatch(/shorter exp/);
-      await expectRejected('/auth/session', forge({ alg: 'HS256' }, { sub: 'u', iat: now() - 86_000, exp: now() + 3600 }, SESSION_SECRET), 401, /SESSION_JWT_MAX_TTL/);
+      await expectRejected(
+        '/auth/session',
+        forge({ alg: 'HS256' }, { sub: 'u', iat: now() - 86_000, exp: now() + 3600 }, SESSION_SECRET),
+        401,
+        /SESSION_JWT_MAX_TTL/,
+      );
       await get('/auth/session', signJwt({ payload: { sub: 'u' }, secret: SESSION_SECRET, expiresInSeconds: 86_400 })).expect(200);
     });
 
@@ -111,28 +146,55 @@ describe('authentication guards', () => {
     });
 
     it('rejects a wrong or missing aud', async () => {
-      await expectRejected('/auth/service', signJwt({ payload: { sub: 'svc', aud: 'public' }, secret: SERVICE_SECRET, expiresInSeconds: 60 }), 401, /aud must be "internal"/);
+      await expectRejected(
+        '/auth/service',
+        signJwt({ payload: { sub: 'svc', aud: 'public' }, secret: SERVICE_SECRET, expiresInSeconds: 60 }),
+        401,
+        /aud must be "internal"/,
+      );
       await expectRejected('/auth/service', signJwt({ payload: { sub: 'svc' }, secret: SERVICE_SECRET, expiresInSeconds: 60 }), 401, /aud must be "internal"/);
     });
 
     it('rejects a token living longer than 15 minutes', async () => {
-      await expectRejected('/auth/service', signJwt({ payload: { sub: 'svc', aud: 'internal' }, secret: SERVICE_SECRET, expiresInSeconds: 901 }), 401, /longer than 900 seconds/);
+      await expectRejected(
+        '/auth/service',
+        signJwt({ payload: { sub: 'svc', aud: 'internal' }, secret: SERVICE_SECRET, expiresInSeconds: 901 }),
+        401,
+        /longer than 900 seconds/,
+      );
       await get('/auth/service', signJwt({ payload: { sub: 'svc', aud: 'internal' }, secret: SERVICE_SECRET, expiresInSeconds: 900 })).expect(200);
     });
 
     it('rejects a token issued in the future, one without iat, and one without sub', async () => {
-      await expectRejected('/auth/service', forge({ alg: 'HS256' }, { sub: 'svc', aud: 'internal', iat: now() + 600, exp: now() + 900 }, SERVICE_SECRET), 401, /future/);
+      await expectRejected(
+        '/auth/service',
+        forge({ alg: 'HS256' }, { sub: 'svc', aud: 'internal', iat: now() + 600, exp: now() + 900 }, SERVICE_SECRET),
+        401,
+        /future/,
+      );
       await expectRejected('/auth/service', forge({ alg: 'HS256' }, { sub: 'svc', aud: 'internal', exp: now() + 60 }, SERVICE_SECRET), 401, /must carry iat/);
       await expectRejected('/auth/service', forge({ alg: 'HS256' }, { aud: 'internal', iat: now(), exp: now() + 60 }, SERVICE_SECRET), 401, /name the service/);
     });
 
     it('honours nbf on a service token', async () => {
-      await expectRejected('/auth/service', forge({ alg: 'HS256' }, { sub: 'svc', aud: 'internal', iat: now(), nbf: now() + 300, exp: now() + 600 }, SERVICE_SECRET), 401, /service token is not valid yet/);
-      await get('/auth/service', forge({ alg: 'HS256' }, { sub: 'svc', aud: 'internal', iat: now(), nbf: now(), exp: now() + 600 }, SERVICE_SECRET)).expect(200);
+      await expectRejected(
+        '/auth/service',
+        forge({ alg: 'HS256' }, { sub: 'svc', aud: 'internal', iat: now(), nbf: now() + 300, exp: now() + 600 }, SERVICE_SECRET),
+        401,
+        /service token is not valid yet/,
+      );
+      await get('/auth/service', forge({ alg: 'HS256' }, { sub: 'svc', aud: 'internal', iat: now(), nbf: now(), exp: now() + 600 }, SERVICE_SECRET)).expect(
+        200,
+      );
     });
 
     it('rejects a malformed platforms claim', async () => {
-      await expectRejected('/auth/service', forge({ alg: 'HS256' }, { sub: 's', aud: 'internal', iat: now(), exp: now() + 60, platforms: 'x' }, SERVICE_SECRET), 401, /platforms/);
+      await expectRejected(
+        '/auth/service',
+        forge({ alg: 'HS256' }, { sub: 's', aud: 'internal', iat: now(), exp: now() + 60, platforms: 'x' }, SERVICE_SECRET),
+        401,
+        /platforms/,
+      );
     });
   });
 
@@ -146,7 +208,12 @@ describe('authentication guards', () => {
     });
 
     it('refuses a session JWT with role admin unless ADMIN_SESSION_JWT=true, saying how to get an API key', async () => {
-      await expectRejected('/auth/admin', t.userToken('root', { admin: true }), 403, /refused unless ADMIN_SESSION_JWT=true; create an admin API key with npm run admin:create/);
+      await expectRejected(
+        '/auth/admin',
+        t.userToken('root', { admin: true }),
+        403,
+        /refused unless ADMIN_SESSION_JWT=true; create an admin API key with npm run admin:create/,
+      );
     });
 
     it('refuses unknown, malformed and truncated API keys with 401', async () => {
@@ -185,6 +252,9 @@ describe('SESSION_JWT_MAX_TTL', () => {
     const long = signJwt({ payload: { sub: 'u' }, secret: SESSION_SECRET, expiresInSeconds: 3601 });
     const res = await request(t.url).get('/auth/session').set('Authorization', `Bearer ${long}`).expect(401);
     expect(res.body.message).toMatch(/longer than 3600 seconds/);
-    await request(t.url).get('/auth/session').set('Authorization', `Bearer ${signJwt({ payload: { sub: 'u' }, secret: SESSION_SECRET, expiresInSeconds: 3600 })}`).expect(200);
+    await request(t.url)
+      .get('/auth/session')
+      .set('Authorization', `Bearer ${signJwt({ payload: { sub: 'u' }, secret: SESSION_SECRET, expiresInSeconds: 3600 })}`)
+      .expect(200);
   });
 });

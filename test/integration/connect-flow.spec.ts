@@ -128,7 +128,11 @@ describe('connect flow against a standards-compliant authorization server', () =
 
     it('a replayed state', async () => {
       const params = await as.authorize((await connectUrl()).toString(), 'acct-9');
-      await request(t.url).post('/social/acme/connect').set('Authorization', alice()).send({ ...params, iss: 'https://evil.example' }).expect(400);
+      await request(t.url)
+        .post('/social/acme/connect')
+        .set('Authorization', alice())
+        .send({ ...params, iss: 'https://evil.example' })
+        .expect(400);
       const res = await post('acme', params).expect(400);
       expect(res.body).toEqual({ statusCode: 400, error: 'invalid_state', message: expect.any(String) });
     });
@@ -257,7 +261,9 @@ describe('isolation and abuse limits', () => {
 
   beforeAll(async () => {
     as = await startOidcServer({ redirectUris: [REDIRECT_URI] });
-    t = await startTestApp({ env: { PROVIDERS_FILE: writeProvidersFile({ acme: oidcProviderEntry(as) }), ACME_CLIENT_SECRET: as.clientSecret, OAUTH_REDIRECT_URI: REDIRECT_URI } });
+    t = await startTestApp({
+      env: { PROVIDERS_FILE: writeProvidersFile({ acme: oidcProviderEntry(as) }), ACME_CLIENT_SECRET: as.clientSecret, OAUTH_REDIRECT_URI: REDIRECT_URI },
+    });
   });
   afterAll(async () => {
     await t?.close();
@@ -268,7 +274,11 @@ describe('isolation and abuse limits', () => {
     const alice = `Bearer ${t.userToken('alice')}`;
     const bob = `Bearer ${t.userToken('bob')}`;
     const url = (await request(t.url).get('/social/acme/connect-url').set('Authorization', alice).expect(200)).body.url;
-    await request(t.url).post('/social/acme/connect').set('Authorization', alice).send(await as.authorize(url, 'acct-a')).expect(200);
+    await request(t.url)
+      .post('/social/acme/connect')
+      .set('Authorization', alice)
+      .send(await as.authorize(url, 'acct-a'))
+      .expect(200);
     await request(t.url).get('/social/acme/status').set('Authorization', bob).expect(200, { connected: false, platform: 'acme' });
     await request(t.url).get('/social/connections').set('Authorization', bob).expect(200, []);
     await request(t.url).delete('/social/acme/disconnect').set('Authorization', bob).expect(200, { connected: false });
@@ -286,6 +296,9 @@ describe('isolation and abuse limits', () => {
     const last = await request(t.url).get('/social/acme/connect-url').set('Authorization', carol).expect(429);
     expect(last.body.error).toBe('too_many_requests');
     expect(Number(last.headers['retry-after'])).toBeGreaterThan(0);
-    await request(t.url).get('/social/acme/connect-url').set('Authorization', `Bearer ${t.userToken('dave')}`).expect(200);
+    await request(t.url)
+      .get('/social/acme/connect-url')
+      .set('Authorization', `Bearer ${t.userToken('dave')}`)
+      .expect(200);
   });
 });

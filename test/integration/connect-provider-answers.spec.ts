@@ -50,7 +50,10 @@ describe('connect and refresh against odd provider answers', () => {
   async function callback(platform: string, user: string, extra: Record<string, string> = {}) {
     const res = await request(t.url).get(`/social/${platform}/connect-url`).set('Authorization', auth(user)).expect(200);
     const state = new URL(res.body.url).searchParams.get('state')!;
-    const answer = await request(t.url).post(`/social/${platform}/connect`).set('Authorization', auth(user)).send({ code: 'the-code', state, ...extra });
+    const answer = await request(t.url)
+      .post(`/social/${platform}/connect`)
+      .set('Authorization', auth(user))
+      .send({ code: 'the-code', state, ...extra });
     return Object.assign(answer, { state });
   }
 
@@ -63,7 +66,10 @@ describe('connect and refresh against odd provider answers', () => {
       expect({ status: missing.status, error: missing.body.error }).toEqual({ status: 400, error: 'issuer_missing' });
       expect(await row('iss-g', 'google')).toBeUndefined();
       const ok = await callback('google', 'iss-g', { iss: 'https://accounts.google.com' });
-      expect({ status: ok.status, body: ok.body }).toEqual({ status: 200, body: { connected: true, platform: 'google', accountId: 'acct-1', username: 'a@example.test' } });
+      expect({ status: ok.status, body: ok.body }).toEqual({
+        status: 200,
+        body: { connected: true, platform: 'google', accountId: 'acct-1', username: 'a@example.test' },
+      });
     });
 
     it('LinkedIn puts only code and state on its redirect: that connects, and a callback carrying iss is refused', async () => {
@@ -89,7 +95,11 @@ describe('connect and refresh against odd provider answers', () => {
     it('an error with CR LF on the callback itself', async () => {
       const res = await request(t.url).get('/social/plain/connect-url').set('Authorization', auth('str-2')).expect(200);
       const state = new URL(res.body.url).searchParams.get('state')!;
-      const denied = await request(t.url).post('/social/plain/connect').set('Authorization', auth('str-2')).send({ error: 'foo\r\nFAKE LOG LINE', error_description: 'x\r\ny', state }).expect(400);
+      const denied = await request(t.url)
+        .post('/social/plain/connect')
+        .set('Authorization', auth('str-2'))
+        .send({ error: 'foo\r\nFAKE LOG LINE', error_description: 'x\r\ny', state })
+        .expect(400);
       expect(denied.body).toEqual({ statusCode: 400, error: 'access_denied', message: 'The user did not authorise the connection (foo_FAKE_LOG_LINE)' });
     });
 
@@ -174,7 +184,9 @@ describe('connect and refresh against odd provider answers', () => {
     });
 
     it('a database error after the state is spent answers 503 connect_failed and leaves the connection as it was', async () => {
-      await t.dataSource.query(`CREATE FUNCTION oc_test_refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'refused by test trigger'; END $$ LANGUAGE plpgsql`);
+      await t.dataSource.query(
+        `CREATE FUNCTION oc_test_refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'refused by test trigger'; END $$ LANGUAGE plpgsql`,
+      );
       await t.dataSource.query('CREATE TRIGGER oc_test_refuse BEFORE INSERT OR UPDATE ON connections FOR EACH ROW EXECUTE FUNCTION oc_test_refuse()');
       try {
         await expectRefused(503, 'connect_failed');
@@ -192,7 +204,11 @@ describe('connect and refresh against odd provider answers', () => {
       const [failure] = await t.dataSource.query('SELECT failure_class FROM refresh_failures WHERE connection_id = $1', [id]);
       expect(failure).toEqual({ failure_class: 'malformed' });
       const c = await t.dataSource.getRepository(Connection).findOneByOrFail({ id });
-      expect({ status: c.status, accessToken: c.accessToken.reveal(), tokenVersion: c.tokenVersion }).toEqual({ status: 'active', accessToken: 'at-0', tokenVersion: before.token_version });
+      expect({ status: c.status, accessToken: c.accessToken.reveal(), tokenVersion: c.tokenVersion }).toEqual({
+        status: 'active',
+        accessToken: 'at-0',
+        tokenVersion: before.token_version,
+      });
     });
   });
 });

@@ -14,7 +14,16 @@ onPostgres('DB_LOCK_TIMEOUT_MS', () => {
   let holder: pg.Client;
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { DB_LOCK_TIMEOUT_MS: '300', DB_POOL_SIZE: '4', REFRESH_CRON: 'off', PROVIDERS_FILE: writeProvidersFile({ alpha: { authorizationUrl: 'https://alpha.invalid/a', tokenUrl: 'https://alpha.invalid/token', clientId: 'c', clientSecret: 's' } }) } });
+    t = await startTestApp({
+      env: {
+        DB_LOCK_TIMEOUT_MS: '300',
+        DB_POOL_SIZE: '4',
+        REFRESH_CRON: 'off',
+        PROVIDERS_FILE: writeProvidersFile({
+          alpha: { authorizationUrl: 'https://alpha.invalid/a', tokenUrl: 'https://alpha.invalid/token', clientId: 'c', clientSecret: 's' },
+        }),
+      },
+    });
     await t.dataSource.getRepository(Connection).insert({ userId: 'u1', platform: 'alpha', accessToken: Secret.fromPlaintext('at-u1'), scopes: [] });
     holder = new pg.Client({ connectionString: t.db.url });
     await holder.connect();
@@ -25,7 +34,14 @@ onPostgres('DB_LOCK_TIMEOUT_MS', () => {
   });
 
   it('is set on every pooled session, including the one that ran the migrations (they wait as long as needed)', async () => {
-    const all = await Promise.all(Array.from({ length: 4 }, () => t.dataSource.query<{ lock_timeout: string; statement_timeout: string; pid: number }[]>('SELECT current_setting($1) AS lock_timeout, current_setting($2) AS statement_timeout, pg_backend_pid() AS pid, pg_sleep(0.05)', ['lock_timeout', 'statement_timeout'])));
+    const all = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        t.dataSource.query<{ lock_timeout: string; statement_timeout: string; pid: number }[]>(
+          'SELECT current_setting($1) AS lock_timeout, current_setting($2) AS statement_timeout, pg_backend_pid() AS pid, pg_sleep(0.05)',
+          ['lock_timeout', 'statement_timeout'],
+        ),
+      ),
+    );
     const rows = all.map(([row]) => row!);
     expect(new Set(rows.map((r) => r.pid)).size).toBe(4);
     expect(rows.map((r) => [r.lock_timeout, r.statement_timeout])).toEqual(rows.map(() => ['300ms', '15s']));

@@ -41,10 +41,17 @@ describe('demo provider across a restart', () => {
     await db.drop();
   });
 
-  const internalToken = (app: TestApp, user: string) => request(app.url).post('/social/demo/internal-token').set('Authorization', `Bearer ${app.serviceToken('publisher')}`).send({ userId: user });
+  const internalToken = (app: TestApp, user: string) =>
+    request(app.url)
+      .post('/social/demo/internal-token')
+      .set('Authorization', `Bearer ${app.serviceToken('publisher')}`)
+      .send({ userId: user });
   const stored = (app: TestApp, user: string) => app.dataSource.getRepository(Connection).findOneByOrFail({ userId: user, platform: 'demo' });
   const expireSoon = (app: TestApp, user: string) =>
-    app.dataSource.query(`UPDATE connections SET access_token_issued_at = now() - interval '1 hour', access_token_expires_at = now() + interval '60 seconds', next_retry_at = NULL WHERE user_id = $1`, [user]);
+    app.dataSource.query(
+      `UPDATE connections SET access_token_issued_at = now() - interval '1 hour', access_token_expires_at = now() + interval '60 seconds', next_retry_at = NULL WHERE user_id = $1`,
+      [user],
+    );
   const tokenRequest = (app: TestApp, form: Record<string, string>) => {
     const demo = app.config.providers.find((p) => p.id === 'demo')!;
     return fetch(`${app.url}/demo-provider/token`, {
@@ -109,7 +116,8 @@ describe('demo provider across a restart', () => {
     const app = t!;
     await connect(app, 'expired-user', 'frank');
     await connect(app, 'live-user', 'gina');
-    const count = async (subject: string) => (await app.dataSource.query('SELECT count(*)::int AS n FROM demo_provider_tokens WHERE subject = $1', [subject]))[0].n as number;
+    const count = async (subject: string) =>
+      (await app.dataSource.query('SELECT count(*)::int AS n FROM demo_provider_tokens WHERE subject = $1', [subject]))[0].n as number;
     const live = await count('gina');
     expect(live).toBeGreaterThan(0);
     await app.dataSource.query(`UPDATE demo_provider_tokens SET expires_at = now() - interval '1 second' WHERE subject = 'frank'`);

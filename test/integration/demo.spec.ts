@@ -26,7 +26,9 @@ describe('demo provider', () => {
   beforeAll(async () => {
     // APP_URL builds the demo provider's URLs, so it must be where the app really listens.
     const port = await freePort();
-    t = await startTestApp({ env: { DEMO_PROVIDER: 'on', DEMO_ACCESS_TOKEN_TTL: '5m', PORT: String(port), APP_URL: `http://127.0.0.1:${port}`, REFRESH_CRON: 'off' } });
+    t = await startTestApp({
+      env: { DEMO_PROVIDER: 'on', DEMO_ACCESS_TOKEN_TTL: '5m', PORT: String(port), APP_URL: `http://127.0.0.1:${port}`, REFRESH_CRON: 'off' },
+    });
     demo = t.config.providers.find((p) => p.id === 'demo')!;
     issuer = `${t.url}/demo-provider`;
   });
@@ -34,7 +36,11 @@ describe('demo provider', () => {
 
   const auth = (user: string) => ({ Authorization: `Bearer ${t.userToken(user)}` });
   const repo = () => t.dataSource.getRepository(Connection);
-  const internalToken = (user: string) => request(t.url).post('/social/demo/internal-token').set('Authorization', `Bearer ${t.serviceToken('publisher')}`).send({ userId: user });
+  const internalToken = (user: string) =>
+    request(t.url)
+      .post('/social/demo/internal-token')
+      .set('Authorization', `Bearer ${t.serviceToken('publisher')}`)
+      .send({ userId: user });
   const userinfo = (accessToken: string) => fetch(`${issuer}/userinfo`, { headers: { authorization: `Bearer ${accessToken}` } });
   const tokenRequest = (form: Record<string, string>) =>
     fetch(`${issuer}/token`, {
@@ -43,7 +49,10 @@ describe('demo provider', () => {
       body: new URLSearchParams({ ...form, client_id: demo.clientId, client_secret: demo.clientSecret }),
     });
   const expireSoon = (user: string) =>
-    t.dataSource.query(`UPDATE connections SET access_token_issued_at = now() - interval '1 hour', access_token_expires_at = now() + interval '60 seconds', next_retry_at = NULL WHERE user_id = $1`, [user]);
+    t.dataSource.query(
+      `UPDATE connections SET access_token_issued_at = now() - interval '1 hour', access_token_expires_at = now() + interval '60 seconds', next_retry_at = NULL WHERE user_id = $1`,
+      [user],
+    );
 
   async function connectUrl(user: string): Promise<string> {
     const { url } = (await request(t.url).get('/social/demo/connect-url').set(auth(user)).expect(200)).body as { url: string };
@@ -153,7 +162,11 @@ describe('demo provider', () => {
     expect(back.searchParams.get('error')).toBe('access_denied');
     expect(back.searchParams.get('code')).toBeNull();
     expect(back.searchParams.get('iss')).toBe(issuer);
-    const res = await request(t.url).post('/social/demo/connect').set(auth('user-3')).send({ error: 'access_denied', state: back.searchParams.get('state') }).expect(400);
+    const res = await request(t.url)
+      .post('/social/demo/connect')
+      .set(auth('user-3'))
+      .send({ error: 'access_denied', state: back.searchParams.get('state') })
+      .expect(400);
     expect(res.body.error).toBe('access_denied');
     expect((await request(t.url).get('/social/demo/status').set(auth('user-3')).expect(200)).body).toEqual({ connected: false, platform: 'demo' });
   });
@@ -166,7 +179,11 @@ describe('demo provider', () => {
     await expireSoon('user-2');
     expect((await internalToken('user-2').expect(200)).body.accessToken).toBe(c.accessToken.reveal()); // still valid for 60 s
     const failed = await repo().findOneByOrFail({ id: c.id });
-    expect({ status: failed.status, failures: failed.consecutiveFailures, error: failed.lastRefreshError }).toEqual({ status: 'active', failures: 1, error: 'transient' });
+    expect({ status: failed.status, failures: failed.consecutiveFailures, error: failed.lastRefreshError }).toEqual({
+      status: 'active',
+      failures: 1,
+      error: 'transient',
+    });
     const recorded = await t.dataSource.query('SELECT failure_class, provider_code, http_status FROM refresh_failures WHERE connection_id = $1', [c.id]);
     expect(recorded).toEqual([{ failure_class: 'transient', provider_code: 'temporarily_unavailable', http_status: 503 }]);
     // The failure was used up: the next attempt refreshes and heals the connection.
@@ -189,9 +206,15 @@ describe('demo provider', () => {
   });
 
   it('revocation authenticates the client (RFC 7009)', async () => {
-    const res = await fetch(`${issuer}/revoke`, { method: 'POST', body: new URLSearchParams({ token: 'x', client_id: demo.clientId, client_secret: 'wrong' }) });
+    const res = await fetch(`${issuer}/revoke`, {
+      method: 'POST',
+      body: new URLSearchParams({ token: 'x', client_id: demo.clientId, client_secret: 'wrong' }),
+    });
     expect(res.status).toBe(401);
-    const unknown = await fetch(`${issuer}/revoke`, { method: 'POST', body: new URLSearchParams({ token: 'not-a-token', client_id: demo.clientId, client_secret: demo.clientSecret }) });
+    const unknown = await fetch(`${issuer}/revoke`, {
+      method: 'POST',
+      body: new URLSearchParams({ token: 'not-a-token', client_id: demo.clientId, client_secret: demo.clientSecret }),
+    });
     expect(unknown.status).toBe(200);
   });
 
@@ -201,8 +224,12 @@ describe('demo provider', () => {
     expect(page.text).toContain('data-dev-session="/my/dev-session"');
     expect(page.text).not.toMatch(/<script>/); // no inline script
     expect(page.headers['content-security-policy']).toMatch(/script-src 'self';/); // stricter than the app-wide policy
-    const script = await request(t.url).get('/my/settings/social.js').expect(200).expect('content-type', /javascript/);
-    for (const call of ['/social/platforms', '/connect-url', '/connect`', '/status`', '/disconnect`', 'OAUTH_CONNECTIONS_SESSION', 'sessionStorage']) expect(script.text).toContain(call);
+    const script = await request(t.url)
+      .get('/my/settings/social.js')
+      .expect(200)
+      .expect('content-type', /javascript/);
+    for (const call of ['/social/platforms', '/connect-url', '/connect`', '/status`', '/disconnect`', 'OAUTH_CONNECTIONS_SESSION', 'sessionStorage'])
+      expect(script.text).toContain(call);
     expect(script.text).not.toContain('sourceMappingURL');
 
     await request(t.url).get('/my/dev-session').expect(400);

@@ -38,7 +38,10 @@ function raw(url: string, ...messages: Buffer[]): Promise<Buffer> {
     socket.on('data', (d) => chunks.push(d));
     socket.on('error', reject);
     socket.on('close', () => resolve(Buffer.concat(chunks)));
-    setTimeout(() => socket.destroy(new Error(`the server did not close the connection; got ${JSON.stringify(Buffer.concat(chunks).toString('latin1'))}`)), 5_000).unref();
+    setTimeout(
+      () => socket.destroy(new Error(`the server did not close the connection; got ${JSON.stringify(Buffer.concat(chunks).toString('latin1'))}`)),
+      5_000,
+    ).unref();
   });
 }
 
@@ -75,7 +78,11 @@ describeEmbedded('the embedded database socket', () => {
   });
 
   it('refuses a wrong password with 28P01, and another user', async () => {
-    expect(await tryConnect(withPassword(db.url, 'wrong-password'))).toMatchObject({ ok: false, code: '28P01', message: 'password authentication failed for user "postgres"' });
+    expect(await tryConnect(withPassword(db.url, 'wrong-password'))).toMatchObject({
+      ok: false,
+      code: '28P01',
+      message: 'password authentication failed for user "postgres"',
+    });
     const other = new URL(db.url);
     other.username = 'mallory';
     expect(await tryConnect(other.toString())).toMatchObject({ ok: false, code: '28P01' });

@@ -74,7 +74,12 @@ async function seed(app: TestApp, user: string, fields: Partial<Connection> = {}
 
 /** Stored state that a refresh would change, read with the lease columns (not selected by default). */
 async function stored(app: TestApp, id: string) {
-  const c = await app.dataSource.getRepository(Connection).createQueryBuilder('c').addSelect(['c.refreshLeaseOwner', 'c.refreshLeaseExpiresAt']).where('c.id = :id', { id }).getOneOrFail();
+  const c = await app.dataSource
+    .getRepository(Connection)
+    .createQueryBuilder('c')
+    .addSelect(['c.refreshLeaseOwner', 'c.refreshLeaseExpiresAt'])
+    .where('c.id = :id', { id })
+    .getOneOrFail();
   return {
     accessToken: c.accessToken.reveal(),
     refreshToken: c.refreshToken?.reveal() ?? null,
@@ -87,7 +92,6 @@ async function stored(app: TestApp, id: string) {
     leaseExpiresAt: c.refreshLeaseExpiresAt,
   };
 }
-
 
 // One database (and one fake provider) for the whole file: starting them is the slow part.
 let fake: FakeProvider;
@@ -172,7 +176,11 @@ describe('database outage and recovery', () => {
     );
     const readyRecoveryMs = readyAfter.end - restoreAt;
     // Keep the load on until every loop has been served again after the restore (bounded).
-    await waitFor('internal-token calls to succeed again after the restore', () => samples.filter((s) => s.start > restoreAt && s.status === 200).length >= 20 || undefined, 15_000);
+    await waitFor(
+      'internal-token calls to succeed again after the restore',
+      () => samples.filter((s) => s.start > restoreAt && s.status === 200).length >= 20 || undefined,
+      15_000,
+    );
     stop = true;
     await Promise.all(loops);
 
@@ -277,67 +285,81 @@ describe('provider faults during refresh', () => {
 
   // Two processes cannot share one embedded database, so this runs in the integration-postgres project only (skipped, not passed, here).
   const onPostgres = testDbKind() === 'postgres' ? it : it.skip;
-  if (testDbKind() !== 'postgres') process.stdout.write('[faults] SIGKILL mid-refresh: skipped on the embedded database (one process only); runs in the integration-postgres project\n');
-  onPostgres('an instance SIGKILLed mid-refresh blocks the connection until its lease (30 s) expires; the next caller then refreshes, and the refresh token is not lost', async () => {
-    const c = await seed(a, 'killed', { ...dueSoon(), refreshToken: Secret.fromPlaintext('rt-1'), accessToken: Secret.fromPlaintext('at-1') });
-    const port = await freePort();
-    childDataDir = mkdtempSync(join(tmpdir(), 'oc-faults-child-'));
-    const env = baseTestEnv({
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATA_DIR: childDataDir,
-      DATABASE_URL: db.url,
-      PROVIDERS_FILE: file,
-      REFRESH_CRON: 'off',
-      MIGRATIONS_RUN: 'false',
-      PROVIDER_HTTP_TIMEOUT_MS: '60000',
-    });
-    const started = spawn(process.execPath, ['dist/src/main.js'], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    child = started;
-    let output = '';
-    started.stdout!.on('data', (d) => (output += d));
-    started.stderr!.on('data', (d) => (output += d));
-    const exited = new Promise<void>((resolve) => started.once('exit', () => resolve()));
-    await waitFor(
-      'the child service to answer /health',
-      async () => {
-        if (started.exitCode !== null) throw new Error(`the child service exited early:\n${output}`);
-        return (await call(`http://127.0.0.1:${port}/health`, {}, 1_000)).status === 200 || undefined;
-      },
-      30_000,
-      200,
-    );
+  if (testDbKind() !== 'postgres')
+    process.stdout.write('[faults] SIGKILL mid-refresh: skipped on the embedded database (one process only); runs in the integration-postgres project\n');
+  onPostgres(
+    'an instance SIGKILLed mid-refresh blocks the connection until its lease (30 s) expires; the next caller then refreshes, and the refresh token is not lost',
+    async () => {
+      const c = await seed(a, 'killed', { ...dueSoon(), refreshToken: Secret.fromPlaintext('rt-1'), accessToken: Secret.fromPlaintext('at-1') });
+      const port = await freePort();
+      childDataDir = mkdtempSync(join(tmpdir(), 'oc-faults-child-'));
+      const env = baseTestEnv({
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATA_DIR: childDataDir,
+        DATABASE_URL: db.url,
+        PROVIDERS_FILE: file,
+        REFRESH_CRON: 'off',
+        MIGRATIONS_RUN: 'false',
+        PROVIDER_HTTP_TIMEOUT_MS: '60000',
+      });
+      const started = spawn(process.execPath, ['dist/src/main.js'], {
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child = started;
+      let output = '';
+      started.stdout!.on('data', (d) => (output += d));
+      started.stderr!.on('data', (d) => (output += d));
+      const exited = new Promise<void>((resolve) => started.once('exit', () => resolve()));
+      await waitFor(
+        'the child service to answer /health',
+        async () => {
+          if (started.exitCode !== null) throw new Error(`the child service exited early:\n${output}`);
+          return (await call(`http://127.0.0.1:${port}/health`, {}, 1_000)).status === 200 || undefined;
+        },
+        30_000,
+        200,
+      );
 
-    mode = 'slowFirst';
-    const childCall = internalToken(`http://127.0.0.1:${port}`, a.serviceToken('publisher'), 'killed', 30_000);
-    await waitFor('the provider to receive the first refresh', () => fake.requestsTo('POST', '/token').length >= 1 || undefined, 15_000, 20);
-    expect(fake.requestsTo('POST', '/token')[0]!.form.refresh_token).toBe('rt-1');
-    started.kill('SIGKILL');
-    const killedAt = Date.now();
-    await exited;
-    expect((await childCall).status).toBe(0); // the connection died with the process
+      mode = 'slowFirst';
+      const childCall = internalToken(`http://127.0.0.1:${port}`, a.serviceToken('publisher'), 'killed', 30_000);
+      await waitFor('the provider to receive the first refresh', () => fake.requestsTo('POST', '/token').length >= 1 || undefined, 15_000, 20);
+      expect(fake.requestsTo('POST', '/token')[0]!.form.refresh_token).toBe('rt-1');
+      started.kill('SIGKILL');
+      const killedAt = Date.now();
+      await exited;
+      expect((await childCall).status).toBe(0); // the connection died with the process
 
-    const held = await stored(a, c.id);
-    expect(held.leaseOwner).not.toBeNull();
-    expect(held.leaseExpiresAt!.getTime()).toBeGreaterThan(Date.now());
-    expect(held.tokenVersion).toBe(c.tokenVersion);
+      const held = await stored(a, c.id);
+      expect(held.leaseOwner).not.toBeNull();
+      expect(held.leaseExpiresAt!.getTime()).toBeGreaterThan(Date.now());
+      expect(held.tokenVersion).toBe(c.tokenVersion);
 
-    const res = await internalToken(a.url, a.serviceToken('publisher'), 'killed', 45_000);
-    const figures = {
-      waitedMs: res.ms,
-      sinceKillMs: res.end - killedAt,
-      leaseExpiredAfterKillMs: held.leaseExpiresAt!.getTime() - killedAt,
-    };
-    process.stdout.write(`[faults] SIGKILL mid-refresh: ${JSON.stringify(figures)}\n`);
-    expect(res.status).toBe(200);
-    const refreshes = fake.requestsTo('POST', '/token');
-    expect(refreshes).toHaveLength(2);
-    // The next caller waited for the dead holder's lease: it refreshed only once that lease had expired.
-    expect(refreshes[1]!.receivedAt).toBeGreaterThan(held.leaseExpiresAt!.getTime());
-    expect(refreshes[1]!.form.refresh_token).toBe('rt-1'); // the killed refresh did not lose it
-    const after = await stored(a, c.id);
-    expect((res.body as { accessToken: string }).accessToken).toBe(after.accessToken);
-    expect(after.accessToken).toMatch(/^at-\d+$/);
-    expect(after).toMatchObject({ refreshToken: after.accessToken.replace('at-', 'rt-new-'), tokenVersion: c.tokenVersion + 1, status: 'active', leaseOwner: null, consecutiveFailures: 0 });
-  }, 90_000);
+      const res = await internalToken(a.url, a.serviceToken('publisher'), 'killed', 45_000);
+      const figures = {
+        waitedMs: res.ms,
+        sinceKillMs: res.end - killedAt,
+        leaseExpiredAfterKillMs: held.leaseExpiresAt!.getTime() - killedAt,
+      };
+      process.stdout.write(`[faults] SIGKILL mid-refresh: ${JSON.stringify(figures)}\n`);
+      expect(res.status).toBe(200);
+      const refreshes = fake.requestsTo('POST', '/token');
+      expect(refreshes).toHaveLength(2);
+      // The next caller waited for the dead holder's lease: it refreshed only once that lease had expired.
+      expect(refreshes[1]!.receivedAt).toBeGreaterThan(held.leaseExpiresAt!.getTime());
+      expect(refreshes[1]!.form.refresh_token).toBe('rt-1'); // the killed refresh did not lose it
+      const after = await stored(a, c.id);
+      expect((res.body as { accessToken: string }).accessToken).toBe(after.accessToken);
+      expect(after.accessToken).toMatch(/^at-\d+$/);
+      expect(after).toMatchObject({
+        refreshToken: after.accessToken.replace('at-', 'rt-new-'),
+        tokenVersion: c.tokenVersion + 1,
+        status: 'active',
+        leaseOwner: null,
+        consecutiveFailures: 0,
+      });
+    },
+    90_000,
+  );
 });

@@ -14,10 +14,30 @@ const RUNS_PER_ROUTE = Number(process.env.FUZZ_RUNS ?? 60);
 const nasty = fc.oneof(
   fc.string(),
   fc.string({ unit: 'grapheme', maxLength: 50 }),
-  fc.constantFrom('../../etc/passwd', '..%2f..%2f', '%00', '\u0000', '😀', "' OR 1=1 --", '<script>', 'null', '-1', '1e309', 'NaN', '{}', '[]', 'tiktok', 'x'.repeat(5000)),
+  fc.constantFrom(
+    '../../etc/passwd',
+    '..%2f..%2f',
+    '%00',
+    '\u0000',
+    '😀',
+    "' OR 1=1 --",
+    '<script>',
+    'null',
+    '-1',
+    '1e309',
+    'NaN',
+    '{}',
+    '[]',
+    'tiktok',
+    'x'.repeat(5000),
+  ),
   fc.integer().map(String),
 );
-const jsonish = fc.oneof(fc.jsonValue(), fc.dictionary(nasty, fc.jsonValue()), fc.record({ userId: fc.jsonValue(), code: fc.jsonValue(), state: fc.jsonValue(), email: fc.jsonValue(), password: fc.jsonValue() }, { requiredKeys: [] }));
+const jsonish = fc.oneof(
+  fc.jsonValue(),
+  fc.dictionary(nasty, fc.jsonValue()),
+  fc.record({ userId: fc.jsonValue(), code: fc.jsonValue(), state: fc.jsonValue(), email: fc.jsonValue(), password: fc.jsonValue() }, { requiredKeys: [] }),
+);
 
 describe('hostile input on every route', () => {
   let fake: FakeProvider;
@@ -29,11 +49,28 @@ describe('hostile input on every route', () => {
   beforeAll(async () => {
     fake = await startFakeProvider();
     fake.on('POST', '/token', { status: 400, json: { error: 'invalid_grant' } });
-    t = await startTestApp({ env: { PROVIDERS_FILE: writeProvidersFile({ alpha: { authorizationUrl: `${fake.url}/a`, tokenUrl: `${fake.url}/token`, clientId: 'c', clientSecret: 's' } }), REFRESH_CRON: 'off' } });
-    await t.dataSource.getRepository(Connection).insert({ userId: 'fuzzer', platform: 'alpha', accessToken: Secret.fromPlaintext('at-fuzz'), refreshToken: Secret.fromPlaintext('rt-fuzz'), scopes: [] });
+    t = await startTestApp({
+      env: {
+        PROVIDERS_FILE: writeProvidersFile({ alpha: { authorizationUrl: `${fake.url}/a`, tokenUrl: `${fake.url}/token`, clientId: 'c', clientSecret: 's' } }),
+        REFRESH_CRON: 'off',
+      },
+    });
+    await t.dataSource
+      .getRepository(Connection)
+      .insert({ userId: 'fuzzer', platform: 'alpha', accessToken: Secret.fromPlaintext('at-fuzz'), refreshToken: Secret.fromPlaintext('rt-fuzz'), scopes: [] });
     routes = collectRoutes(t.app).filter((r) => !r.path.startsWith('/demo-provider'));
-    const doc = buildOpenApi(t.app) as unknown as { paths: Record<string, Record<string, { responses: Record<string, { content?: { 'application/json'?: { schema?: { allOf?: { properties?: { error?: { enum?: string[] } } }[] } } } }> }>> };
-    documented = (route, status) => doc.paths[route.path.replace(/:(\w+)/g, '{$1}')]?.[route.method.toLowerCase()]?.responses[String(status)]?.content?.['application/json']?.schema?.allOf?.[1]?.properties?.error?.enum ?? [];
+    const doc = buildOpenApi(t.app) as unknown as {
+      paths: Record<
+        string,
+        Record<
+          string,
+          { responses: Record<string, { content?: { 'application/json'?: { schema?: { allOf?: { properties?: { error?: { enum?: string[] } } }[] } } } }> }
+        >
+      >;
+    };
+    documented = (route, status) =>
+      doc.paths[route.path.replace(/:(\w+)/g, '{$1}')]?.[route.method.toLowerCase()]?.responses[String(status)]?.content?.['application/json']?.schema
+        ?.allOf?.[1]?.properties?.error?.enum ?? [];
     adminKey = await t.adminKey();
   });
   afterAll(async () => {
@@ -52,9 +89,19 @@ describe('hostile input on every route', () => {
     const where = `${route.method} ${route.path} ${JSON.stringify(detail).slice(0, 300)}`;
     expect({ where, status: res.status < 500 }).toEqual({ where, status: true });
     expect(res.text).not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/); // no stack trace
-    if (res.status >= 400) expect({ where, body: res.body }).toEqual({ where, body: { statusCode: res.status, error: expect.stringMatching(/^[a-z_]+$/), message: expect.any(String) } });
+    if (res.status >= 400)
+      expect({ where, body: res.body }).toEqual({
+        where,
+        body: { statusCode: res.status, error: expect.stringMatching(/^[a-z_]+$/), message: expect.any(String) },
+      });
     // The OpenAPI document lists every code a route answers (a path that matches no route is the server's 404).
-    if (res.status >= 400 && res.body.error !== 'not_found') expect({ where, status: res.status, error: res.body.error, documented: documented(route, res.status).includes(res.body.error) }).toEqual({ where, status: res.status, error: res.body.error, documented: true });
+    if (res.status >= 400 && res.body.error !== 'not_found')
+      expect({ where, status: res.status, error: res.body.error, documented: documented(route, res.status).includes(res.body.error) }).toEqual({
+        where,
+        status: res.status,
+        error: res.body.error,
+        documented: true,
+      });
   }
 
   it('never answers 5xx or a stack trace to generated requests', async () => {
@@ -64,7 +111,10 @@ describe('hostile input on every route', () => {
         fc.asyncProperty(
           fc.array(nasty, { minLength: 3, maxLength: 3 }),
           fc.dictionary(fc.string({ maxLength: 20 }), fc.oneof(nasty, fc.array(nasty, { maxLength: 3 })), { maxKeys: 4 }),
-          fc.oneof(jsonish, fc.string().map((raw) => ({ raw }))),
+          fc.oneof(
+            jsonish,
+            fc.string().map((raw) => ({ raw })),
+          ),
           fc.boolean(),
           async (params, query, body, validAuth) => {
             let i = 0;
@@ -75,7 +125,10 @@ describe('hostile input on every route', () => {
             // Clients can only send printable header values; anything else never reaches us.
             if (auth) req = req.set('Authorization', auth.replace(/[^\x20-\x7e]/g, '?').slice(0, 4000));
             if (method !== 'get') {
-              const raw = body !== null && typeof body === 'object' && typeof (body as { raw?: unknown }).raw === 'string' ? (body as { raw: string }).raw : JSON.stringify(body);
+              const raw =
+                body !== null && typeof body === 'object' && typeof (body as { raw?: unknown }).raw === 'string'
+                  ? (body as { raw: string }).raw
+                  : JSON.stringify(body);
               req = req.set('Content-Type', 'application/json').send(raw);
             }
             const res = await req;
@@ -100,7 +153,12 @@ describe('hostile input on every route', () => {
       const res = await request(t.url).post('/social/alpha/connect').set('Authorization', auth).set('Content-Type', type).send('code=a&state=b');
       expectWellFormed4xx({ method: 'POST', path: '/social/:platform/connect', kind: 'user', name: type }, res, type);
     }
-    const twoAuth = await fetch(`${t.url}/auth/session`, { headers: [['authorization', auth], ['authorization', auth]] });
+    const twoAuth = await fetch(`${t.url}/auth/session`, {
+      headers: [
+        ['authorization', auth],
+        ['authorization', auth],
+      ],
+    });
     expect(twoAuth.status).toBe(401);
   });
 });

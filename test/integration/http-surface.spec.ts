@@ -31,7 +31,11 @@ describe('HTTP surface', () => {
   it('rejects malformed JSON and oversized bodies with 4xx codes', async () => {
     const bad = await request(t.url).post('/health').set('content-type', 'application/json').send('{"a":').expect(400);
     expect(bad.body.error).toBe('invalid_json');
-    const big = await request(t.url).post('/health').set('content-type', 'application/json').send(JSON.stringify({ a: 'x'.repeat(200_000) })).expect(413);
+    const big = await request(t.url)
+      .post('/health')
+      .set('content-type', 'application/json')
+      .send(JSON.stringify({ a: 'x'.repeat(200_000) }))
+      .expect(413);
     expect(big.body.error).toBe('payload_too_large');
   });
 

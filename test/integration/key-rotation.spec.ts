@@ -39,7 +39,9 @@ describe('key rotation (keys:rotate)', () => {
   async function rawValues(): Promise<Raw[]> {
     const all: Raw[] = [];
     for (const [table, column] of COLUMNS) {
-      const found = resultRows<{ id: string; value: string }>(await b.dataSource.query(`SELECT id::text AS id, ${column} AS value FROM ${table} WHERE ${column} IS NOT NULL ORDER BY id`));
+      const found = resultRows<{ id: string; value: string }>(
+        await b.dataSource.query(`SELECT id::text AS id, ${column} AS value FROM ${table} WHERE ${column} IS NOT NULL ORDER BY id`),
+      );
       all.push(...found.map((r) => ({ table, column, ...r })));
     }
     return all;
@@ -68,9 +70,13 @@ describe('key rotation (keys:rotate)', () => {
 
   beforeAll(async () => {
     fake = await startFakeProvider();
-    fake.on('POST', '/token', (req) => ({ json: { access_token: `at-refreshed-${++refreshes}-${req.form.refresh_token}`, refresh_token: `${req.form.refresh_token}+`, expires_in: 86_400 } }));
+    fake.on('POST', '/token', (req) => ({
+      json: { access_token: `at-refreshed-${++refreshes}-${req.form.refresh_token}`, refresh_token: `${req.form.refresh_token}+`, expires_in: 86_400 },
+    }));
     const env = {
-      PROVIDERS_FILE: writeProvidersFile({ acme: { authorizationUrl: `${fake.url}/authorize`, tokenUrl: `${fake.url}/token`, clientId: 'cid', clientSecret: 'csecret' } }),
+      PROVIDERS_FILE: writeProvidersFile({
+        acme: { authorizationUrl: `${fake.url}/authorize`, tokenUrl: `${fake.url}/token`, clientId: 'cid', clientSecret: 'csecret' },
+      }),
       REFRESH_CRON: 'off',
     };
     db = await createTestDb();
@@ -108,7 +114,8 @@ describe('key rotation (keys:rotate)', () => {
         expiresAt: new Date(now + HOUR),
       }));
       await a.dataSource.getRepository(OAuthState).insert(states);
-      for (const s of await a.dataSource.getRepository(OAuthState).find()) if (s.codeVerifier) expected.set(`oauth_states.code_verifier:${s.id}`, s.codeVerifier.reveal());
+      for (const s of await a.dataSource.getRepository(OAuthState).find())
+        if (s.codeVerifier) expected.set(`oauth_states.code_verifier:${s.id}`, s.codeVerifier.reveal());
       // Instance B reads k1 and writes k2; A goes away before the rotation starts.
       b = await startTestApp({ db, env: { ...env, TOKEN_ENCRYPTION_KEYS: `k2:${TEST_KEY_2},k1:${TEST_KEY_1}` } });
     } finally {
@@ -224,7 +231,9 @@ describe('key rotation (keys:rotate)', () => {
 
   it('reports undecryptable values (by row, never by value) and rotates everything else', async () => {
     const total = await resetToK1();
-    const [c1, c2, c3] = resultRows<{ id: string; access_token: string }>(await b.dataSource.query('SELECT id::text AS id, access_token FROM connections WHERE refresh_token IS NOT NULL ORDER BY id LIMIT 3'));
+    const [c1, c2, c3] = resultRows<{ id: string; access_token: string }>(
+      await b.dataSource.query('SELECT id::text AS id, access_token FROM connections WHERE refresh_token IS NOT NULL ORDER BY id LIMIT 3'),
+    );
     const i = c1!.access_token.length - 10;
     const tampered = c1!.access_token.slice(0, i) + (c1!.access_token[i] === 'A' ? 'B' : 'A') + c1!.access_token.slice(i + 1);
     const unknownKey = new KeyRing([{ kid: 'k0', key: 'c'.repeat(64) }]).encrypt('rt-secret-under-a-lost-key');
@@ -248,7 +257,10 @@ describe('key rotation (keys:rotate)', () => {
     await expectAllUnderK2([`connections.access_token:${c1!.id}`, `connections.refresh_token:${c2!.id}`, `connections.access_token:${c3!.id}`]);
     // The undecryptable values are left exactly as they were.
     const [after] = resultRows<{ a1: string; r2: string }>(
-      await b.dataSource.query('SELECT (SELECT access_token FROM connections WHERE id = $1) AS a1, (SELECT refresh_token FROM connections WHERE id = $2) AS r2', [c1!.id, c2!.id]),
+      await b.dataSource.query(
+        'SELECT (SELECT access_token FROM connections WHERE id = $1) AS a1, (SELECT refresh_token FROM connections WHERE id = $2) AS r2',
+        [c1!.id, c2!.id],
+      ),
     );
     expect(after).toEqual({ a1: tampered, r2: unknownKey });
   });

@@ -21,10 +21,12 @@ describe('no secret leaks through logs, responses, stored failures or webhooks',
     as = await startOidcServer({ redirectUris: [REDIRECT_URI], accessTokenTtl: 3600 });
     receiver = createServer((req, res) => {
       let body = '';
-      req.on('data', (c) => (body += c)).on('end', () => {
-        delivered.push(body + JSON.stringify(req.headers));
-        res.end('ok');
-      });
+      req
+        .on('data', (c) => (body += c))
+        .on('end', () => {
+          delivered.push(body + JSON.stringify(req.headers));
+          res.end('ok');
+        });
     });
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
     const port = (receiver.address() as { port: number }).port;
@@ -67,20 +69,32 @@ describe('no secret leaks through logs, responses, stored failures or webhooks',
     record(await request(t.url).get('/social/acme/status').set('Authorization', user).expect(200));
     record(await request(t.url).get('/social/connections').set('Authorization', user).expect(200));
     // A refresh (new tokens), then failures of each kind, then admin pages.
-    const first = (await request(t.url).post(`/admin/api/connections/${c.id}/refresh`).set('Authorization', admin).expect(200));
+    const first = await request(t.url).post(`/admin/api/connections/${c.id}/refresh`).set('Authorization', admin).expect(200);
     record(first);
     const refreshed = await t.dataSource.getRepository(Connection).findOneByOrFail({ id: c.id });
     secrets.add(refreshed.accessToken.reveal()).add(refreshed.refreshToken!.reveal());
     const svc = `Bearer ${t.serviceToken('jobs')}`;
     const token = await request(t.url).post('/social/acme/internal-token').set('Authorization', svc).send({ userId: 'leaky' }).expect(200);
     expect(token.body.accessToken).toBe(refreshed.accessToken.reveal());
-    await t.dataSource.query(`UPDATE connections SET access_token_issued_at = now() - interval '1 hour', access_token_expires_at = now() + interval '60 seconds'`);
-    as.failNext(1, { status: 503, body: { error: 'temporarily_unavailable', error_description: `echo ${refreshed.refreshToken!.reveal()} ${as.clientSecret}` } });
+    await t.dataSource.query(
+      `UPDATE connections SET access_token_issued_at = now() - interval '1 hour', access_token_expires_at = now() + interval '60 seconds'`,
+    );
+    as.failNext(1, {
+      status: 503,
+      body: { error: 'temporarily_unavailable', error_description: `echo ${refreshed.refreshToken!.reveal()} ${as.clientSecret}` },
+    });
     await request(t.url).post('/social/acme/internal-token').set('Authorization', svc).send({ userId: 'leaky' }).expect(200);
     await t.dataSource.query('UPDATE connections SET next_retry_at = NULL');
     as.failNext(1, { status: 400, body: { error: 'invalid_grant', error_description: `refresh_token=${refreshed.refreshToken!.reveal()}` } });
     record(await request(t.url).post('/social/acme/internal-token').set('Authorization', svc).send({ userId: 'leaky' }).expect(409));
-    for (const path of ['/admin/api/summary', '/admin/api/connections', `/admin/api/connections/${c.id}`, '/admin/api/refresh-failures', '/admin/api/audit', '/metrics']) {
+    for (const path of [
+      '/admin/api/summary',
+      '/admin/api/connections',
+      `/admin/api/connections/${c.id}`,
+      '/admin/api/refresh-failures',
+      '/admin/api/audit',
+      '/metrics',
+    ]) {
       record(await request(t.url).get(path).set('Authorization', admin).expect(200));
     }
     record(await request(t.url).post('/social/acme/connect').set('Authorization', user).send({ code: params.code, state: 'forged' }).expect(400));

@@ -25,15 +25,40 @@ describe('three instances over one database, scheduler on in all three', () => {
     });
     db = await createTestDb();
     // Seed before the instances start so the first scheduler ticks find work at once.
-    const seeder = await startTestApp({ db, env: { REFRESH_CRON: 'off', PROVIDERS_FILE: writeProvidersFile({ fake: { authorizationUrl: `${fake.url}/a`, tokenUrl: `${fake.url}/token`, clientId: 'c', clientSecret: 's' } }) } });
+    const seeder = await startTestApp({
+      db,
+      env: {
+        REFRESH_CRON: 'off',
+        PROVIDERS_FILE: writeProvidersFile({ fake: { authorizationUrl: `${fake.url}/a`, tokenUrl: `${fake.url}/token`, clientId: 'c', clientSecret: 's' } }),
+      },
+    });
     const repo = seeder.dataSource.getRepository(Connection);
     for (let i = 0; i < 60; i++) {
-      await repo.insert({ userId: `due-${i}`, platform: 'fake', accessToken: Secret.fromPlaintext(`at-${i}`), refreshToken: Secret.fromPlaintext(`rt-due-${i}`), accessTokenExpiresAt: new Date(Date.now() + HOUR), accessTokenIssuedAt: new Date(Date.now() - 23 * HOUR), scopes: [] });
+      await repo.insert({
+        userId: `due-${i}`,
+        platform: 'fake',
+        accessToken: Secret.fromPlaintext(`at-${i}`),
+        refreshToken: Secret.fromPlaintext(`rt-due-${i}`),
+        accessTokenExpiresAt: new Date(Date.now() + HOUR),
+        accessTokenIssuedAt: new Date(Date.now() - 23 * HOUR),
+        scopes: [],
+      });
     }
     for (let i = 0; i < 3; i++) {
-      await repo.insert({ userId: `lazy-${i}`, platform: 'fake', accessToken: Secret.fromPlaintext(`at-l${i}`), refreshToken: Secret.fromPlaintext(`rt-lazy-${i}`), accessTokenExpiresAt: new Date(Date.now() + 10 * HOUR), accessTokenIssuedAt: new Date(Date.now() - HOUR), scopes: [] });
+      await repo.insert({
+        userId: `lazy-${i}`,
+        platform: 'fake',
+        accessToken: Secret.fromPlaintext(`at-l${i}`),
+        refreshToken: Secret.fromPlaintext(`rt-lazy-${i}`),
+        accessTokenExpiresAt: new Date(Date.now() + 10 * HOUR),
+        accessTokenIssuedAt: new Date(Date.now() - HOUR),
+        scopes: [],
+      });
     }
-    const env = { REFRESH_CRON: '* * * * * *', PROVIDERS_FILE: writeProvidersFile({ fake: { authorizationUrl: `${fake.url}/a`, tokenUrl: `${fake.url}/token`, clientId: 'c', clientSecret: 's' } }) };
+    const env = {
+      REFRESH_CRON: '* * * * * *',
+      PROVIDERS_FILE: writeProvidersFile({ fake: { authorizationUrl: `${fake.url}/a`, tokenUrl: `${fake.url}/token`, clientId: 'c', clientSecret: 's' } }),
+    };
     await seeder.close();
     for (let i = 0; i < 3; i++) apps.push(await startTestApp({ db, env }));
   });
@@ -62,7 +87,10 @@ describe('three instances over one database, scheduler on in all three', () => {
     await apps[0]!.dataSource.query(`UPDATE connections SET access_token_expires_at = now() + interval '60 seconds' WHERE user_id LIKE 'lazy-%'`);
     const calls = Array.from({ length: 90 }, (_, n) => {
       const app = apps[n % 3]!;
-      return request(app.url).post('/social/fake/internal-token').set('Authorization', `Bearer ${app.serviceToken('jobs')}`).send({ userId: `lazy-${n % 3}` });
+      return request(app.url)
+        .post('/social/fake/internal-token')
+        .set('Authorization', `Bearer ${app.serviceToken('jobs')}`)
+        .send({ userId: `lazy-${n % 3}` });
     });
     const responses = await Promise.all(calls);
     expect(responses.filter((r) => r.status !== 200).map((r) => r.body)).toEqual([]);

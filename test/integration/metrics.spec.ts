@@ -12,9 +12,22 @@ describe('GET /metrics', () => {
   beforeAll(async () => {
     fake = await startFakeProvider();
     fake.on('POST', '/token', (req) => ({ json: { access_token: `new-${req.form.refresh_token}`, expires_in: 7200 } }));
-    t = await startTestApp({ env: { PROVIDERS_FILE: writeProvidersFile({ alpha: { authorizationUrl: `${fake.url}/a`, tokenUrl: `${fake.url}/token`, clientId: 'c', clientSecret: 's' } }), REFRESH_CRON: 'off' } });
+    t = await startTestApp({
+      env: {
+        PROVIDERS_FILE: writeProvidersFile({ alpha: { authorizationUrl: `${fake.url}/a`, tokenUrl: `${fake.url}/token`, clientId: 'c', clientSecret: 's' } }),
+        REFRESH_CRON: 'off',
+      },
+    });
     const repo = t.dataSource.getRepository(Connection);
-    await repo.insert({ userId: 'u1', platform: 'alpha', accessToken: Secret.fromPlaintext('at-1'), refreshToken: Secret.fromPlaintext('rt-1'), accessTokenExpiresAt: new Date(Date.now() + 60_000), accessTokenIssuedAt: new Date(Date.now() - 3_600_000), scopes: [] });
+    await repo.insert({
+      userId: 'u1',
+      platform: 'alpha',
+      accessToken: Secret.fromPlaintext('at-1'),
+      refreshToken: Secret.fromPlaintext('rt-1'),
+      accessTokenExpiresAt: new Date(Date.now() + 60_000),
+      accessTokenIssuedAt: new Date(Date.now() - 3_600_000),
+      scopes: [],
+    });
     await repo.insert({ userId: 'u2', platform: 'alpha', status: 'needs_reauth', accessToken: Secret.fromPlaintext('at-2'), scopes: [] });
   });
   afterAll(async () => {
@@ -24,7 +37,10 @@ describe('GET /metrics', () => {
 
   it('needs an admin', async () => {
     await request(t.url).get('/metrics').expect(401);
-    await request(t.url).get('/metrics').set('Authorization', `Bearer ${t.userToken('u1')}`).expect(403);
+    await request(t.url)
+      .get('/metrics')
+      .set('Authorization', `Bearer ${t.userToken('u1')}`)
+      .expect(403);
   });
 
   it('exposes refreshes, internal-token outcomes, connections by status and the outbox depth', async () => {
@@ -32,7 +48,10 @@ describe('GET /metrics', () => {
     await request(t.url).post('/social/alpha/internal-token').set('Authorization', svc).send({ userId: 'u1' }).expect(200);
     await request(t.url).post('/social/alpha/internal-token').set('Authorization', svc).send({ userId: 'u2' }).expect(409);
     await request(t.url).post('/social/alpha/internal-token').set('Authorization', svc).send({ userId: 'nobody' }).expect(404);
-    const res = await request(t.url).get('/metrics').set('Authorization', `Bearer ${await t.adminKey()}`).expect(200);
+    const res = await request(t.url)
+      .get('/metrics')
+      .set('Authorization', `Bearer ${await t.adminKey()}`)
+      .expect(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     const text = res.text;
     expect(text).toContain('oc_refreshes_total{platform="alpha",trigger="lazy",outcome="success"} 1');

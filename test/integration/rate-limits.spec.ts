@@ -11,7 +11,9 @@ describe('rate limits shared by every instance (counters in Postgres)', () => {
   let b: TestApp;
   beforeAll(async () => {
     // Never called: connect fails at the state check, after the rate limit.
-    const providers = writeProvidersFile({ alpha: { authorizationUrl: 'http://127.0.0.1:9/authorize', tokenUrl: 'http://127.0.0.1:9/token', clientId: 'c', clientSecret: 's' } });
+    const providers = writeProvidersFile({
+      alpha: { authorizationUrl: 'http://127.0.0.1:9/authorize', tokenUrl: 'http://127.0.0.1:9/token', clientId: 'c', clientSecret: 's' },
+    });
     a = await startTestApp({ env: { PROVIDERS_FILE: providers, REFRESH_CRON: 'off' } });
     b = await startTestApp({ db: a.db, env: { PROVIDERS_FILE: providers, REFRESH_CRON: 'off' } });
   });
@@ -48,7 +50,7 @@ describe('rate limits shared by every instance (counters in Postgres)', () => {
     await signIn(b, 'shared@example.com', PASSWORD).expect(429);
   });
 
-  it('a successful sign-in clears the account\'s failures', async () => {
+  it("a successful sign-in clears the account's failures", async () => {
     await a.app.get(AdminSessionService).createAdmin('fine@example.com', PASSWORD);
     for (let i = 0; i < 4; i++) await signIn(b, 'fine@example.com', 'nope').expect(401);
     await signIn(a, 'fine@example.com', PASSWORD).expect(200);
@@ -70,7 +72,11 @@ describe('rate limits shared by every instance (counters in Postgres)', () => {
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     await connect(b).expect(429);
     // Another user is not affected.
-    await request(b.url).post('/social/alpha/connect').set('Authorization', `Bearer ${a.userToken('calm-user')}`).send({ code: 'c', state: 'x' }).expect(400);
+    await request(b.url)
+      .post('/social/alpha/connect')
+      .set('Authorization', `Bearer ${a.userToken('calm-user')}`)
+      .send({ code: 'c', state: 'x' })
+      .expect(400);
   });
 
   it('shares the per-user connect-url limit between two instances', async () => {
@@ -107,7 +113,11 @@ describe('rate limits shared by every instance (counters in Postgres)', () => {
     const runner = a.dataSource.createQueryRunner();
     await runner.query('SET enable_seqscan = off');
     const plan = async (sql: string) => JSON.stringify(await runner.query(`EXPLAIN ${sql}`));
-    expect(await plan(`DELETE FROM rate_limits WHERE (bucket, key_hash) IN (SELECT bucket, key_hash FROM rate_limits WHERE reset_at < now() ORDER BY reset_at LIMIT 10)`)).toMatch(/ix_rate_limits_reset/);
+    expect(
+      await plan(
+        `DELETE FROM rate_limits WHERE (bucket, key_hash) IN (SELECT bucket, key_hash FROM rate_limits WHERE reset_at < now() ORDER BY reset_at LIMIT 10)`,
+      ),
+    ).toMatch(/ix_rate_limits_reset/);
     expect(await plan(`SELECT 1 FROM admin_sessions WHERE token_hash = 'x'`)).toMatch(/uq_admin_sessions_token/);
     expect(await plan(`SELECT 1 FROM admin_sessions WHERE expires_at <= now() ORDER BY expires_at LIMIT 10`)).toMatch(/ix_admin_sessions_expires/);
     expect(await plan(`SELECT 1 FROM admin_api_keys WHERE token_hash = 'x'`)).toMatch(/uq_admin_api_keys_token/);

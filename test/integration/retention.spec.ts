@@ -29,20 +29,41 @@ describe('retention', () => {
   async function seed(): Promise<void> {
     const q = (sql: string, params: unknown[] = []) => a.dataSource.query(sql, params);
     // More than one batch (5000) of expired reads, and reads a day inside the 90 days.
-    await q(`INSERT INTO token_access_audit (service, user_id, platform, accessed_at) SELECT 'old', 'u' || g, 'p', now() - interval '91 days' - g * interval '1 second' FROM generate_series(1, 5200) g`);
-    await q(`INSERT INTO token_access_audit (service, user_id, platform, accessed_at) SELECT 'keep', 'u' || g, 'p', now() - interval '89 days' FROM generate_series(1, 3) g`);
+    await q(
+      `INSERT INTO token_access_audit (service, user_id, platform, accessed_at) SELECT 'old', 'u' || g, 'p', now() - interval '91 days' - g * interval '1 second' FROM generate_series(1, 5200) g`,
+    );
+    await q(
+      `INSERT INTO token_access_audit (service, user_id, platform, accessed_at) SELECT 'keep', 'u' || g, 'p', now() - interval '89 days' FROM generate_series(1, 3) g`,
+    );
     // More than two batches (1000) of expired attempts.
-    await q(`INSERT INTO refresh_log (platform, occurred_at, trigger, outcome, duration_ms) SELECT 'old', now() - interval '31 days' - g * interval '1 second', 'scheduled', 'success', 1 FROM generate_series(1, 2100) g`);
-    await q(`INSERT INTO refresh_log (platform, occurred_at, trigger, outcome, duration_ms) SELECT 'keep', now() - interval '29 days', 'scheduled', 'success', 1 FROM generate_series(1, 4) g`);
-    await q(`INSERT INTO refresh_failures (platform, user_id, occurred_at, trigger, failure_class, message) SELECT 'old', 'u', now() - interval '91 days', 'lazy', 'transient', 'm' FROM generate_series(1, 3) g`);
-    await q(`INSERT INTO refresh_failures (platform, user_id, occurred_at, trigger, failure_class, message) SELECT 'keep', 'u', now() - interval '89 days', 'lazy', 'transient', 'm' FROM generate_series(1, 2) g`);
+    await q(
+      `INSERT INTO refresh_log (platform, occurred_at, trigger, outcome, duration_ms) SELECT 'old', now() - interval '31 days' - g * interval '1 second', 'scheduled', 'success', 1 FROM generate_series(1, 2100) g`,
+    );
+    await q(
+      `INSERT INTO refresh_log (platform, occurred_at, trigger, outcome, duration_ms) SELECT 'keep', now() - interval '29 days', 'scheduled', 'success', 1 FROM generate_series(1, 4) g`,
+    );
+    await q(
+      `INSERT INTO refresh_failures (platform, user_id, occurred_at, trigger, failure_class, message) SELECT 'old', 'u', now() - interval '91 days', 'lazy', 'transient', 'm' FROM generate_series(1, 3) g`,
+    );
+    await q(
+      `INSERT INTO refresh_failures (platform, user_id, occurred_at, trigger, failure_class, message) SELECT 'keep', 'u', now() - interval '89 days', 'lazy', 'transient', 'm' FROM generate_series(1, 2) g`,
+    );
     // Delivered 8 days ago: deleted. Delivered 6 days ago, or never delivered (however old): kept.
-    await q(`INSERT INTO webhook_outbox (event_type, payload, connection_id, seq, created_at, delivered_at) SELECT 'old', '{}', gen_random_uuid(), 1, now() - interval '9 days', now() - interval '8 days' FROM generate_series(1, 3) g`);
-    await q(`INSERT INTO webhook_outbox (event_type, payload, connection_id, seq, created_at, delivered_at) SELECT 'keep', '{}', gen_random_uuid(), 1, now() - interval '7 days', now() - interval '6 days' FROM generate_series(1, 2) g`);
-    await q(`INSERT INTO webhook_outbox (event_type, payload, connection_id, seq, head, created_at, next_attempt_at) SELECT 'keep-pending', '{}', gen_random_uuid(), 1, true, now() - interval '30 days', now() + interval '1 hour' FROM generate_series(1, 2) g`);
+    await q(
+      `INSERT INTO webhook_outbox (event_type, payload, connection_id, seq, created_at, delivered_at) SELECT 'old', '{}', gen_random_uuid(), 1, now() - interval '9 days', now() - interval '8 days' FROM generate_series(1, 3) g`,
+    );
+    await q(
+      `INSERT INTO webhook_outbox (event_type, payload, connection_id, seq, created_at, delivered_at) SELECT 'keep', '{}', gen_random_uuid(), 1, now() - interval '7 days', now() - interval '6 days' FROM generate_series(1, 2) g`,
+    );
+    await q(
+      `INSERT INTO webhook_outbox (event_type, payload, connection_id, seq, head, created_at, next_attempt_at) SELECT 'keep-pending', '{}', gen_random_uuid(), 1, true, now() - interval '30 days', now() + interval '1 hour' FROM generate_series(1, 2) g`,
+    );
     // Expired two hours ago: deleted. Expired ten minutes ago (inside the hour of grace), or still valid: kept.
     const state = (platform: string, expiresSql: string) =>
-      q(`INSERT INTO oauth_states (state_hash, user_id, platform, redirect_uri, expires_at) VALUES ($1, 'u', $2, 'http://localhost/cb', ${expiresSql})`, [randomBytes(32).toString('hex'), platform]);
+      q(`INSERT INTO oauth_states (state_hash, user_id, platform, redirect_uri, expires_at) VALUES ($1, 'u', $2, 'http://localhost/cb', ${expiresSql})`, [
+        randomBytes(32).toString('hex'),
+        platform,
+      ]);
     for (let i = 0; i < 3; i++) await state('old', `now() - interval '2 hours'`);
     await state('keep', `now() - interval '10 minutes'`);
     await state('keep', `now() + interval '10 minutes'`);
@@ -68,9 +89,21 @@ describe('retention', () => {
   it('runs each table at most once per interval across instances', async () => {
     // Instance A ran every table in the test above: instance B's regular pass skips them all.
     const skipped = await b.app.get(RetentionService).runAll();
-    expect(skipped).toEqual({ token_access_audit: 'skipped', refresh_log: 'skipped', refresh_failures: 'skipped', webhook_outbox: 'skipped', oauth_states: 'skipped' });
+    expect(skipped).toEqual({
+      token_access_audit: 'skipped',
+      refresh_log: 'skipped',
+      refresh_failures: 'skipped',
+      webhook_outbox: 'skipped',
+      oauth_states: 'skipped',
+    });
     // Forced (as a test or an operator may), it runs and finds nothing left to delete.
-    expect(await b.app.get(RetentionService).runAll({ force: true })).toEqual({ token_access_audit: 0, refresh_log: 0, refresh_failures: 0, webhook_outbox: 0, oauth_states: 0 });
+    expect(await b.app.get(RetentionService).runAll({ force: true })).toEqual({
+      token_access_audit: 0,
+      refresh_log: 0,
+      refresh_failures: 0,
+      webhook_outbox: 0,
+      oauth_states: 0,
+    });
   });
 
   it('leases a job to one instance at a time', async () => {
@@ -107,7 +140,9 @@ describe('retention', () => {
     expect(await jobs.runExclusive('test:failing', hourly, async () => 1)).toEqual({ ran: true, result: 1 });
 
     // A holder that died: its lease runs out, then another instance takes the job.
-    await a.dataSource.query(`UPDATE background_jobs SET lease_owner = 'job-dead', lease_expires_at = now() + interval '1 minute', finished_at = NULL WHERE name = 'test:failing'`);
+    await a.dataSource.query(
+      `UPDATE background_jobs SET lease_owner = 'job-dead', lease_expires_at = now() + interval '1 minute', finished_at = NULL WHERE name = 'test:failing'`,
+    );
     expect(await b.app.get(BackgroundJobsService).runExclusive('test:failing', hourly, async () => 2)).toEqual({ ran: false });
     await a.dataSource.query(`UPDATE background_jobs SET lease_expires_at = now() - interval '1 second' WHERE name = 'test:failing'`);
     expect(await b.app.get(BackgroundJobsService).runExclusive('test:failing', hourly, async () => 2)).toEqual({ ran: true, result: 2 });

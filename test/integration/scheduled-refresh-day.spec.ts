@@ -26,13 +26,29 @@ describe('a day of scheduled refresh runs over unused connections', () => {
     fake = await startFakeProvider();
     // X: 2-hour access tokens, and every refresh returns a new refresh token
     // (docs.x.com/fundamentals/authentication/oauth-2-0/authorization-code, read 2026-12-03).
-    fake.on('POST', '/2/oauth2/token', () => ({ json: { token_type: 'bearer', expires_in: 7200, access_token: `x-access-${++n}`, scope: 'tweet.read users.read tweet.write media.write offline.access', refresh_token: `x-refresh-${n}` } }));
+    fake.on('POST', '/2/oauth2/token', () => ({
+      json: {
+        token_type: 'bearer',
+        expires_in: 7200,
+        access_token: `x-access-${++n}`,
+        scope: 'tweet.read users.read tweet.write media.write offline.access',
+        refresh_token: `x-refresh-${n}`,
+      },
+    }));
     // Google: 1-hour access tokens, no new refresh token on refresh
     // (developers.google.com/identity/protocols/oauth2/web-server#offline, read 2026-12-03).
     fake.on('POST', '/token', () => ({ json: { access_token: `ya29.access-${++n}`, expires_in: 3599, scope: 'openid email profile', token_type: 'Bearer' } }));
     // LinkedIn partner apps: 60-day access tokens, the same refresh token with its remaining TTL
     // (learn.microsoft.com/linkedin/shared/authentication/programmatic-refresh-tokens, read 2026-12-03).
-    fake.on('POST', '/oauth/v2/accessToken', (req) => ({ json: { access_token: `li-access-${++n}`, expires_in: 5_184_000, refresh_token: req.form.refresh_token, refresh_token_expires_in: 25_000_000, scope: 'openid,profile,email,w_member_social' } }));
+    fake.on('POST', '/oauth/v2/accessToken', (req) => ({
+      json: {
+        access_token: `li-access-${++n}`,
+        expires_in: 5_184_000,
+        refresh_token: req.form.refresh_token,
+        refresh_token_expires_in: 25_000_000,
+        scope: 'openid,profile,email,w_member_social',
+      },
+    }));
     // Instagram: the 60-day token itself is renewed (developers.facebook.com/documentation/instagram-platform/reference/refresh_access_token, read 2026-12-03).
     fake.on('GET', '/refresh_access_token', () => ({ json: { access_token: `IGAA-access-${++n}`, token_type: 'bearer', expires_in: 5_183_944 } }));
     const creds = { clientId: 'client-id', clientSecret: 'client-secret' };
@@ -40,7 +56,12 @@ describe('a day of scheduled refresh runs over unused connections', () => {
     t = await startTestApp({
       db,
       env: {
-        PROVIDERS_FILE: writeProvidersFile({ x: builtInOverrides('x', fake.url, creds), google: builtInOverrides('google', fake.url, creds), linkedin: builtInOverrides('linkedin', fake.url, creds), instagram: builtInOverrides('instagram', fake.url, creds) }),
+        PROVIDERS_FILE: writeProvidersFile({
+          x: builtInOverrides('x', fake.url, creds),
+          google: builtInOverrides('google', fake.url, creds),
+          linkedin: builtInOverrides('linkedin', fake.url, creds),
+          instagram: builtInOverrides('instagram', fake.url, creds),
+        }),
         REFRESH_CRON: 'off',
       },
     });
@@ -55,7 +76,15 @@ describe('a day of scheduled refresh runs over unused connections', () => {
   const fromNow = (ms: number) => new Date(Date.now() + ms);
 
   async function seed(platform: string, fields: Partial<Connection>): Promise<void> {
-    await t.dataSource.getRepository(Connection).insert({ userId: `user-${platform}`, platform, accountId: `acct-${platform}`, accessToken: Secret.fromPlaintext(`${platform}-access-0`), refreshToken: Secret.fromPlaintext(`${platform}-refresh-0`), scopes: [], ...fields });
+    await t.dataSource.getRepository(Connection).insert({
+      userId: `user-${platform}`,
+      platform,
+      accountId: `acct-${platform}`,
+      accessToken: Secret.fromPlaintext(`${platform}-access-0`),
+      refreshToken: Secret.fromPlaintext(`${platform}-refresh-0`),
+      scopes: [],
+      ...fields,
+    });
   }
 
   /** Moves the simulated clock forward: every stored time goes `ms` into the past. */
@@ -83,8 +112,18 @@ describe('a day of scheduled refresh runs over unused connections', () => {
     await seed('google', { accessTokenIssuedAt: ago(30 * MIN), accessTokenExpiresAt: fromNow(30 * MIN), lastRefreshedAt: ago(30 * MIN) });
     // Controls that must be refreshed within the day: a 60-day LinkedIn token expiring in 3 hours, and an
     // Instagram token (its own renewal credential, no refresh token) expiring in 3 hours.
-    await seed('linkedin', { accessTokenIssuedAt: ago(60 * DAY - 3 * HOUR), accessTokenExpiresAt: fromNow(3 * HOUR), lastRefreshedAt: ago(10 * DAY), refreshTokenExpiresAt: fromNow(300 * DAY) });
-    await seed('instagram', { refreshToken: null, accessTokenIssuedAt: ago(60 * DAY - 3 * HOUR), accessTokenExpiresAt: fromNow(3 * HOUR), lastRefreshedAt: ago(10 * DAY) });
+    await seed('linkedin', {
+      accessTokenIssuedAt: ago(60 * DAY - 3 * HOUR),
+      accessTokenExpiresAt: fromNow(3 * HOUR),
+      lastRefreshedAt: ago(10 * DAY),
+      refreshTokenExpiresAt: fromNow(300 * DAY),
+    });
+    await seed('instagram', {
+      refreshToken: null,
+      accessTokenIssuedAt: ago(60 * DAY - 3 * HOUR),
+      accessTokenExpiresAt: fromNow(3 * HOUR),
+      lastRefreshedAt: ago(10 * DAY),
+    });
 
     const scheduler = t.app.get(RefreshSchedulerService);
     for (let run = 0; run < DAY / TICK; run++) {
@@ -92,7 +131,9 @@ describe('a day of scheduled refresh runs over unused connections', () => {
       const report = await scheduler.runOnce();
       expect(report.failed).toBe(0);
       // What is kept alive never lapses between runs.
-      const lapsed = (await t.dataSource.query(`SELECT platform FROM connections WHERE platform IN ('linkedin', 'instagram') AND access_token_expires_at <= now()`)) as unknown[];
+      const lapsed = (await t.dataSource.query(
+        `SELECT platform FROM connections WHERE platform IN ('linkedin', 'instagram') AND access_token_expires_at <= now()`,
+      )) as unknown[];
       expect(lapsed).toEqual([]);
     }
 
@@ -101,12 +142,18 @@ describe('a day of scheduled refresh runs over unused connections', () => {
     expect(day.google).toBeLessThanOrEqual(2);
     expect(day.linkedin).toBe(1);
     expect(day.instagram).toBe(1);
-    const [{ scheduled }] = (await t.dataSource.query(`SELECT count(*)::int AS scheduled FROM refresh_log WHERE trigger = 'scheduled' AND outcome = 'success'`)) as { scheduled: number }[];
+    const [{ scheduled }] = (await t.dataSource.query(
+      `SELECT count(*)::int AS scheduled FROM refresh_log WHERE trigger = 'scheduled' AND outcome = 'success'`,
+    )) as { scheduled: number }[];
     expect(scheduled).toBe(day.x + day.google + day.linkedin + day.instagram);
 
     // A job asks for the X and Google tokens (long expired by now): each is refreshed on the spot.
     for (const platform of ['x', 'google']) {
-      const res = await request(t.url).post(`/social/${platform}/internal-token`).set('Authorization', `Bearer ${t.serviceToken('publisher')}`).send({ userId: `user-${platform}` }).expect(200);
+      const res = await request(t.url)
+        .post(`/social/${platform}/internal-token`)
+        .set('Authorization', `Bearer ${t.serviceToken('publisher')}`)
+        .send({ userId: `user-${platform}` })
+        .expect(200);
       expect(Date.parse(res.body.expiresAt)).toBeGreaterThan(Date.now() + 30 * MIN);
       expect(res.body.accessToken).not.toBe(`${platform}-access-0`);
     }

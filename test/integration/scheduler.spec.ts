@@ -30,7 +30,9 @@ describe('scheduled refresh', () => {
       return { delayMs, json: { access_token: `at-${rt}-${n}`, refresh_token: `${rt}+`, expires_in: 86_400, token_type: 'Bearer' } };
     });
     const env = {
-      PROVIDERS_FILE: writeProvidersFile({ fake: { authorizationUrl: `${fake.url}/authorize`, tokenUrl: `${fake.url}/token`, clientId: 'cid', clientSecret: 'csecret' } }),
+      PROVIDERS_FILE: writeProvidersFile({
+        fake: { authorizationUrl: `${fake.url}/authorize`, tokenUrl: `${fake.url}/token`, clientId: 'cid', clientSecret: 'csecret' },
+      }),
       REFRESH_CRON: 'off',
     };
     db = await createTestDb();
@@ -64,7 +66,11 @@ describe('scheduled refresh', () => {
     });
   }
 
-  const refreshedTokens = () => fake.requestsTo('POST', '/token').map((r) => r.form.refresh_token).sort();
+  const refreshedTokens = () =>
+    fake
+      .requestsTo('POST', '/token')
+      .map((r) => r.form.refresh_token)
+      .sort();
 
   it('refreshes what is due and nothing else', async () => {
     await seed('due');
@@ -72,7 +78,11 @@ describe('scheduled refresh', () => {
     await seed('reauth', { status: 'needs_reauth' });
     await seed('backoff', { nextRetryAt: new Date(Date.now() + HOUR) });
     await seed('norefresh', { refreshToken: null });
-    await seed('rthalf', { accessTokenExpiresAt: new Date(Date.now() + 10 * HOUR), refreshTokenExpiresAt: new Date(Date.now() + 10 * DAY), lastRefreshedAt: new Date(Date.now() - 30 * DAY) });
+    await seed('rthalf', {
+      accessTokenExpiresAt: new Date(Date.now() + 10 * HOUR),
+      refreshTokenExpiresAt: new Date(Date.now() + 10 * DAY),
+      lastRefreshedAt: new Date(Date.now() - 30 * DAY),
+    });
     await seed('idle', { accessTokenExpiresAt: null, lastRefreshedAt: new Date(Date.now() - 40 * DAY) });
     await seed('leased', { refreshLeaseOwner: 'other-instance:1', refreshLeaseExpiresAt: new Date(Date.now() + 20_000) });
 

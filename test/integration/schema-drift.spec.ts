@@ -36,7 +36,10 @@ describe('entities against migrations', () => {
   });
 
   it('fails on a table no entity describes', async () => {
-    const drift = await schemaDrift(db.url, ENTITIES.filter((e) => e !== TokenAccessAudit));
+    const drift = await schemaDrift(
+      db.url,
+      ENTITIES.filter((e) => e !== TokenAccessAudit),
+    );
     expect(drift).toEqual({ statements: [], tablesWithoutEntity: ['token_access_audit'] });
     expect(describeDrift(drift)).toContain('Tables without an entity: token_access_audit');
   });

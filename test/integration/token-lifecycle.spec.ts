@@ -37,14 +37,24 @@ describe('token lifecycle against a rotating authorization server', () => {
   const repo = () => a.dataSource.getRepository(Connection);
 
   async function connect(user: string): Promise<Connection> {
-    const res = await request(a.url).get('/social/acme/connect-url').set('Authorization', `Bearer ${a.userToken(user)}`).expect(200);
+    const res = await request(a.url)
+      .get('/social/acme/connect-url')
+      .set('Authorization', `Bearer ${a.userToken(user)}`)
+      .expect(200);
     const params = await as.authorize(res.body.url, `acct-${user}`);
-    await request(a.url).post('/social/acme/connect').set('Authorization', `Bearer ${a.userToken(user)}`).send(params).expect(200);
+    await request(a.url)
+      .post('/social/acme/connect')
+      .set('Authorization', `Bearer ${a.userToken(user)}`)
+      .send(params)
+      .expect(200);
     return repo().findOneByOrFail({ userId: user, platform: 'acme' });
   }
 
   const expireSoon = (user: string, seconds = 60) =>
-    a.dataSource.query(`UPDATE connections SET access_token_issued_at = now() - interval '1 hour', access_token_expires_at = now() + ($2 || ' seconds')::interval, next_retry_at = NULL WHERE user_id = $1`, [user, String(seconds)]);
+    a.dataSource.query(
+      `UPDATE connections SET access_token_issued_at = now() - interval '1 hour', access_token_expires_at = now() + ($2 || ' seconds')::interval, next_retry_at = NULL WHERE user_id = $1`,
+      [user, String(seconds)],
+    );
 
   const internalToken = (app: TestApp, user: string, token = app.serviceToken('publisher')) =>
     request(app.url).post('/social/acme/internal-token').set('Authorization', `Bearer ${token}`).send({ userId: user });
@@ -53,7 +63,12 @@ describe('token lifecycle against a rotating authorization server', () => {
     const c = await connect('fresh');
     const before = as.counts().tokenRequests.refresh_token ?? 0;
     const res = await internalToken(a, 'fresh').expect(200);
-    expect(res.body).toEqual({ accessToken: c.accessToken.reveal(), expiresAt: c.accessTokenExpiresAt!.toISOString(), accountId: 'acct-fresh', scopes: expect.arrayContaining(['openid']) });
+    expect(res.body).toEqual({
+      accessToken: c.accessToken.reveal(),
+      expiresAt: c.accessTokenExpiresAt!.toISOString(),
+      accountId: 'acct-fresh',
+      scopes: expect.arrayContaining(['openid']),
+    });
     expect(as.counts().tokenRequests.refresh_token ?? 0).toBe(before);
   });
 
@@ -117,7 +132,10 @@ describe('token lifecycle against a rotating authorization server', () => {
       expect(row.nextRetryAt!.getTime()).toBeGreaterThan(Date.now());
       if (i === 1) expect(row.nextRetryAt!.getTime()).toBeGreaterThanOrEqual(Date.now() + 110_000); // Retry-After honoured
     }
-    const recorded = await a.dataSource.query('SELECT failure_class, provider_code, trigger, message FROM refresh_failures WHERE connection_id = $1 ORDER BY id', [c.id]);
+    const recorded = await a.dataSource.query(
+      'SELECT failure_class, provider_code, trigger, message FROM refresh_failures WHERE connection_id = $1 ORDER BY id',
+      [c.id],
+    );
     expect(recorded.map((r: { failure_class: string }) => r.failure_class)).toEqual(['transient', 'rate_limited', 'transient']);
     expect(recorded[0]).toMatchObject({ provider_code: 'temporarily_unavailable', trigger: 'lazy' });
     expect(JSON.stringify(recorded)).not.toContain(c.refreshToken!.reveal());
@@ -130,7 +148,11 @@ describe('token lifecycle against a rotating authorization server', () => {
     await expireSoon('flaky');
     await internalToken(a, 'flaky').expect(200);
     const healed = await repo().findOneByOrFail({ id: c.id });
-    expect({ failures: healed.consecutiveFailures, error: healed.lastRefreshError, retry: healed.nextRetryAt }).toEqual({ failures: 0, error: null, retry: null });
+    expect({ failures: healed.consecutiveFailures, error: healed.lastRefreshError, retry: healed.nextRetryAt }).toEqual({
+      failures: 0,
+      error: null,
+      retry: null,
+    });
     const events = await a.dataSource.query(`SELECT event_type FROM webhook_outbox WHERE payload->>'connectionId' = $1 ORDER BY id`, [c.id]);
     expect(events.map((e: { event_type: string }) => e.event_type)).toEqual(['connection.created', 'connection.refresh_failed', 'connection.recovered']);
   });
@@ -151,10 +173,20 @@ describe('token lifecycle against a rotating authorization server', () => {
     const res = await internalToken(a, 'dead').expect(409);
     expect(res.body.error).toBe('reauth_required');
     const row = await repo().findOneByOrFail({ id: c.id });
-    expect({ status: row.status, error: row.lastRefreshError, code: row.lastRefreshErrorCode }).toEqual({ status: 'needs_reauth', error: 'invalid_grant', code: 'invalid_grant' });
-    const status = await request(a.url).get('/social/acme/status').set('Authorization', `Bearer ${a.userToken('dead')}`).expect(200);
+    expect({ status: row.status, error: row.lastRefreshError, code: row.lastRefreshErrorCode }).toEqual({
+      status: 'needs_reauth',
+      error: 'invalid_grant',
+      code: 'invalid_grant',
+    });
+    const status = await request(a.url)
+      .get('/social/acme/status')
+      .set('Authorization', `Bearer ${a.userToken('dead')}`)
+      .expect(200);
     expect(status.body.status).toBe('needs_reauth');
-    const [event] = await a.dataSource.query(`SELECT event_type, payload FROM webhook_outbox WHERE event_type = 'connection.reauth_required' AND payload->>'connectionId' = $1`, [c.id]);
+    const [event] = await a.dataSource.query(
+      `SELECT event_type, payload FROM webhook_outbox WHERE event_type = 'connection.reauth_required' AND payload->>'connectionId' = $1`,
+      [c.id],
+    );
     expect(event.payload).toMatchObject({ userId: 'dead', platform: 'acme', status: 'needs_reauth', providerError: 'invalid_grant' });
     const count = as.counts().tokenRequests.refresh_token ?? 0;
     await internalToken(b, 'dead').expect(409);
@@ -170,7 +202,11 @@ describe('token lifecycle against a rotating authorization server', () => {
     as.failNext(1, { status: 401, body: { error: 'invalid_client' } });
     await internalToken(a, 'opserr').expect(200);
     const row = await repo().findOneByOrFail({ id: c.id });
-    expect({ status: row.status, failures: row.consecutiveFailures, error: row.lastRefreshError }).toEqual({ status: 'active', failures: 0, error: 'invalid_client' });
+    expect({ status: row.status, failures: row.consecutiveFailures, error: row.lastRefreshError }).toEqual({
+      status: 'active',
+      failures: 0,
+      error: 'invalid_client',
+    });
     expect([...a.logs, ...b.logs].some((l) => l.includes('"level":"error"') && l.includes('rejected OUR client credentials'))).toBe(true);
   });
 
@@ -179,7 +215,11 @@ describe('token lifecycle against a rotating authorization server', () => {
     await connect('scoped');
     expect((await internalToken(a, 'scoped', a.serviceToken('svc', { platforms: ['tiktok'] })).expect(403)).body.error).toBe('forbidden');
     await internalToken(a, 'scoped', a.serviceToken('svc', { platforms: ['acme'] })).expect(200);
-    await request(a.url).post('/social/acme/internal-token').set('Authorization', `Bearer ${a.userToken('scoped')}`).send({ userId: 'scoped' }).expect(401);
+    await request(a.url)
+      .post('/social/acme/internal-token')
+      .set('Authorization', `Bearer ${a.userToken('scoped')}`)
+      .send({ userId: 'scoped' })
+      .expect(401);
     expect((await internalToken(a, '').expect(400)).body.error).toBe('validation_failed');
   });
 

@@ -43,9 +43,15 @@ describe('dead letters, redelivery and a receiver that answers 410 Gone', () => 
   const enqueue = (app: TestApp, connectionId: string, type: WebhookEventType, userId = 'dead-letters') =>
     app.dataSource.transaction((m) => app.app.get(WebhookOutboxRepository).enqueue(m, type, { connectionId, userId, platform: 'tiktok' }));
   const eventIdOf = async (connectionId: string, seq: number) =>
-    ((await t.dataSource.query('SELECT event_id FROM webhook_outbox WHERE connection_id = $1 AND seq = $2', [connectionId, seq])) as { event_id: string }[])[0]!.event_id;
+    ((await t.dataSource.query('SELECT event_id FROM webhook_outbox WHERE connection_id = $1 AND seq = $2', [connectionId, seq])) as { event_id: string }[])[0]!
+      .event_id;
   const rowOf = async (eventId: string) =>
-    ((await t.dataSource.query('SELECT attempts, head, dead_at IS NOT NULL AS dead, delivered_at IS NOT NULL AS delivered, last_error, queued_at FROM webhook_outbox WHERE event_id = $1', [eventId])) as Record<string, unknown>[])[0]!;
+    (
+      (await t.dataSource.query(
+        'SELECT attempts, head, dead_at IS NOT NULL AS dead, delivered_at IS NOT NULL AS delivered, last_error, queued_at FROM webhook_outbox WHERE event_id = $1',
+        [eventId],
+      )) as Record<string, unknown>[]
+    )[0]!;
   const age = (eventId: string) => t.dataSource.query(`UPDATE webhook_outbox SET queued_at = now() - ${MAX_AGE} WHERE event_id = $1`, [eventId]);
   const api = (path: string) => request(t.url).get(path).set('Authorization', `Bearer ${key}`);
   const accepted = (connectionId: string) => receiver.accepted.filter((d) => d.body.data.connectionId === connectionId);
@@ -87,7 +93,16 @@ describe('dead letters, redelivery and a receiver that answers 410 Gone', () => 
     });
     expect(page.items[0].attempts).toBeGreaterThanOrEqual(2);
     const status = (await api('/admin/api/webhooks').expect(200)).body;
-    expect(status).toEqual({ configured: true, receiverHost: new URL(receiver.url).host, enabled: true, disabledAt: null, disabledReason: null, pending: 0, deadLetters: 1, maxAgeSeconds: 259_200 });
+    expect(status).toEqual({
+      configured: true,
+      receiverHost: new URL(receiver.url).host,
+      enabled: true,
+      disabledAt: null,
+      disabledReason: null,
+      pending: 0,
+      deadLetters: 1,
+      maxAgeSeconds: 259_200,
+    });
   });
 
   it('pages dead letters newest first with a cursor, through ix_webhook_outbox_dead', async () => {
@@ -168,7 +183,11 @@ describe('dead letters, redelivery and a receiver that answers 410 Gone', () => 
       // Loud, once per instance: the one that got the 410 says it disabled delivery, the other that it finds it disabled.
       await until(() => loud().length === 2, 'the other instance to notice');
       expect(loud().map((l) => l.level)).toEqual(['error', 'error']);
-      expect(loud().map((l) => (l.msg.startsWith('WEBHOOK DELIVERY DISABLED') ? 'disabled' : 'noticed')).sort()).toEqual(['disabled', 'noticed']);
+      expect(
+        loud()
+          .map((l) => (l.msg.startsWith('WEBHOOK DELIVERY DISABLED') ? 'disabled' : 'noticed'))
+          .sort(),
+      ).toEqual(['disabled', 'noticed']);
       expect(loud().every((l) => l.msg.includes('POST /admin/api/webhooks/enable') && !l.msg.includes('/hooks'))).toBe(true);
 
       // Events are still recorded, but no instance sends anything, a restarted one included.
@@ -208,17 +227,21 @@ describe('dead letters, redelivery and a receiver that answers 410 Gone', () => 
   });
 
   it('deletes dead letters 30 days after they died, keeps younger ones, and forgets the state of URLs no longer configured', async () => {
-    const [older, younger] = ((await t.dataSource.query(
-      `INSERT INTO webhook_outbox (event_type, payload, connection_id, seq, dead_at)
+    const [older, younger] = (
+      (await t.dataSource.query(
+        `INSERT INTO webhook_outbox (event_type, payload, connection_id, seq, dead_at)
        VALUES ('connection.created', '{}', gen_random_uuid(), 1, now() - interval '31 days'), ('connection.created', '{}', gen_random_uuid(), 1, now() - interval '29 days')
        RETURNING event_id`,
-    )) as { event_id: string }[]).map((r) => r.event_id);
+      )) as { event_id: string }[]
+    ).map((r) => r.event_id);
     await t.dataSource.query(
       `INSERT INTO webhook_endpoint_state (url_hash, disabled_at, reason) VALUES ($1, now() - interval '31 days', 'HTTP 410 Gone'), ($2, now() - interval '1 day', 'HTTP 410 Gone')`,
       ['a'.repeat(64), 'b'.repeat(64)],
     );
     expect(await t.app.get(WebhookDispatcherService).deleteExpired()).toBe(1);
-    expect(await t.dataSource.query('SELECT event_id FROM webhook_outbox WHERE event_id = ANY($1::uuid[])', [[older, younger]])).toEqual([{ event_id: younger }]);
+    expect(await t.dataSource.query('SELECT event_id FROM webhook_outbox WHERE event_id = ANY($1::uuid[])', [[older, younger]])).toEqual([
+      { event_id: younger },
+    ]);
     expect(await t.dataSource.query('SELECT url_hash FROM webhook_endpoint_state ORDER BY url_hash')).toEqual([{ url_hash: 'b'.repeat(64) }]);
   });
 });

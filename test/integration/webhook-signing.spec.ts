@@ -25,7 +25,9 @@ describe('webhook signatures a receiver can check (Standard Webhooks)', () => {
   });
 
   async function deliver(app: TestApp, userId: string): Promise<Delivery> {
-    await app.dataSource.transaction((m) => app.app.get(WebhookOutboxRepository).enqueue(m, 'connection.created', { connectionId: randomUUID(), userId, platform: 'tiktok' }));
+    await app.dataSource.transaction((m) =>
+      app.app.get(WebhookOutboxRepository).enqueue(m, 'connection.created', { connectionId: randomUUID(), userId, platform: 'tiktok' }),
+    );
     await app.app.get(WebhookDispatcherService).drain();
     await until(() => receiver.accepted.some((d) => d.body.data.userId === userId), `the delivery for ${userId}`);
     return receiver.accepted.find((d) => d.body.data.userId === userId)!;
@@ -63,7 +65,9 @@ describe('webhook signatures a receiver can check (Standard Webhooks)', () => {
       return Math.floor(Date.now() / 1000) <= firstTs ? 500 : undefined;
     };
     try {
-      await t.dataSource.transaction((m) => t.app.get(WebhookOutboxRepository).enqueue(m, 'connection.created', { connectionId, userId: 'replay', platform: 'tiktok' }));
+      await t.dataSource.transaction((m) =>
+        t.app.get(WebhookOutboxRepository).enqueue(m, 'connection.created', { connectionId, userId: 'replay', platform: 'tiktok' }),
+      );
       await until(() => receiver.accepted.some((r) => r.body.data.connectionId === connectionId), 'the retry', 10_000);
       const first = receiver.rejected.find((r) => r.body.data.connectionId === connectionId)!;
       const retry = receiver.accepted.find((r) => r.body.data.connectionId === connectionId)!;

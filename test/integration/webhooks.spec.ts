@@ -32,8 +32,13 @@ describe('webhook delivery from the outbox', () => {
 
   const enqueue = (userId: string, connectionId: string = randomUUID(), type: WebhookEventType = 'connection.created') =>
     t.dataSource.transaction((m) => outbox.enqueue(m, type, { connectionId, userId, platform: 'tiktok', status: 'active' })).then(() => connectionId);
-  const rowsOf = (userId: string): Promise<{ event_id: string; attempts: number; delivered: boolean; lease_owner: string | null; created_at: Date; seq: string }[]> =>
-    t.dataSource.query(`SELECT event_id, attempts, delivered_at IS NOT NULL AS delivered, lease_owner, created_at, seq FROM webhook_outbox WHERE payload->>'userId' = $1 ORDER BY id`, [userId]);
+  const rowsOf = (
+    userId: string,
+  ): Promise<{ event_id: string; attempts: number; delivered: boolean; lease_owner: string | null; created_at: Date; seq: string }[]> =>
+    t.dataSource.query(
+      `SELECT event_id, attempts, delivered_at IS NOT NULL AS delivered, lease_owner, created_at, seq FROM webhook_outbox WHERE payload->>'userId' = $1 ORDER BY id`,
+      [userId],
+    );
   const acceptedFor = (userId: string) => receiver.accepted.filter((d) => d.body.data.userId === userId);
   const requestsFor = (userId: string) => receiver.all.filter((d) => d.body.data.userId === userId);
 
@@ -44,7 +49,9 @@ describe('webhook delivery from the outbox', () => {
     expect(t.config.webhook.maxAgeMs).toBe(3 * 24 * 3_600_000);
     const max = () => 0.999999;
     const min = () => 0;
-    expect([0, 1, 2, 3].map((n) => backoffMs(n, { baseMs: 1_000, maxMs: 300_000, jitter: WEBHOOK_BACKOFF_JITTER, random: max }))).toEqual([1_000, 2_000, 4_000, 8_000]);
+    expect([0, 1, 2, 3].map((n) => backoffMs(n, { baseMs: 1_000, maxMs: 300_000, jitter: WEBHOOK_BACKOFF_JITTER, random: max }))).toEqual([
+      1_000, 2_000, 4_000, 8_000,
+    ]);
     expect(backoffMs(8, { baseMs: 1_000, maxMs: 300_000, jitter: WEBHOOK_BACKOFF_JITTER, random: max })).toBe(256_000);
     expect(backoffMs(9, { baseMs: 1_000, maxMs: 300_000, jitter: WEBHOOK_BACKOFF_JITTER, random: max })).toBe(300_000);
     expect(backoffMs(500, { baseMs: 1_000, maxMs: 300_000, jitter: WEBHOOK_BACKOFF_JITTER, random: max })).toBe(300_000);
@@ -72,7 +79,9 @@ describe('webhook delivery from the outbox', () => {
     // The legacy header, unchanged for existing receivers (this release only).
     expect(d.headers['x-signature']).toMatch(/^sha256=[0-9a-f]{64}$/);
     expect(verifyWebhookSignature({ payload: d.raw, secret: SECRET, signature: String(d.headers['x-signature']) })).toBe(true);
-    expect(verifyWebhookSignature({ payload: d.raw.replace('signed-user', 'signed-usex'), secret: SECRET, signature: String(d.headers['x-signature']) })).toBe(false);
+    expect(verifyWebhookSignature({ payload: d.raw.replace('signed-user', 'signed-usex'), secret: SECRET, signature: String(d.headers['x-signature']) })).toBe(
+      false,
+    );
 
     expect(Object.keys(d.body)).toEqual(['id', 'type', 'createdAt', 'sequence', 'data']);
     expect(d.body).toEqual({
@@ -117,7 +126,13 @@ describe('webhook delivery from the outbox', () => {
   it('retries while the receiver is down, then delivers every event of a connection once, in order', async () => {
     receiver.down = true;
     const connectionId = randomUUID();
-    const types: WebhookEventType[] = ['connection.created', 'connection.refresh_failed', 'connection.recovered', 'connection.refresh_failed', 'connection.reauth_required'];
+    const types: WebhookEventType[] = [
+      'connection.created',
+      'connection.refresh_failed',
+      'connection.recovered',
+      'connection.refresh_failed',
+      'connection.reauth_required',
+    ];
     // Separate transactions while the dispatcher is already failing, so events join at different times.
     for (const type of types) {
       await enqueue('outage', connectionId, type);
@@ -240,7 +255,11 @@ describe('webhook delivery from the outbox', () => {
         }),
       ),
     );
-    const rows = (await t.dataSource.query('SELECT seq::int AS seq, head, id FROM webhook_outbox WHERE connection_id = $1 ORDER BY seq', [connectionId])) as { seq: number; head: boolean; id: string }[];
+    const rows = (await t.dataSource.query('SELECT seq::int AS seq, head, id FROM webhook_outbox WHERE connection_id = $1 ORDER BY seq', [connectionId])) as {
+      seq: number;
+      head: boolean;
+      id: string;
+    }[];
     expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     // Numbered in commit order: ids (taken after the counter lock) grow with the sequence.
     expect(rows.map((r) => Number(r.id))).toEqual([...rows.map((r) => Number(r.id))].sort((x, y) => x - y));
@@ -300,7 +319,9 @@ describe('webhook delivery from the outbox', () => {
     try {
       receiver.delayMs = 300;
       const started = receiver.started;
-      await other.dataSource.transaction((m) => other.app.get(WebhookOutboxRepository).enqueue(m, 'connection.deleted', { connectionId: randomUUID(), userId: 'shutdown', platform: 'x' }));
+      await other.dataSource.transaction((m) =>
+        other.app.get(WebhookOutboxRepository).enqueue(m, 'connection.deleted', { connectionId: randomUUID(), userId: 'shutdown', platform: 'x' }),
+      );
       const drained = other.app.get(WebhookDispatcherService).drain();
       await until(() => receiver.started > started, 'the request to start');
       await other.close();
@@ -319,7 +340,9 @@ describe('webhook delivery from the outbox', () => {
     try {
       const count = async () => (await plain.dataSource.query('SELECT count(*)::int AS n FROM webhook_outbox'))[0].n as number;
       const before = await count();
-      await plain.dataSource.transaction((m) => plain.app.get(WebhookOutboxRepository).enqueue(m, 'connection.created', { connectionId: randomUUID(), userId: 'no-webhooks', platform: 'tiktok' }));
+      await plain.dataSource.transaction((m) =>
+        plain.app.get(WebhookOutboxRepository).enqueue(m, 'connection.created', { connectionId: randomUUID(), userId: 'no-webhooks', platform: 'tiktok' }),
+      );
       expect(await count()).toBe(before);
       await plain.app.get(WebhookDispatcherService).drain(); // disabled: a no-op
       expect(await rowsOf('no-webhooks')).toHaveLength(0);

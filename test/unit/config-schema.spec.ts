@@ -42,7 +42,10 @@ describe('configuration schema', () => {
   });
 
   it('the README table shows each default as the schema documents it', () => {
-    const row = (name: string) => configTable().split('\n').find((line) => line.startsWith(`| \`${name}\` |`));
+    const row = (name: string) =>
+      configTable()
+        .split('\n')
+        .find((line) => line.startsWith(`| \`${name}\` |`));
     expect(row('HOST')).toContain(`| \`${ENV.HOST.docDefault}\` |`);
     expect(row('REFRESH_WINDOW')).toContain('| `2h` |');
     expect(row('DATABASE_URL')).toContain('| — |');
@@ -54,7 +57,12 @@ describe('configuration schema', () => {
     expect(refresh('1.5h')).toBe(5_400_000);
     expect(refresh('2 hours')).toBe(7_200_000);
     expect(refresh('1500')).toBe(1500);
-    expect(loadConfig(base()).refresh).toMatchObject({ windowMs: 2 * 3_600_000, scheduledWindowMs: 6 * 3_600_000, runBudgetMs: 300_000, idleMaxMs: 30 * 86_400_000 });
+    expect(loadConfig(base()).refresh).toMatchObject({
+      windowMs: 2 * 3_600_000,
+      scheduledWindowMs: 6 * 3_600_000,
+      runBudgetMs: 300_000,
+      idleMaxMs: 30 * 86_400_000,
+    });
     for (const bad of ['-1h', '1.5ms', '10x', 'soon']) {
       expect(problemsOf({ REFRESH_WINDOW: bad })).toEqual([`REFRESH_WINDOW must be a duration such as 30s, 10m, 2h or 1d (got "${bad}")`]);
     }
@@ -68,11 +76,15 @@ describe('configuration schema', () => {
     expect(limit('1.5KB')).toBe(1536);
     expect(limit('100')).toBe(100);
     expect(limit('100b')).toBe(100);
-    for (const bad of ['12abc', '0', '-1kb', 'big']) expect(problemsOf({ BODY_LIMIT: bad })).toEqual([`BODY_LIMIT must be a size such as 64kb or 1mb (got "${bad}")`]);
+    for (const bad of ['12abc', '0', '-1kb', 'big'])
+      expect(problemsOf({ BODY_LIMIT: bad })).toEqual([`BODY_LIMIT must be a size such as 64kb or 1mb (got "${bad}")`]);
   });
 
   it('never echoes a secret variable, or a URL that may carry credentials', () => {
     const problems = problemsOf({ DATABASE_URL: 'mysql://app:hunter2-password@db.example/app', WEBHOOK_URL: 'ftp://user:webhook-password@hooks.example' });
-    expect(problems).toEqual(['DATABASE_URL must be a URL starting with postgres:// or postgresql://', 'WEBHOOK_URL must be a URL starting with http:// or https://']);
+    expect(problems).toEqual([
+      'DATABASE_URL must be a URL starting with postgres:// or postgresql://',
+      'WEBHOOK_URL must be a URL starting with http:// or https://',
+    ]);
   });
 });

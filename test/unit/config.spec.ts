@@ -8,7 +8,12 @@ import { loadStartupConfig } from '../../src/startup-config.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'oc-config-'));
 const KEY = 'c'.repeat(64);
-const prodSecrets = { TOKEN_ENCRYPTION_KEYS: `k1:${KEY}`, SESSION_JWT_SECRET: 's'.repeat(32), SERVICE_JWT_SECRET: 't'.repeat(32), DATABASE_URL: 'postgres://app:pw@db.example/app' };
+const prodSecrets = {
+  TOKEN_ENCRYPTION_KEYS: `k1:${KEY}`,
+  SESSION_JWT_SECRET: 's'.repeat(32),
+  SERVICE_JWT_SECRET: 't'.repeat(32),
+  DATABASE_URL: 'postgres://app:pw@db.example/app',
+};
 const DEV = { NODE_ENV: 'development' };
 
 function problemsOf(env: Record<string, string>): string[] {
@@ -46,7 +51,10 @@ describe('loadConfig', () => {
   });
 
   it('takes CORS_ORIGINS as exact origins only', () => {
-    expect(loadConfig({ NODE_ENV: 'test', DATA_DIR: tmp(), CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' }).corsOrigins).toEqual(['https://app.example.com', 'http://localhost:5173']);
+    expect(loadConfig({ NODE_ENV: 'test', DATA_DIR: tmp(), CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' }).corsOrigins).toEqual([
+      'https://app.example.com',
+      'http://localhost:5173',
+    ]);
     expect(loadConfig({ NODE_ENV: 'test', DATA_DIR: tmp() }).corsOrigins).toEqual([]);
     for (const bad of ['*', 'https://app.example.com/', 'https://app.example.com/path', 'app.example.com', 'ftp://x.example']) {
       expect(problemsOf({ NODE_ENV: 'test', DATA_DIR: tmp(), CORS_ORIGINS: bad }).join('\n')).toMatch(/^CORS_ORIGINS: .* is not an exact origin/);
@@ -82,7 +90,12 @@ describe('loadConfig', () => {
   it.each(['0.0.0.0', '::', '192.168.1.20', 'example.com'])('in development on HOST=%s refuses the conveniences and generated secrets', (host) => {
     const dir = tmp();
     const problems = problemsOf({ ...DEV, HOST: host, DATA_DIR: dir });
-    expect(problems).toEqual(['TOKEN_ENCRYPTION_KEYS (or TOKEN_ENCRYPTION_KEY)', 'SESSION_JWT_SECRET', 'SERVICE_JWT_SECRET'].map((name) => `${name} is required: HOST=${host} is not loopback (they are served only on 127.0.0.1, ::1 or localhost) (development secrets are generated only then)`));
+    expect(problems).toEqual(
+      ['TOKEN_ENCRYPTION_KEYS (or TOKEN_ENCRYPTION_KEY)', 'SESSION_JWT_SECRET', 'SERVICE_JWT_SECRET'].map(
+        (name) =>
+          `${name} is required: HOST=${host} is not loopback (they are served only on 127.0.0.1, ::1 or localhost) (development secrets are generated only then)`,
+      ),
+    );
     expect(existsSync(join(dir, 'secrets.json'))).toBe(false);
     const { DATABASE_URL: _unused, ...secrets } = prodSecrets;
     const config = loadStartupConfig({ ...DEV, ...secrets, HOST: host, DATA_DIR: dir });
@@ -92,13 +105,19 @@ describe('loadConfig', () => {
   });
 
   it.each(['127.0.0.1', '::1', 'localhost', '127.0.0.2'])('in development and test on HOST=%s keeps the conveniences', (host) => {
-    expect(loadStartupConfig({ ...DEV, HOST: host, DATA_DIR: tmp() })).toMatchObject({ devConveniences: true, demoProvider: { enabled: true }, startupWarnings: [] });
+    expect(loadStartupConfig({ ...DEV, HOST: host, DATA_DIR: tmp() })).toMatchObject({
+      devConveniences: true,
+      demoProvider: { enabled: true },
+      startupWarnings: [],
+    });
     expect(loadConfig({ NODE_ENV: 'test', HOST: host, DATA_DIR: tmp() })).toMatchObject({ devConveniences: true, startupWarnings: [] });
   });
 
   it('in production refuses the embedded database, naming DATABASE_URL', () => {
     const { DATABASE_URL: _unused, ...secrets } = prodSecrets;
-    expect(problemsOf({ ...secrets, NODE_ENV: 'production' })).toEqual(['DATABASE_URL is required in production (the embedded database is for development and test only)']);
+    expect(problemsOf({ ...secrets, NODE_ENV: 'production' })).toEqual([
+      'DATABASE_URL is required in production (the embedded database is for development and test only)',
+    ]);
   });
 
   it('DB_SSL=true verifies the certificate chain; no-verify is the explicit opt-out', () => {
@@ -107,7 +126,8 @@ describe('loadConfig', () => {
     expect(ssl('verify')).toBe('verify');
     expect(ssl('no-verify')).toBe('no-verify');
     expect(ssl('false')).toBe(false);
-    const pgSsl = (value: string) => (dataSourceOptions('postgres://x', loadConfig({ ...prodSecrets, NODE_ENV: 'production', DB_SSL: value }).database) as { ssl?: unknown }).ssl;
+    const pgSsl = (value: string) =>
+      (dataSourceOptions('postgres://x', loadConfig({ ...prodSecrets, NODE_ENV: 'production', DB_SSL: value }).database) as { ssl?: unknown }).ssl;
     expect(pgSsl('true')).toEqual({ rejectUnauthorized: true });
     expect(pgSsl('no-verify')).toEqual({ rejectUnauthorized: false });
     expect(problemsOf({ ...prodSecrets, NODE_ENV: 'production', DB_SSL: 'yes' })).toEqual(['DB_SSL must be one of true, false, verify, no-verify (got "yes")']);
@@ -181,7 +201,9 @@ describe('loadConfig', () => {
   it('reads TRUST_PROXY as false, a hop count or a list of proxy addresses', () => {
     expect(loadConfig({ NODE_ENV: 'test', DATA_DIR: tmp() }).trustProxy).toBe(false);
     expect(loadConfig({ NODE_ENV: 'test', DATA_DIR: tmp(), TRUST_PROXY: '2' }).trustProxy).toBe(2);
-    expect(loadConfig({ NODE_ENV: 'test', DATA_DIR: tmp(), TRUST_PROXY: '10.0.0.5, 10.1.0.0/16,loopback,::1' }).trustProxy).toBe('10.0.0.5,10.1.0.0/16,loopback,::1');
+    expect(loadConfig({ NODE_ENV: 'test', DATA_DIR: tmp(), TRUST_PROXY: '10.0.0.5, 10.1.0.0/16,loopback,::1' }).trustProxy).toBe(
+      '10.0.0.5,10.1.0.0/16,loopback,::1',
+    );
     expect(problemsOf({ NODE_ENV: 'test', DATA_DIR: tmp(), TRUST_PROXY: 'yes' })[0]).toMatch(/TRUST_PROXY must be false, a hop count .*"yes"/);
     expect(problemsOf({ NODE_ENV: 'test', DATA_DIR: tmp(), TRUST_PROXY: '10.0.0.0/99' })[0]).toMatch(/TRUST_PROXY/);
   });
@@ -197,7 +219,9 @@ describe('loadConfig', () => {
   });
 
   it('src/config is a leaf: it imports no other feature (providers and the demo provider are wired in src/startup-config.ts)', () => {
-    const imports = readdirSync('src/config').flatMap((file) => [...readFileSync(join('src/config', file), 'utf8').matchAll(/from '(\.[^']*)'/g)].map((m) => `${file}: ${m[1]}`));
+    const imports = readdirSync('src/config').flatMap((file) =>
+      [...readFileSync(join('src/config', file), 'utf8').matchAll(/from '(\.[^']*)'/g)].map((m) => `${file}: ${m[1]}`),
+    );
     expect(imports.length).toBeGreaterThan(0);
     expect(imports.filter((line) => !line.includes(': ./'))).toEqual([]);
   });

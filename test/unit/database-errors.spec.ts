@@ -19,8 +19,13 @@ describe('database errors as API errors', () => {
       wrapped(pgError('Connection terminated unexpectedly')),
     ];
     for (const e of unavailable) expect(toErrorBody(e).body).toMatchObject({ statusCode: 503, error: 'database_unavailable' });
-    const busy = [wrapped(pgError('canceling statement due to statement timeout', '57014')), wrapped(pgError('canceling statement due to lock timeout', '55P03')), pgError('canceling statement due to lock timeout', '55P03')];
-    for (const e of busy) expect(toErrorBody(e)).toEqual({ body: { statusCode: 503, error: 'database_busy', message: expect.any(String) }, headers: { 'Retry-After': '1' } });
+    const busy = [
+      wrapped(pgError('canceling statement due to statement timeout', '57014')),
+      wrapped(pgError('canceling statement due to lock timeout', '55P03')),
+      pgError('canceling statement due to lock timeout', '55P03'),
+    ];
+    for (const e of busy)
+      expect(toErrorBody(e)).toEqual({ body: { statusCode: 503, error: 'database_busy', message: expect.any(String) }, headers: { 'Retry-After': '1' } });
     const bugs = [wrapped(pgError('syntax error at or near "SELEC"', '42601')), wrapped(pgError('duplicate key value', '23505')), new Error('boom')];
     for (const e of bugs) expect(toErrorBody(e).body).toMatchObject({ statusCode: 500, error: 'internal_error' });
   });

@@ -8,7 +8,8 @@ import { DevSessionController } from '../../src/demo/settings-page.controller.js
 import { baseTestEnv } from '../helpers/test-app.js';
 
 describe('DEMO_PROVIDER', () => {
-  const env = (over: Record<string, string>) => baseTestEnv({ DATA_DIR: '/nonexistent', ...(over.NODE_ENV === 'production' ? { DATABASE_URL: 'postgres://app:pw@db.example/app' } : {}), ...over });
+  const env = (over: Record<string, string>) =>
+    baseTestEnv({ DATA_DIR: '/nonexistent', ...(over.NODE_ENV === 'production' ? { DATABASE_URL: 'postgres://app:pw@db.example/app' } : {}), ...over });
   const demoOf = (over: Record<string, string>) => loadStartupConfig(env(over)).providers.find((p) => p.id === 'demo');
 
   it('is off in test unless on, on in development only while no other provider is configured', () => {

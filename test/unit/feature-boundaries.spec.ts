@@ -6,7 +6,10 @@ const root = join(import.meta.dirname, '../..');
 const configFile = join(root, 'eslint.config.js');
 const config = ((await import(configFile)) as { default: Linter.Config[] }).default;
 // Type-aware rules need the TypeScript program; the boundary rule does not, so they are left out here.
-const withoutTypes = { languageOptions: { parserOptions: { projectService: false } }, rules: { '@typescript-eslint/no-floating-promises': 'off', '@typescript-eslint/switch-exhaustiveness-check': 'off' } } as const;
+const withoutTypes = {
+  languageOptions: { parserOptions: { projectService: false } },
+  rules: { '@typescript-eslint/no-floating-promises': 'off', '@typescript-eslint/switch-exhaustiveness-check': 'off' },
+} as const;
 const linter = new Linter({ cwd: root, configType: 'flat' });
 
 /** The boundary messages ESLint reports for `code` placed at `file` (a path under src/ that need not exist). */
@@ -19,23 +22,43 @@ function boundaryErrors(file: string, code: string): string[] {
 
 describe('feature boundaries (eslint.config.js)', () => {
   it("refuses another feature's repository, by value or by type", () => {
-    expect(boundaryErrors('src/tokens/probe.ts', "import { ConnectionLeaseRepository } from '../connections/connection-lease.repository.js';\nexport const x = ConnectionLeaseRepository;\n")).toEqual([
-      expect.stringMatching(/connection-lease\.repository\.js.*Another feature's repository is its internal/),
-    ]);
-    expect(boundaryErrors('src/admin/probe.ts', "import type { AuditRow } from '../internal/token-access-audit.repository.js';\nexport type X = AuditRow;\n")).toHaveLength(1);
+    expect(
+      boundaryErrors(
+        'src/tokens/probe.ts',
+        "import { ConnectionLeaseRepository } from '../connections/connection-lease.repository.js';\nexport const x = ConnectionLeaseRepository;\n",
+      ),
+    ).toEqual([expect.stringMatching(/connection-lease\.repository\.js.*Another feature's repository is its internal/)]);
+    expect(
+      boundaryErrors('src/admin/probe.ts', "import type { AuditRow } from '../internal/token-access-audit.repository.js';\nexport type X = AuditRow;\n"),
+    ).toHaveLength(1);
     // From a nested folder and from the composition root too.
-    expect(boundaryErrors('src/providers/adapters/probe.ts', "export { ConnectionRepository } from '../../connections/connection.repository.js';\n")).toHaveLength(1);
-    expect(boundaryErrors('src/probe.ts', "import { RateLimitRepository } from './rate-limit/rate-limit.repository.js';\nexport const x = RateLimitRepository;\n")).toHaveLength(1);
+    expect(
+      boundaryErrors('src/providers/adapters/probe.ts', "export { ConnectionRepository } from '../../connections/connection.repository.js';\n"),
+    ).toHaveLength(1);
+    expect(
+      boundaryErrors('src/probe.ts', "import { RateLimitRepository } from './rate-limit/rate-limit.repository.js';\nexport const x = RateLimitRepository;\n"),
+    ).toHaveLength(1);
   });
 
   it("refuses another feature's entity as a value (it could query the table) but allows its type", () => {
-    expect(boundaryErrors('src/scheduler/probe.ts', "import { Connection } from '../connections/connection.entity.js';\nexport const x = Connection;\n")).toEqual([expect.stringMatching(/Another feature's entity is its internal/)]);
-    expect(boundaryErrors('src/scheduler/probe.ts', "import type { Connection } from '../connections/connection.entity.js';\nexport type X = Connection;\n")).toEqual([]);
+    expect(
+      boundaryErrors('src/scheduler/probe.ts', "import { Connection } from '../connections/connection.entity.js';\nexport const x = Connection;\n"),
+    ).toEqual([expect.stringMatching(/Another feature's entity is its internal/)]);
+    expect(
+      boundaryErrors('src/scheduler/probe.ts', "import type { Connection } from '../connections/connection.entity.js';\nexport type X = Connection;\n"),
+    ).toEqual([]);
   });
 
   it("refuses files outside another feature's public surface", () => {
-    expect(boundaryErrors('src/admin/probe.ts', "import { RefreshPolicy } from '../tokens/refresh-policy.js';\nexport const x = RefreshPolicy;\n")).toEqual([expect.stringMatching(/Not part of src\/tokens's public surface/)]);
-    expect(boundaryErrors('src/admin/probe.ts', "import { ConnectionsController } from '../connections/connections.controller.js';\nexport const x = ConnectionsController;\n")).toHaveLength(1);
+    expect(boundaryErrors('src/admin/probe.ts', "import { RefreshPolicy } from '../tokens/refresh-policy.js';\nexport const x = RefreshPolicy;\n")).toEqual([
+      expect.stringMatching(/Not part of src\/tokens's public surface/),
+    ]);
+    expect(
+      boundaryErrors(
+        'src/admin/probe.ts',
+        "import { ConnectionsController } from '../connections/connections.controller.js';\nexport const x = ConnectionsController;\n",
+      ),
+    ).toHaveLength(1);
   });
 
   it('allows the public surface, shared folders and the own feature', () => {

@@ -112,7 +112,12 @@ describe('oidc-server test harness', () => {
   it('enforces the PKCE code verifier', async () => {
     const { challenge } = pkce();
     const callback = await server.authorize(authorizationUrl(server, 'state-pkce', challenge), 'dave');
-    const res = await tokenRequest(server, { grant_type: 'authorization_code', code: callback.code, redirect_uri: REDIRECT_URI, code_verifier: pkce().verifier });
+    const res = await tokenRequest(server, {
+      grant_type: 'authorization_code',
+      code: callback.code,
+      redirect_uri: REDIRECT_URI,
+      code_verifier: pkce().verifier,
+    });
     expect(res).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
   });
 
@@ -150,7 +155,12 @@ describe('oidc-server test harness', () => {
     const before = server.counts().tokenRequests.refresh_token ?? 0;
     const timedOut = fetch(server.tokenUrl, {
       method: 'POST',
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: first.refresh_token!, client_id: server.clientId, client_secret: server.clientSecret }),
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: first.refresh_token!,
+        client_id: server.clientId,
+        client_secret: server.clientSecret,
+      }),
       signal: AbortSignal.timeout(200),
     });
     // The request arrived, and the client's own timeout ended it: had the 500 been sent, fetch would have resolved with it.
@@ -159,7 +169,12 @@ describe('oidc-server test harness', () => {
   });
 
   it('supports client_secret_basic and non-rotating refresh tokens', async () => {
-    const basic = await startOidcServer({ redirectUris: [REDIRECT_URI], tokenEndpointAuthMethod: 'client_secret_basic', rotateRefreshToken: false, accessTokenTtl: 60 });
+    const basic = await startOidcServer({
+      redirectUris: [REDIRECT_URI],
+      tokenEndpointAuthMethod: 'client_secret_basic',
+      rotateRefreshToken: false,
+      accessTokenTtl: 60,
+    });
     try {
       const { verifier, challenge } = pkce();
       const callback = await basic.authorize(authorizationUrl(basic, 'state-basic', challenge), 'ivan');

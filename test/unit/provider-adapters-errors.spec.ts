@@ -19,7 +19,8 @@ beforeEach(async () => {
 });
 afterEach(() => fake.close());
 
-const google = (env: Record<string, string> = {}) => adapterFromFile('google', builtInOverrides('google', fake.url, { clientId: 'gid', clientSecret: SECRET }), env).adapter;
+const google = (env: Record<string, string> = {}) =>
+  adapterFromFile('google', builtInOverrides('google', fake.url, { clientId: 'gid', clientSecret: SECRET }), env).adapter;
 const exchange = (env?: Record<string, string>) => google(env).exchangeCode({ code: CODE, redirectUri: REDIRECT, codeVerifier: 'v'.repeat(43) });
 const refresh = () => google().refresh({ accessToken: ACCESS, refreshToken: REFRESH });
 
@@ -67,7 +68,11 @@ describe('provider call failures', () => {
     expectClean(await providerFailure(exchange()), 'malformed');
   });
 
-  it.each([['"abc"', 'abc'], ['negative', -5], ['an object', { s: 1 }]])('expires_in %s is malformed', async (_label, expiresIn) => {
+  it.each([
+    ['"abc"', 'abc'],
+    ['negative', -5],
+    ['an object', { s: 1 }],
+  ])('expires_in %s is malformed', async (_label, expiresIn) => {
     fake.on('POST', '/token', { json: { access_token: ACCESS, refresh_token: REFRESH, expires_in: expiresIn } });
     expectClean(await providerFailure(exchange()), 'malformed');
   });
@@ -119,7 +124,11 @@ describe('provider call failures', () => {
   });
 
   it('401 invalid_client is invalid_client', async () => {
-    fake.on('POST', '/token', { status: 401, headers: { 'www-authenticate': 'Basic realm="oauth"' }, json: { error: 'invalid_client', error_description: `Unauthorized: ${echo}` } });
+    fake.on('POST', '/token', {
+      status: 401,
+      headers: { 'www-authenticate': 'Basic realm="oauth"' },
+      json: { error: 'invalid_client', error_description: `Unauthorized: ${echo}` },
+    });
     const error = await providerFailure(exchange());
     expectClean(error, 'invalid_client');
     expect(error.details).toMatchObject({ status: 401, providerCode: 'invalid_client' });
@@ -143,7 +152,11 @@ describe('provider call failures', () => {
   });
 
   it('a failed profile call does not leak the access token', async () => {
-    fake.on('GET', '/v1/userinfo', { status: 401, headers: { 'www-authenticate': `Bearer error="invalid_token"` }, json: { error: 'invalid_token', error_description: echo } });
+    fake.on('GET', '/v1/userinfo', {
+      status: 401,
+      headers: { 'www-authenticate': `Bearer error="invalid_token"` },
+      json: { error: 'invalid_token', error_description: echo },
+    });
     expectClean(await providerFailure(google().fetchProfile({ accessToken: ACCESS })), 'invalid_grant');
   });
 

@@ -52,7 +52,16 @@ describe.each(['google', 'youtube'])('Google OAuth (%s)', (id) => {
   });
 
   it('exchanges the code with credentials and the code_verifier in the body', async () => {
-    fake.on('POST', TOKEN, { json: { access_token: 'ya29.a0', expires_in: 3599, refresh_token: '1//0g-refresh', scope: provider().scopes.join(' '), token_type: 'Bearer', id_token: 'eyJ.x.y' } });
+    fake.on('POST', TOKEN, {
+      json: {
+        access_token: 'ya29.a0',
+        expires_in: 3599,
+        refresh_token: '1//0g-refresh',
+        scope: provider().scopes.join(' '),
+        token_type: 'Bearer',
+        id_token: 'eyJ.x.y',
+      },
+    });
     const tokens = await build(id, creds).adapter.exchangeCode({ code: '4/0Acode', redirectUri: REDIRECT, codeVerifier: 'v'.repeat(43) });
     expect(fake.requestsTo('POST', TOKEN)[0]!.form).toEqual({
       grant_type: 'authorization_code',
@@ -68,7 +77,12 @@ describe.each(['google', 'youtube'])('Google OAuth (%s)', (id) => {
   it('leaves refreshToken undefined when the refresh answer has none (the caller keeps the old one)', async () => {
     fake.on('POST', TOKEN, { json: { access_token: 'ya29.new', expires_in: 3599, scope: 'openid', token_type: 'Bearer' } });
     const tokens = await build(id, creds).adapter.refresh({ accessToken: 'ya29.a0', refreshToken: '1//0g-refresh' });
-    expect(fake.requestsTo('POST', TOKEN)[0]!.form).toMatchObject({ grant_type: 'refresh_token', refresh_token: '1//0g-refresh', client_id: creds.clientId, client_secret: creds.clientSecret });
+    expect(fake.requestsTo('POST', TOKEN)[0]!.form).toMatchObject({
+      grant_type: 'refresh_token',
+      refresh_token: '1//0g-refresh',
+      client_id: creds.clientId,
+      client_secret: creds.clientSecret,
+    });
     expect(tokens.accessToken).toBe('ya29.new');
     expect(tokens.refreshToken).toBeUndefined();
   });
@@ -98,7 +112,9 @@ describe('Google profile', () => {
 
 describe('YouTube profile', () => {
   it('reads the channel id and title from channels?part=snippet&mine=true', async () => {
-    fake.on('GET', '/youtube/v3/channels', { json: { kind: 'youtube#channelListResponse', items: [{ kind: 'youtube#channel', id: 'UC123', snippet: { title: 'My Channel' } }] } });
+    fake.on('GET', '/youtube/v3/channels', {
+      json: { kind: 'youtube#channelListResponse', items: [{ kind: 'youtube#channel', id: 'UC123', snippet: { title: 'My Channel' } }] },
+    });
     const profile = await build('youtube', { clientId: 'g', clientSecret: 's' }).adapter.fetchProfile({ accessToken: 'ya29.a0' });
     const [req] = fake.requestsTo('GET', '/youtube/v3/channels');
     expect(req!.query).toEqual({ part: 'snippet', mine: 'true' });
@@ -112,7 +128,13 @@ describe('X (OAuth 2.0 with PKCE, confidential client)', () => {
   const creds = { clientId: 'M1M5R3BMVy13QmpScXkzTUt5OE46MTpjaQ', clientSecret: 'x:sec/ret+%=' };
   const x = () => build('x', creds);
   const TOKEN = '/2/oauth2/token';
-  const tokenBody = (n: number) => ({ token_type: 'bearer', expires_in: 7200, access_token: `x-access-${n}`, scope: 'tweet.read users.read offline.access', refresh_token: `x-refresh-${n}` });
+  const tokenBody = (n: number) => ({
+    token_type: 'bearer',
+    expires_in: 7200,
+    access_token: `x-access-${n}`,
+    scope: 'tweet.read users.read offline.access',
+    refresh_token: `x-refresh-${n}`,
+  });
 
   it('asks for offline.access with PKCE S256 on x.com', () => {
     const url = new URL(x().adapter.authorizationUrl({ state: 'st', redirectUri: REDIRECT, codeChallenge: CHALLENGE }));
@@ -127,7 +149,13 @@ describe('X (OAuth 2.0 with PKCE, confidential client)', () => {
     const tokens = await x().adapter.exchangeCode({ code: 'x-code', redirectUri: REDIRECT, codeVerifier: 'verifier' });
     const [req] = fake.requestsTo('POST', TOKEN);
     expect(basicCredentials(req!.headers)).toEqual({ id: creds.clientId, secret: creds.clientSecret });
-    expect(req!.form).toEqual({ grant_type: 'authorization_code', code: 'x-code', redirect_uri: REDIRECT, code_verifier: 'verifier', client_id: creds.clientId });
+    expect(req!.form).toEqual({
+      grant_type: 'authorization_code',
+      code: 'x-code',
+      redirect_uri: REDIRECT,
+      code_verifier: 'verifier',
+      client_id: creds.clientId,
+    });
     expect(tokens).toMatchObject({ accessToken: 'x-access-1', refreshToken: 'x-refresh-1', expiresIn: 7200 });
   });
 
@@ -178,12 +206,27 @@ describe('LinkedIn (Sign In with LinkedIn using OpenID Connect)', () => {
     const tokens = await linkedin().adapter.exchangeCode({ code: 'li-code', redirectUri: REDIRECT });
     const [req] = fake.requestsTo('POST', TOKEN);
     expect(req!.headers.authorization).toBeUndefined();
-    expect(req!.form).toEqual({ grant_type: 'authorization_code', code: 'li-code', redirect_uri: REDIRECT, client_id: creds.clientId, client_secret: creds.clientSecret });
-    expect(tokens).toEqual({ accessToken: 'AQV-li', expiresIn: 5184000, scopes: ['email', 'openid', 'profile'], refreshToken: undefined, refreshTokenExpiresIn: undefined, accountId: undefined });
+    expect(req!.form).toEqual({
+      grant_type: 'authorization_code',
+      code: 'li-code',
+      redirect_uri: REDIRECT,
+      client_id: creds.clientId,
+      client_secret: creds.clientSecret,
+    });
+    expect(tokens).toEqual({
+      accessToken: 'AQV-li',
+      expiresIn: 5184000,
+      scopes: ['email', 'openid', 'profile'],
+      refreshToken: undefined,
+      refreshTokenExpiresIn: undefined,
+      accountId: undefined,
+    });
   });
 
   it('returns the refresh token and its expiry for partner apps', async () => {
-    fake.on('POST', TOKEN, { json: { access_token: 'AQV-li', expires_in: 5184000, refresh_token: 'AQW-refresh', refresh_token_expires_in: 31536000, scope: 'r_basicprofile' } });
+    fake.on('POST', TOKEN, {
+      json: { access_token: 'AQV-li', expires_in: 5184000, refresh_token: 'AQW-refresh', refresh_token_expires_in: 31536000, scope: 'r_basicprofile' },
+    });
     const tokens = await linkedin().adapter.exchangeCode({ code: 'li-code', redirectUri: REDIRECT });
     expect(tokens).toMatchObject({ refreshToken: 'AQW-refresh', refreshTokenExpiresIn: 31536000 });
   });
@@ -191,7 +234,11 @@ describe('LinkedIn (Sign In with LinkedIn using OpenID Connect)', () => {
   it('revokes with client_id, client_secret and the token in the body', async () => {
     fake.on('POST', '/oauth/v2/revoke', { status: 200, body: '' });
     await linkedin().adapter.revoke({ accessToken: 'AQV-li' });
-    expect(fake.requestsTo('POST', '/oauth/v2/revoke')[0]!.form).toMatchObject({ client_id: creds.clientId, client_secret: creds.clientSecret, token: 'AQV-li' });
+    expect(fake.requestsTo('POST', '/oauth/v2/revoke')[0]!.form).toMatchObject({
+      client_id: creds.clientId,
+      client_secret: creds.clientSecret,
+      token: 'AQV-li',
+    });
   });
 
   it('reads sub and name from /v2/userinfo', async () => {
@@ -207,7 +254,15 @@ describe('Pinterest (API v5)', () => {
 
   it('authenticates with HTTP Basic and returns the rotated refresh token with its expiry', async () => {
     fake.on('POST', TOKEN, {
-      json: { access_token: 'pina_new', refresh_token: 'pinr_new', response_type: 'refresh_token', token_type: 'bearer', expires_in: 2592000, refresh_token_expires_in: 5184000, scope: 'user_accounts:read' },
+      json: {
+        access_token: 'pina_new',
+        refresh_token: 'pinr_new',
+        response_type: 'refresh_token',
+        token_type: 'bearer',
+        expires_in: 2592000,
+        refresh_token_expires_in: 5184000,
+        scope: 'user_accounts:read',
+      },
     });
     const tokens = await pinterest().adapter.refresh({ accessToken: 'pina_old', refreshToken: 'pinr_old' });
     const [req] = fake.requestsTo('POST', TOKEN);
@@ -218,7 +273,16 @@ describe('Pinterest (API v5)', () => {
   });
 
   it('exchanges the code with HTTP Basic', async () => {
-    fake.on('POST', TOKEN, { json: { access_token: 'pina_1', refresh_token: 'pinr_1', token_type: 'bearer', expires_in: 2592000, refresh_token_expires_in: 31536000, scope: 'user_accounts:read' } });
+    fake.on('POST', TOKEN, {
+      json: {
+        access_token: 'pina_1',
+        refresh_token: 'pinr_1',
+        token_type: 'bearer',
+        expires_in: 2592000,
+        refresh_token_expires_in: 31536000,
+        scope: 'user_accounts:read',
+      },
+    });
     await pinterest().adapter.exchangeCode({ code: 'pin-code', redirectUri: REDIRECT });
     const [req] = fake.requestsTo('POST', TOKEN);
     expect(basicCredentials(req!.headers)).toEqual({ id: creds.clientId, secret: creds.clientSecret });
@@ -236,7 +300,12 @@ describe('Pinterest (API v5)', () => {
 describe('authorization URL: the connect flow owns its parameters', () => {
   // A configuration that slipped past startup validation (or a future code path that skips it).
   const hostile = (adapter: ProviderConfig['adapter'], pkce: boolean): ProviderConfig => ({
-    ...adapterFromFile('acme', { authorizationUrl: 'https://sso.acme.example/authorize?tenant=t', tokenUrl: 'https://sso.acme.example/token', clientId: 'our-client', clientSecret: 's' }).provider,
+    ...adapterFromFile('acme', {
+      authorizationUrl: 'https://sso.acme.example/authorize?tenant=t',
+      tokenUrl: 'https://sso.acme.example/token',
+      clientId: 'our-client',
+      clientSecret: 's',
+    }).provider,
     adapter,
     pkce,
     authorizationUrl: 'https://sso.acme.example/authorize?tenant=t&State=url-state&request_uri=https://evil.example/r',
@@ -260,7 +329,10 @@ describe('authorization URL: the connect flow owns its parameters', () => {
     ['standard', false],
     ['tiktok', false],
   ] as const)('%s adapter (pkce %s): our values win and reserved extras are dropped', (kind, pkce) => {
-    const adapter = createAdapter(hostile(kind, pkce), new ProviderHttpClient({ providerHttp: { timeoutMs: 1000, connectTimeoutMs: 1000, maxResponseBytes: 1024 } } as never));
+    const adapter = createAdapter(
+      hostile(kind, pkce),
+      new ProviderHttpClient({ providerHttp: { timeoutMs: 1000, connectTimeoutMs: 1000, maxResponseBytes: 1024 } } as never),
+    );
     const url = new URL(adapter.authorizationUrl({ state: 'our-state', redirectUri: REDIRECT, codeChallenge: pkce ? CHALLENGE : undefined }));
     const lower = [...url.searchParams.keys()].map((k) => k.toLowerCase());
     expect(lower.filter((k) => k === 'state')).toEqual(['state']); // no case variant survives

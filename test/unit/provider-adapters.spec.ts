@@ -1,7 +1,14 @@
 // TikTok, Instagram and Facebook adapters against fake servers answering with the providers'
 // documented requests and responses (built-in URLs moved to the fake via PROVIDERS_FILE).
 import { BUILT_IN_PROVIDERS } from '../../src/providers/provider-catalogue.js';
-import { adapterFromFile, builtInOverrides as overrides, type FakeProvider, providerFailure as failure, rehost, startFakeProvider } from '../helpers/fake-provider.js';
+import {
+  adapterFromFile,
+  builtInOverrides as overrides,
+  type FakeProvider,
+  providerFailure as failure,
+  rehost,
+  startFakeProvider,
+} from '../helpers/fake-provider.js';
 
 const REDIRECT = 'https://app.example.com/my/settings/social';
 
@@ -44,7 +51,13 @@ describe('TikTok (Login Kit for Web v2)', () => {
 
     const [req] = fake.requestsTo('POST', TOKEN);
     expect(req!.headers['content-type']).toBe('application/x-www-form-urlencoded');
-    expect(req!.form).toEqual({ client_key: 'tt-client-key', client_secret: 'tt-client-secret', code: 'code-123', grant_type: 'authorization_code', redirect_uri: REDIRECT });
+    expect(req!.form).toEqual({
+      client_key: 'tt-client-key',
+      client_secret: 'tt-client-secret',
+      code: 'code-123',
+      grant_type: 'authorization_code',
+      redirect_uri: REDIRECT,
+    });
     expect(tokens).toEqual({
       accessToken: 'act.access-1',
       refreshToken: 'rft.refresh-1',
@@ -58,13 +71,21 @@ describe('TikTok (Login Kit for Web v2)', () => {
   it('refreshes with the refresh token and returns the rotated one', async () => {
     fake.on('POST', TOKEN, { json: tokenBody(2) });
     const tokens = await tiktok().refresh({ accessToken: 'act.access-1', refreshToken: 'rft.refresh-1' });
-    expect(fake.requestsTo('POST', TOKEN)[0]!.form).toEqual({ client_key: 'tt-client-key', client_secret: 'tt-client-secret', grant_type: 'refresh_token', refresh_token: 'rft.refresh-1' });
+    expect(fake.requestsTo('POST', TOKEN)[0]!.form).toEqual({
+      client_key: 'tt-client-key',
+      client_secret: 'tt-client-secret',
+      grant_type: 'refresh_token',
+      refresh_token: 'rft.refresh-1',
+    });
     expect(tokens.accessToken).toBe('act.access-2');
     expect(tokens.refreshToken).toBe('rft.refresh-2');
   });
 
   it.each([200, 400])('classifies an OAuth error body (HTTP %i) on refresh as invalid_grant', async (status) => {
-    fake.on('POST', TOKEN, { status, json: { error: 'invalid_grant', error_description: 'Refresh token is invalid or expired.', log_id: '202301010000000000ABCDEF' } });
+    fake.on('POST', TOKEN, {
+      status,
+      json: { error: 'invalid_grant', error_description: 'Refresh token is invalid or expired.', log_id: '202301010000000000ABCDEF' },
+    });
     const error = await failure(tiktok().refresh({ accessToken: 'act.access-1', refreshToken: 'rft.refresh-1' }));
     expect(error.failureClass).toBe('invalid_grant');
     expect(error.details.providerCode).toBe('invalid_grant');
@@ -73,7 +94,10 @@ describe('TikTok (Login Kit for Web v2)', () => {
 
   it('reads the profile from /v2/user/info/ with fields and a Bearer token', async () => {
     fake.on('GET', '/v2/user/info/', {
-      json: { data: { user: { open_id: 'afd97af1-b87b-48b9-ac98-410aghda5344', union_id: 'u-1', display_name: 'Tik Tokker' } }, error: { code: 'ok', message: '', log_id: 'log-1' } },
+      json: {
+        data: { user: { open_id: 'afd97af1-b87b-48b9-ac98-410aghda5344', union_id: 'u-1', display_name: 'Tik Tokker' } },
+        error: { code: 'ok', message: '', log_id: 'log-1' },
+      },
     });
     const profile = await tiktok().fetchProfile({ accessToken: 'act.access-1' });
     const [req] = fake.requestsTo('GET', '/v2/user/info/');
@@ -87,7 +111,10 @@ describe('TikTok (Login Kit for Web v2)', () => {
   // doc/tiktok-api-v2-get-user-info, read 2026-12-03). display_name is not unique.
   it('shows the handle (username) when user.info.profile was granted', async () => {
     fake.on('GET', '/v2/user/info/', {
-      json: { data: { user: { open_id: 'afd97af1-b87b-48b9-ac98-410aghda5344', union_id: 'u-1', display_name: 'Tik Tokker', username: 'tiktokker.official' } }, error: { code: 'ok', message: '', log_id: 'log-1' } },
+      json: {
+        data: { user: { open_id: 'afd97af1-b87b-48b9-ac98-410aghda5344', union_id: 'u-1', display_name: 'Tik Tokker', username: 'tiktokker.official' } },
+        error: { code: 'ok', message: '', log_id: 'log-1' },
+      },
     });
     const profile = await tiktok().fetchProfile({ accessToken: 'act.access-1', scopes: ['user.info.basic', 'user.info.profile', 'video.upload'] });
     expect(fake.requestsTo('GET', '/v2/user/info/')[0]!.query.fields!.split(',')).toContain('username');
@@ -95,14 +122,21 @@ describe('TikTok (Login Kit for Web v2)', () => {
   });
 
   it('classifies a user info error envelope (access_token_invalid) as invalid_grant', async () => {
-    fake.on('GET', '/v2/user/info/', { status: 401, json: { data: {}, error: { code: 'access_token_invalid', message: 'The access token is invalid or not found in the request.', log_id: 'log-2' } } });
+    fake.on('GET', '/v2/user/info/', {
+      status: 401,
+      json: { data: {}, error: { code: 'access_token_invalid', message: 'The access token is invalid or not found in the request.', log_id: 'log-2' } },
+    });
     expect((await failure(tiktok().fetchProfile({ accessToken: 'act.x' }))).failureClass).toBe('invalid_grant');
   });
 
   it('revokes by POSTing client_key, client_secret and the access token', async () => {
     fake.on('POST', '/v2/oauth/revoke/', { status: 200, body: '' });
     await tiktok().revoke({ accessToken: 'act.access-1', refreshToken: 'rft.refresh-1' });
-    expect(fake.requestsTo('POST', '/v2/oauth/revoke/')[0]!.form).toEqual({ client_key: 'tt-client-key', client_secret: 'tt-client-secret', token: 'act.access-1' });
+    expect(fake.requestsTo('POST', '/v2/oauth/revoke/')[0]!.form).toEqual({
+      client_key: 'tt-client-key',
+      client_secret: 'tt-client-secret',
+      token: 'act.access-1',
+    });
   });
 });
 
@@ -144,7 +178,11 @@ describe('Instagram (API with Instagram Login)', () => {
       redirect_uri: REDIRECT,
       code: 'AQBcode',
     });
-    expect(graph.requestsTo('GET', '/access_token')[0]!.query).toEqual({ grant_type: 'ig_exchange_token', client_secret: 'ig-app-secret', access_token: 'IGAAshort' });
+    expect(graph.requestsTo('GET', '/access_token')[0]!.query).toEqual({
+      grant_type: 'ig_exchange_token',
+      client_secret: 'ig-app-secret',
+      access_token: 'IGAAshort',
+    });
     expect(fake.requestsTo('GET', '/access_token')).toHaveLength(0);
     expect(tokens.accessToken).toBe('IGAAlong-lived');
     expect(tokens.expiresIn).toBe(5183944);
@@ -154,13 +192,19 @@ describe('Instagram (API with Instagram Login)', () => {
 
   it('keeps every digit of a numeric user_id beyond 2^53', async () => {
     // Meta answers user_id as a JSON number; 17841405793187219 would round to ...220 (doubles are 2 apart there) in JSON.parse.
-    fake.on('POST', '/oauth/access_token', { headers: { 'content-type': 'application/json' }, body: '{"access_token":"IGAAshort","user_id":17841405793187219,"permissions":["instagram_business_basic"]}' });
+    fake.on('POST', '/oauth/access_token', {
+      headers: { 'content-type': 'application/json' },
+      body: '{"access_token":"IGAAshort","user_id":17841405793187219,"permissions":["instagram_business_basic"]}',
+    });
     graph.on('GET', '/access_token', { json: LONG });
     expect((await instagram().exchangeCode({ code: 'AQBcode', redirectUri: REDIRECT })).accountId).toBe('17841405793187219');
   });
 
   it('keeps every digit of a user_id beyond 2^53 inside data[0] and on /me, too', async () => {
-    fake.on('POST', '/oauth/access_token', { headers: { 'content-type': 'application/json' }, body: '{"data":[{"access_token":"IGAAshort","user_id":17841405793187219}]}' });
+    fake.on('POST', '/oauth/access_token', {
+      headers: { 'content-type': 'application/json' },
+      body: '{"data":[{"access_token":"IGAAshort","user_id":17841405793187219}]}',
+    });
     graph.on('GET', '/access_token', { json: LONG });
     graph.on('GET', '/me', { headers: { 'content-type': 'application/json' }, body: '{"user_id":17841405793187221,"username":"creator"}' });
     const tokens = await instagram().exchangeCode({ code: 'AQBcode', redirectUri: REDIRECT });
@@ -192,7 +236,10 @@ describe('Instagram (API with Instagram Login)', () => {
     [400, 190, 'invalid_grant'],
     [403, 4, 'rate_limited'],
   ])('classifies a Graph error (HTTP %i, code %i) as %s', async (status, code, failureClass) => {
-    graph.on('GET', '/refresh_access_token', { status, json: { error: { message: 'Error validating access token', type: 'OAuthException', code, fbtrace_id: 'AbCdEf' } } });
+    graph.on('GET', '/refresh_access_token', {
+      status,
+      json: { error: { message: 'Error validating access token', type: 'OAuthException', code, fbtrace_id: 'AbCdEf' } },
+    });
     const error = await failure(instagram().refresh({ accessToken: 'IGAAlong-lived' }));
     expect(error.failureClass).toBe(failureClass);
     expect(error.message).not.toContain('IGAAlong-lived');
@@ -249,7 +296,15 @@ describe('Facebook Login', () => {
   it('classifies an expired-session error (190/463) as invalid_grant without quoting it', async () => {
     fake.on('GET', '/v26.0/me', {
       status: 400,
-      json: { error: { message: 'Error validating access token: Session has expired EAAlong', type: 'OAuthException', code: 190, error_subcode: 463, fbtrace_id: 'A1b2C3' } },
+      json: {
+        error: {
+          message: 'Error validating access token: Session has expired EAAlong',
+          type: 'OAuthException',
+          code: 190,
+          error_subcode: 463,
+          fbtrace_id: 'A1b2C3',
+        },
+      },
     });
     const error = await failure(facebook().fetchProfile({ accessToken: 'EAAlong' }));
     expect(error.failureClass).toBe('invalid_grant');
@@ -267,7 +322,12 @@ describe('Facebook Login', () => {
   // Versions: developers.facebook.com/docs/graph-api/changelog/versions (read 2026-12-03): v26.0 is current.
   it('names Graph API v26.0 in every URL, and PROVIDERS_FILE apiVersion moves them all', async () => {
     const moved = adapterFromFile('facebook', overrides('facebook', fake.url, { clientId: 'fb-app-id', clientSecret: 'fb-app-secret', apiVersion: 'v27.0' }));
-    expect(moved.provider).toMatchObject({ apiVersion: 'v27.0', tokenUrl: `${fake.url}/v27.0/oauth/access_token`, refreshUrl: `${fake.url}/v27.0/oauth/access_token`, revocationUrl: `${fake.url}/v27.0/me/permissions` });
+    expect(moved.provider).toMatchObject({
+      apiVersion: 'v27.0',
+      tokenUrl: `${fake.url}/v27.0/oauth/access_token`,
+      refreshUrl: `${fake.url}/v27.0/oauth/access_token`,
+      revocationUrl: `${fake.url}/v27.0/me/permissions`,
+    });
     expect(new URL(moved.adapter.authorizationUrl({ state: 's', redirectUri: REDIRECT })).pathname).toBe('/v27.0/dialog/oauth');
     fake.on('GET', '/v27.0/me', { json: { id: '1', name: 'Fay Book' } });
     await moved.adapter.fetchProfile({ accessToken: 'EAAlong' });

@@ -13,12 +13,18 @@ const G = 'https://www.googleapis.com/auth/';
 // manage-pages; Pinterest scopes.
 const EXPECTED: Record<string, { scope: string; required: string[] }> = {
   tiktok: { scope: 'user.info.basic,user.info.profile,video.publish,video.upload', required: ['video.publish', 'video.upload'] },
-  instagram: { scope: 'instagram_business_basic,instagram_business_content_publish,instagram_business_manage_insights', required: ['instagram_business_content_publish', 'instagram_business_manage_insights'] },
+  instagram: {
+    scope: 'instagram_business_basic,instagram_business_content_publish,instagram_business_manage_insights',
+    required: ['instagram_business_content_publish', 'instagram_business_manage_insights'],
+  },
   google: { scope: 'openid email profile', required: [] },
   youtube: { scope: `${G}youtube.readonly ${G}youtube.upload ${G}yt-analytics.readonly`, required: [`${G}youtube.upload`, `${G}yt-analytics.readonly`] },
   x: { scope: 'tweet.read users.read tweet.write media.write offline.access', required: ['tweet.write', 'media.write'] },
   linkedin: { scope: 'openid profile email w_member_social', required: ['w_member_social'] },
-  facebook: { scope: 'public_profile,pages_show_list,pages_manage_posts,pages_read_engagement', required: ['pages_show_list', 'pages_manage_posts', 'pages_read_engagement'] },
+  facebook: {
+    scope: 'public_profile,pages_show_list,pages_manage_posts,pages_read_engagement',
+    required: ['pages_show_list', 'pages_manage_posts', 'pages_read_engagement'],
+  },
   pinterest: { scope: 'user_accounts:read,boards:read,pins:read,pins:write', required: ['boards:read', 'pins:read', 'pins:write'] },
 };
 
@@ -37,7 +43,10 @@ describe('default publishing scopes', () => {
   });
 
   it('PROVIDERS_FILE scopes choose a smaller set; the required scopes follow what is still asked for', () => {
-    const { adapter, provider } = adapterFromFile('tiktok', builtInOverrides('tiktok', 'https://provider.example', { ...CREDS, scopes: ['user.info.basic', 'video.upload'] }));
+    const { adapter, provider } = adapterFromFile(
+      'tiktok',
+      builtInOverrides('tiktok', 'https://provider.example', { ...CREDS, scopes: ['user.info.basic', 'video.upload'] }),
+    );
     expect(new URL(adapter.authorizationUrl({ state: 'st', redirectUri: REDIRECT })).searchParams.get('scope')).toBe('user.info.basic,video.upload');
     expect(provider.requiredScopes).toEqual(['video.upload']);
   });

@@ -38,7 +38,10 @@ describe('X', () => {
 
   // Body: X's answer to a spent or wrong authorization code (as reported in plhery/node-twitter-api-v2#496, read 2026-12-03).
   it('the same answer for a bad authorization code is a refused grant', async () => {
-    fake.on('POST', TOKEN, { status: 400, json: { error: 'invalid_request', error_description: 'Value passed for the authorization code was invalid.', errors: [{ code: 'invalid_request' }] } });
+    fake.on('POST', TOKEN, {
+      status: 400,
+      json: { error: 'invalid_request', error_description: 'Value passed for the authorization code was invalid.', errors: [{ code: 'invalid_request' }] },
+    });
     const error = await providerFailure(adapter('x').exchangeCode({ code: 'spent', redirectUri: REDIRECT, codeVerifier: 'v'.repeat(43) }));
     expect(error.failureClass).toBe('invalid_grant');
   });
@@ -57,7 +60,10 @@ describe('LinkedIn', () => {
   // 2026-12-03): refresh tokens live 365 days from the first grant and LinkedIn may revoke them. The
   // body (LinkedIn documents none) is as operators' runbooks record it.
   it('400 invalid_request "...refresh token is invalid, expired or revoked" is a dead grant', async () => {
-    fake.on('POST', TOKEN, { status: 400, json: { error: 'invalid_request', error_description: 'The provided authorization grant or refresh token is invalid, expired or revoked' } });
+    fake.on('POST', TOKEN, {
+      status: 400,
+      json: { error: 'invalid_request', error_description: 'The provided authorization grant or refresh token is invalid, expired or revoked' },
+    });
     await refreshFails('linkedin', 'invalid_grant', 'invalid_request');
   });
 
@@ -93,7 +99,13 @@ describe('Meta Graph API (Instagram refresh, Facebook profile)', () => {
   // Bodies: developers.facebook.com/docs/graph-api/guides/error-handling (read 2026-12-03): `code` and
   // `error_subcode` are separate fields; 190 is an expired or invalid token, 460 "password changed".
   const graphError = (code: number, subcode?: number) => ({
-    error: { message: 'Error validating access token: The session has been invalidated', type: 'OAuthException', code, ...(subcode === undefined ? {} : { error_subcode: subcode }), fbtrace_id: 'AbCdEf123' },
+    error: {
+      message: 'Error validating access token: The session has been invalidated',
+      type: 'OAuthException',
+      code,
+      ...(subcode === undefined ? {} : { error_subcode: subcode }),
+      fbtrace_id: 'AbCdEf123',
+    },
   });
   it.each<[string, number, number, number | undefined, FailureClass, string]>([
     ['code 190 with subcode 460 (password changed)', 400, 190, 460, 'invalid_grant', 'OAuthException/190/460'],

@@ -34,7 +34,12 @@ function problemsOf(file: Record<string, unknown> | undefined, env: Env = {}): s
 
 const provider = (config: StartupConfig, id: string) => config.providers.find((p) => p.id === id);
 
-const ACME = { authorizationUrl: 'https://sso.acme.example/authorize', tokenUrl: 'https://sso.acme.example/token', clientId: 'acme-id', clientSecret: 'acme-secret' };
+const ACME = {
+  authorizationUrl: 'https://sso.acme.example/authorize',
+  tokenUrl: 'https://sso.acme.example/token',
+  clientId: 'acme-id',
+  clientSecret: 'acme-secret',
+};
 
 describe('custom providers', () => {
   it('a provider declared only in the file is enabled with the standard defaults', () => {
@@ -64,8 +69,26 @@ describe('custom providers', () => {
   });
 
   it('keeps the fields it sets', () => {
-    const acme = provider(load({ acme: { ...ACME, refreshUrl: 'https://sso.acme.example/refresh', scopes: ['a', 'b'], pkce: false, clientAuthMethod: 'client_secret_basic', authorizationParams: { audience: 'api' } } }), 'acme')!;
-    expect(acme).toMatchObject({ refreshUrl: 'https://sso.acme.example/refresh', scopes: ['a', 'b'], pkce: false, clientAuthMethod: 'client_secret_basic', authorizationParams: { audience: 'api' } });
+    const acme = provider(
+      load({
+        acme: {
+          ...ACME,
+          refreshUrl: 'https://sso.acme.example/refresh',
+          scopes: ['a', 'b'],
+          pkce: false,
+          clientAuthMethod: 'client_secret_basic',
+          authorizationParams: { audience: 'api' },
+        },
+      }),
+      'acme',
+    )!;
+    expect(acme).toMatchObject({
+      refreshUrl: 'https://sso.acme.example/refresh',
+      scopes: ['a', 'b'],
+      pkce: false,
+      clientAuthMethod: 'client_secret_basic',
+      authorizationParams: { audience: 'api' },
+    });
   });
 
   it('clientSecret "env:NAME" reads the variable', () => {
@@ -99,19 +122,34 @@ describe('custom providers', () => {
     expect(problemsOf({ acme: { ...ACME, [field]: value } })).toContainEqual(expect.stringMatching(message));
   });
 
-  it.each(['state', 'redirect_uri', 'code_challenge', 'code_challenge_method', 'client_id', 'client_key', 'response_type', 'request', 'request_uri', 'State', 'REDIRECT_URI'])(
-    'authorizationParams.%s is refused, naming provider and field',
-    (name) => {
-      const problems = problemsOf({ acme: { ...ACME, authorizationParams: { prompt: 'consent', [name]: 'attacker-value' } } });
-      expect(problems).toEqual([expect.stringMatching(new RegExp(`^PROVIDERS_FILE: acme\\.authorizationParams\\.${name} is set by the connect flow and cannot be overridden`))]);
-      expect(problems[0]).not.toContain('attacker-value');
-    },
-  );
+  it.each([
+    'state',
+    'redirect_uri',
+    'code_challenge',
+    'code_challenge_method',
+    'client_id',
+    'client_key',
+    'response_type',
+    'request',
+    'request_uri',
+    'State',
+    'REDIRECT_URI',
+  ])('authorizationParams.%s is refused, naming provider and field', (name) => {
+    const problems = problemsOf({ acme: { ...ACME, authorizationParams: { prompt: 'consent', [name]: 'attacker-value' } } });
+    expect(problems).toEqual([
+      expect.stringMatching(new RegExp(`^PROVIDERS_FILE: acme\\.authorizationParams\\.${name} is set by the connect flow and cannot be overridden`)),
+    ]);
+    expect(problems[0]).not.toContain('attacker-value');
+  });
 
   it('a reserved parameter in a built-in override is refused too, and so is one in the authorizationUrl query', () => {
     const creds = { clientId: 'id', clientSecret: 'secret' };
-    expect(problemsOf({ google: { ...creds, authorizationParams: { redirect_uri: 'https://evil.example/cb' } } })).toEqual([expect.stringMatching(/^PROVIDERS_FILE: google\.authorizationParams\.redirect_uri is set by the connect flow/)]);
-    expect(problemsOf({ acme: { ...ACME, authorizationUrl: 'https://sso.acme.example/authorize?tenant=t&state=fixed' } })).toEqual([expect.stringMatching(/^PROVIDERS_FILE: acme\.authorizationUrl carries state/)]);
+    expect(problemsOf({ google: { ...creds, authorizationParams: { redirect_uri: 'https://evil.example/cb' } } })).toEqual([
+      expect.stringMatching(/^PROVIDERS_FILE: google\.authorizationParams\.redirect_uri is set by the connect flow/),
+    ]);
+    expect(problemsOf({ acme: { ...ACME, authorizationUrl: 'https://sso.acme.example/authorize?tenant=t&state=fixed' } })).toEqual([
+      expect.stringMatching(/^PROVIDERS_FILE: acme\.authorizationUrl carries state/),
+    ]);
   });
 
   it('an http URL on a non-loopback host is a problem', () => {
@@ -125,7 +163,10 @@ describe('custom providers', () => {
   });
 
   it('in production even an http loopback URL is a problem mentioning https', () => {
-    const problems = problemsOf({ acme: { ...ACME, tokenUrl: 'http://127.0.0.1:8080/token' } }, { NODE_ENV: 'production', DATABASE_URL: 'postgres://app:pw@db.example/app' });
+    const problems = problemsOf(
+      { acme: { ...ACME, tokenUrl: 'http://127.0.0.1:8080/token' } },
+      { NODE_ENV: 'production', DATABASE_URL: 'postgres://app:pw@db.example/app' },
+    );
     expect(problems).toContainEqual(expect.stringMatching(/acme\.tokenUrl must be an https URL in production/));
     expect(problems.every((p) => /https URL in production/.test(p))).toBe(true);
   });
@@ -149,12 +190,26 @@ describe('built-in providers', () => {
   it('TikTok is enabled from TIKTOK_CLIENT_KEY/TIKTOK_CLIENT_SECRET and X from X_CLIENT_ID/X_CLIENT_SECRET, with the catalogue endpoints', () => {
     const config = load(undefined, { TIKTOK_CLIENT_KEY: 'tt-key', TIKTOK_CLIENT_SECRET: 'tt-secret', X_CLIENT_ID: 'x-id', X_CLIENT_SECRET: 'x-secret' });
     expect(config.providers.map((p) => p.id).sort()).toEqual(['tiktok', 'x']);
-    expect(provider(config, 'tiktok')).toMatchObject({ adapter: 'tiktok', clientId: 'tt-key', clientSecret: 'tt-secret', tokenUrl: BUILT_IN_PROVIDERS.tiktok!.tokenUrl, scopeSeparator: ',' });
-    expect(provider(config, 'x')).toMatchObject({ adapter: 'x', clientId: 'x-id', clientSecret: 'x-secret', clientAuthMethod: 'client_secret_basic', rotatesRefreshToken: true });
+    expect(provider(config, 'tiktok')).toMatchObject({
+      adapter: 'tiktok',
+      clientId: 'tt-key',
+      clientSecret: 'tt-secret',
+      tokenUrl: BUILT_IN_PROVIDERS.tiktok!.tokenUrl,
+      scopeSeparator: ',',
+    });
+    expect(provider(config, 'x')).toMatchObject({
+      adapter: 'x',
+      clientId: 'x-id',
+      clientSecret: 'x-secret',
+      clientAuthMethod: 'client_secret_basic',
+      rotatesRefreshToken: true,
+    });
   });
 
   it('TikTok reads TIKTOK_CLIENT_KEY, not TIKTOK_CLIENT_ID, and says so', () => {
-    expect(problemsOf(undefined, { TIKTOK_CLIENT_ID: 'tt-key', TIKTOK_CLIENT_SECRET: 'tt-secret' })).toEqual([expect.stringMatching(/tiktok\.clientId is missing \(or set TIKTOK_CLIENT_KEY\)/)]);
+    expect(problemsOf(undefined, { TIKTOK_CLIENT_ID: 'tt-key', TIKTOK_CLIENT_SECRET: 'tt-secret' })).toEqual([
+      expect.stringMatching(/tiktok\.clientId is missing \(or set TIKTOK_CLIENT_KEY\)/),
+    ]);
   });
 
   it('half of the credentials in the environment is a problem naming the missing variable', () => {
@@ -168,7 +223,10 @@ describe('built-in providers', () => {
   });
 
   it('a file entry overrides fields and keeps the rest of the built-in; credentials may come from the environment', () => {
-    const config = load({ google: { scopes: ['openid'], authorizationParams: { prompt: 'select_account' } } }, { GOOGLE_CLIENT_ID: 'g-id', GOOGLE_CLIENT_SECRET: 'g-secret' });
+    const config = load(
+      { google: { scopes: ['openid'], authorizationParams: { prompt: 'select_account' } } },
+      { GOOGLE_CLIENT_ID: 'g-id', GOOGLE_CLIENT_SECRET: 'g-secret' },
+    );
     expect(provider(config, 'google')).toMatchObject({
       clientId: 'g-id',
       scopes: ['openid'],
@@ -181,21 +239,31 @@ describe('built-in providers', () => {
     const creds = { FACEBOOK_CLIENT_ID: 'fb-id', FACEBOOK_CLIENT_SECRET: 'fb-secret' };
     const facebook = provider(load(undefined, creds), 'facebook')!;
     expect(facebook.apiVersion).toBe('v26.0');
-    for (const url of [facebook.authorizationUrl, facebook.tokenUrl, facebook.refreshUrl, facebook.revocationUrl!, facebook.userInfoUrl!]) expect(url).toContain('.facebook.com/v26.0/');
+    for (const url of [facebook.authorizationUrl, facebook.tokenUrl, facebook.refreshUrl, facebook.revocationUrl!, facebook.userInfoUrl!])
+      expect(url).toContain('.facebook.com/v26.0/');
     expect(provider(load({ facebook: { apiVersion: 'v25.0' } }, creds), 'facebook')!.tokenUrl).toBe('https://graph.facebook.com/v25.0/oauth/access_token');
-    expect(problemsOf({ facebook: { apiVersion: '../v1' } }, creds)).toContainEqual(expect.stringMatching(/^PROVIDERS_FILE: facebook\.apiVersion must be a version/));
-    expect(problemsOf({ acme: { ...ACME, tokenUrl: 'https://sso.acme.example/{apiVersion}/token' } })).toEqual([expect.stringMatching(/acme\.tokenUrl names \{apiVersion\}, but no apiVersion is set/)]);
+    expect(problemsOf({ facebook: { apiVersion: '../v1' } }, creds)).toContainEqual(
+      expect.stringMatching(/^PROVIDERS_FILE: facebook\.apiVersion must be a version/),
+    );
+    expect(problemsOf({ acme: { ...ACME, tokenUrl: 'https://sso.acme.example/{apiVersion}/token' } })).toEqual([
+      expect.stringMatching(/acme\.tokenUrl names \{apiVersion\}, but no apiVersion is set/),
+    ]);
   });
 
   it('requiredScopes must be among the scopes asked for', () => {
     const creds = { clientId: 'id', clientSecret: 'secret' };
-    expect(problemsOf({ x: { ...creds, scopes: ['tweet.read', 'users.read'], requiredScopes: ['tweet.write'] } })).toEqual([expect.stringMatching(/^PROVIDERS_FILE: x\.requiredScopes has tweet\.write, which scopes does not request/)]);
+    expect(problemsOf({ x: { ...creds, scopes: ['tweet.read', 'users.read'], requiredScopes: ['tweet.write'] } })).toEqual([
+      expect.stringMatching(/^PROVIDERS_FILE: x\.requiredScopes has tweet\.write, which scopes does not request/),
+    ]);
     expect(provider(load({ acme: { ...ACME, scopes: ['read', 'write'], requiredScopes: ['write'] } }), 'acme')!.requiredScopes).toEqual(['write']);
   });
 
   it('refreshUrl follows an overridden tokenUrl, except where the built-in refreshes elsewhere (Instagram)', () => {
     const creds = { clientId: 'id', clientSecret: 'secret' };
-    const config = load({ google: { ...creds, tokenUrl: 'http://127.0.0.1:9/token' }, instagram: { ...creds, tokenUrl: 'http://127.0.0.1:9/oauth/access_token' } });
+    const config = load({
+      google: { ...creds, tokenUrl: 'http://127.0.0.1:9/token' },
+      instagram: { ...creds, tokenUrl: 'http://127.0.0.1:9/oauth/access_token' },
+    });
     expect(provider(config, 'google')!.refreshUrl).toBe('http://127.0.0.1:9/token');
     expect(provider(config, 'instagram')!.refreshUrl).toBe(BUILT_IN_PROVIDERS.instagram!.refreshUrl);
   });

@@ -19,7 +19,11 @@ describe('redaction', () => {
 
   it('replaces sensitive keys at any depth, case-insensitively', () => {
     const out = redact({ headers: { Authorization: 'Bearer x', Cookie: 'sid=1' }, body: { code_verifier: 'v', nested: [{ refresh_token: 'r' }] }, ok: 1 });
-    expect(out).toEqual({ headers: { Authorization: '[REDACTED]', Cookie: '[REDACTED]' }, body: { code_verifier: '[REDACTED]', nested: [{ refresh_token: '[REDACTED]' }] }, ok: 1 });
+    expect(out).toEqual({
+      headers: { Authorization: '[REDACTED]', Cookie: '[REDACTED]' },
+      body: { code_verifier: '[REDACTED]', nested: [{ refresh_token: '[REDACTED]' }] },
+      ok: 1,
+    });
   });
 
   it('the logger writes JSON lines without secrets', () => {

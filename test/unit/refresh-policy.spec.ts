@@ -30,7 +30,7 @@ describe('RefreshPolicy', () => {
     expect(RefreshPolicy.canRefresh(conn(60 * 24 * H - H, 60 * 24 * H, { refreshToken: null }), BUILT_IN_PROVIDERS.instagram!, now)).toBe(false);
   });
 
-  it('reads each built-in provider\'s refresh behaviour from its catalogue entry', () => {
+  it("reads each built-in provider's refresh behaviour from its catalogue entry", () => {
     const behaviour = Object.fromEntries(Object.entries(BUILT_IN_PROVIDERS).map(([id, p]) => [id, [p.refresh, p.minRefreshAgeMs, p.rotatesRefreshToken]]));
     expect(behaviour).toEqual({
       tiktok: ['refresh_token', 0, true],
@@ -50,7 +50,8 @@ describe('RefreshPolicy', () => {
 
   it('schedules refreshes ahead of expiry at most twice a day, and keep-alive refreshes whenever needed', () => {
     const settings = { scheduledWindowMs: 6 * H, idleMaxMs: 30 * 24 * H };
-    const dueIn = (c: object) => RefreshPolicy.scheduledDueAt({ refreshTokenExpiresAt: null, lastRefreshedAt: new Date(now), ...conn(H, H), ...c } as never, settings).getTime() - now;
+    const dueIn = (c: object) =>
+      RefreshPolicy.scheduledDueAt({ refreshTokenExpiresAt: null, lastRefreshedAt: new Date(now), ...conn(H, H), ...c } as never, settings).getTime() - now;
     // X (2 h) and Google (1 h) with a refresh token: only for idleness, 30 days after the last refresh.
     expect(dueIn(conn(H, 2 * H))).toBe(30 * 24 * H);
     expect(dueIn(conn(30 * 60_000, H))).toBe(30 * 24 * H);

@@ -6,7 +6,8 @@ import { INTERNAL_TOKEN_SCHEMA, InternalTokenRequestDto } from '../../src/intern
 
 // Fastify's own validator compiler, with the app's options.
 const compile = AjvCompiler()({}, { customOptions: AJV_OPTIONS });
-const validator = (httpPart: 'body' | 'params') => compile({ schema: INTERNAL_TOKEN_SCHEMA[httpPart], method: 'POST', url: '/social/:platform/internal-token', httpPart }) as (value: unknown) => boolean;
+const validator = (httpPart: 'body' | 'params') =>
+  compile({ schema: INTERNAL_TOKEN_SCHEMA[httpPart], method: 'POST', url: '/social/:platform/internal-token', httpPart }) as (value: unknown) => boolean;
 const pipe = createValidationPipe();
 const classValidator = (value: unknown, metatype: typeof InternalTokenRequestDto | typeof PlatformParamDto) =>
   pipe.transform(structuredClone(value), { type: 'body', metatype }).then(
@@ -15,7 +16,14 @@ const classValidator = (value: unknown, metatype: typeof InternalTokenRequestDto
   );
 
 // Anything a client can send as a JSON body, weighted towards almost-valid ones.
-const userIds = fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 260 }), fc.string({ minLength: 250, maxLength: 260 }), fc.constantFrom('', ' ', 'u1', '\u00fc', 'a\ufe0f', '\ud83d\ude00'), fc.integer(), fc.constant(null));
+const userIds = fc.oneof(
+  fc.string({ maxLength: 300 }),
+  fc.string({ unit: 'binary', maxLength: 260 }),
+  fc.string({ minLength: 250, maxLength: 260 }),
+  fc.constantFrom('', ' ', 'u1', '\u00fc', 'a\ufe0f', '\ud83d\ude00'),
+  fc.integer(),
+  fc.constant(null),
+);
 const bodies = fc.oneof(
   fc.record({ userId: userIds }),
   fc.record({ userId: userIds, extra: fc.jsonValue() }, { requiredKeys: ['userId'] }),

@@ -55,7 +55,12 @@ describe('the logger writes every event on one line', () => {
 
 describe('provider JSON', () => {
   it('keeps the exact digits of integers beyond 2^53 as strings, anywhere in the document', () => {
-    expect(parseProviderJson('{"id":17841405793187219,"n":[-98765432109876543210],"ok":9007199254740991,"f":1.5e3}')).toEqual({ id: '17841405793187219', n: ['-98765432109876543210'], ok: 9007199254740991, f: 1500 });
+    expect(parseProviderJson('{"id":17841405793187219,"n":[-98765432109876543210],"ok":9007199254740991,"f":1.5e3}')).toEqual({
+      id: '17841405793187219',
+      n: ['-98765432109876543210'],
+      ok: 9007199254740991,
+      f: 1500,
+    });
   });
 
   it('leaves digits inside strings, keys and escaped quotes alone', () => {

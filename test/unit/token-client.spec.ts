@@ -23,12 +23,25 @@ function stubFetch(sent: Sent[], answer: Record<string, unknown> = {}): typeof f
     const url = String(input);
     sent.push({ url, body: JSON.parse(String(init?.body)) as Record<string, unknown> });
     if (!url.endsWith('/internal-token')) throw new TypeError('fetch failed');
-    const body = { accessToken: `token-${sent.length}`, expiresAt: new Date(Date.now() + 3_600_000).toISOString(), accountId: 'acct', scopes: ['a'], ...answer };
+    const body = {
+      accessToken: `token-${sent.length}`,
+      expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+      accountId: 'acct',
+      scopes: ['a'],
+      ...answer,
+    };
     return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
   }) as typeof fetch;
 }
 
-const options = (fetch: typeof globalThis.fetch, more: Partial<TokenClientOptions> = {}): TokenClientOptions => ({ baseUrl: 'http://service.test/', serviceName: 'unit-job', serviceSecret: 'unit-secret-0123456789abcdef0123456789', fetch, retryDeadlineMs: 0, ...more });
+const options = (fetch: typeof globalThis.fetch, more: Partial<TokenClientOptions> = {}): TokenClientOptions => ({
+  baseUrl: 'http://service.test/',
+  serviceName: 'unit-job',
+  serviceSecret: 'unit-secret-0123456789abcdef0123456789',
+  fetch,
+  retryDeadlineMs: 0,
+  ...more,
+});
 
 describe('token client: retry arithmetic', () => {
   it('reads Retry-After as seconds or as an HTTP date, and ignores anything else', () => {
@@ -76,14 +89,26 @@ describe('token client: cache', () => {
     await jobs.getToken({ ...base, assetId: 'page-1' });
     await jobs.getToken({ ...base, platform: 'other' });
     await jobs.getToken(base); // cached
-    expect(sent.map((s) => s.body)).toEqual([{ userId: 'u1' }, { userId: 'u1', requiredScopes: ['a', 'b'] }, { userId: 'u1', connectionId: 'c1' }, { userId: 'u1', accountId: 'acct' }, { userId: 'u1', assetId: 'page-1' }, { userId: 'u1' }]);
-    expect(sent.map((s) => s.url)).toEqual([...Array(5).fill('http://service.test/social/demo/internal-token'), 'http://service.test/social/other/internal-token']);
+    expect(sent.map((s) => s.body)).toEqual([
+      { userId: 'u1' },
+      { userId: 'u1', requiredScopes: ['a', 'b'] },
+      { userId: 'u1', connectionId: 'c1' },
+      { userId: 'u1', accountId: 'acct' },
+      { userId: 'u1', assetId: 'page-1' },
+      { userId: 'u1' },
+    ]);
+    expect(sent.map((s) => s.url)).toEqual([
+      ...Array(5).fill('http://service.test/social/demo/internal-token'),
+      'http://service.test/social/other/internal-token',
+    ]);
   });
 
   it('maps the answer of a service that predates connectionId and grantedScopes, and of one that has them', async () => {
     const old = await createTokenClient(options(stubFetch([]))).getToken({ userId: 'u1', platform: 'demo' });
     expect(old).toMatchObject({ connectionId: null, accountId: 'acct', grantedScopes: ['a'] });
-    const current = await createTokenClient(options(stubFetch([], { connectionId: 'c9', grantedScopes: ['x', 'y'], asset: { kind: 'facebook_page', externalId: '42' } }))).getToken({ userId: 'u1', platform: 'demo' });
+    const current = await createTokenClient(
+      options(stubFetch([], { connectionId: 'c9', grantedScopes: ['x', 'y'], asset: { kind: 'facebook_page', externalId: '42' } })),
+    ).getToken({ userId: 'u1', platform: 'demo' });
     expect(current).toMatchObject({ connectionId: 'c9', grantedScopes: ['x', 'y'], asset: { kind: 'facebook_page', externalId: '42' } });
   });
 
@@ -94,7 +119,10 @@ describe('token client: cache', () => {
     const refused = await jobs.getToken(selector);
     const report = await jobs.reportRejected({ ...selector, accessToken: refused.accessToken, status: 401, error: 'invalid_token' }).catch((e: unknown) => e);
     expect(report).toMatchObject({ code: 'service_unreachable' }); // the stub has no token-rejected route
-    expect(sent[1]).toEqual({ url: 'http://service.test/social/connections/c1/token-rejected', body: { accessTokenHash: expect.stringMatching(/^[0-9a-f]{64}$/), status: 401, error: 'invalid_token' } });
+    expect(sent[1]).toEqual({
+      url: 'http://service.test/social/connections/c1/token-rejected',
+      body: { accessTokenHash: expect.stringMatching(/^[0-9a-f]{64}$/), status: 401, error: 'invalid_token' },
+    });
     expect(sent[1]!.body.accessTokenHash).not.toContain(refused.accessToken);
     expect((await jobs.getToken(selector)).accessToken).not.toBe(refused.accessToken);
     expect(sent).toHaveLength(3);
@@ -116,9 +144,24 @@ describe('token client: cache', () => {
 describe('token client: errors', () => {
   // The bodies of issue 14's 409s as it describes them; today's service cannot answer these yet.
   it('carries the candidates of connection_ambiguous and the missing scopes of insufficient_scope', () => {
-    const ambiguous = errorFromAnswer(409, { statusCode: 409, error: 'connection_ambiguous', message: 'Pick one', candidates: [{ connectionId: 'c1', accountId: 'a1', label: 'Agency' }, { connectionId: 'c2', accountId: 'a2' }] }, undefined);
+    const ambiguous = errorFromAnswer(
+      409,
+      {
+        statusCode: 409,
+        error: 'connection_ambiguous',
+        message: 'Pick one',
+        candidates: [
+          { connectionId: 'c1', accountId: 'a1', label: 'Agency' },
+          { connectionId: 'c2', accountId: 'a2' },
+        ],
+      },
+      undefined,
+    );
     expect(ambiguous).toBeInstanceOf(AmbiguousConnectionError);
-    expect((ambiguous as AmbiguousConnectionError).candidates).toEqual([{ connectionId: 'c1', accountId: 'a1', label: 'Agency' }, { connectionId: 'c2', accountId: 'a2', label: null }]);
+    expect((ambiguous as AmbiguousConnectionError).candidates).toEqual([
+      { connectionId: 'c1', accountId: 'a1', label: 'Agency' },
+      { connectionId: 'c2', accountId: 'a2', label: null },
+    ]);
     const scopes = errorFromAnswer(409, { statusCode: 409, error: 'insufficient_scope', message: 'Reconnect', missingScopes: ['video.upload'] }, undefined);
     expect(scopes).toBeInstanceOf(InsufficientScopeError);
     expect((scopes as InsufficientScopeError).missingScopes).toEqual(['video.upload']);

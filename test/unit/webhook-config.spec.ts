@@ -41,7 +41,8 @@ describe('webhook configuration', () => {
   });
 
   it('reads WEBHOOK_MAX_AGE as a duration of 1 minute to 30 days, 3 days by default', () => {
-    const maxAge = (value?: string) => loadConfig({ ...base(), WEBHOOK_SECRET: `whsec_${b64(32)}`, ...(value ? { WEBHOOK_MAX_AGE: value } : {}) }).webhook.maxAgeMs;
+    const maxAge = (value?: string) =>
+      loadConfig({ ...base(), WEBHOOK_SECRET: `whsec_${b64(32)}`, ...(value ? { WEBHOOK_MAX_AGE: value } : {}) }).webhook.maxAgeMs;
     expect(maxAge()).toBe(3 * 86_400_000);
     expect(maxAge('12h')).toBe(12 * 3_600_000);
     expect(problemsOf({ WEBHOOK_SECRET: `whsec_${b64(32)}`, WEBHOOK_MAX_AGE: '10s' })).toEqual(['WEBHOOK_MAX_AGE must be between 1m and 30d (got "10s")']);

@@ -46,7 +46,10 @@ const isSafe = (method: string) => method === 'GET' || method === 'HEAD';
  */
 async function retryWithFreshCsrf(request: Request, response: Response): Promise<Response | undefined> {
   if (response.status !== 403 || isSafe(request.method) || request.bodyUsed) return undefined;
-  const body = (await response.clone().json().catch(() => null)) as { error?: string } | null;
+  const body = (await response
+    .clone()
+    .json()
+    .catch(() => null)) as { error?: string } | null;
   if (body?.error !== 'csrf_failed') return undefined;
   const session = await fetch('/admin/api/session', { credentials: 'same-origin', headers: { Accept: 'application/json' } });
   if (!session.ok) return undefined;

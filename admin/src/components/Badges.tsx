@@ -24,7 +24,13 @@ export function deriveStatus(c: Pick<AdminConnection, 'status' | 'consecutiveFai
   return 'active';
 }
 
-export function StatusBadge({ connection, now }: { connection: Pick<AdminConnection, 'status' | 'consecutiveFailures' | 'accessTokenExpiresAt'>; now?: number }) {
+export function StatusBadge({
+  connection,
+  now,
+}: {
+  connection: Pick<AdminConnection, 'status' | 'consecutiveFailures' | 'accessTokenExpiresAt'>;
+  now?: number;
+}) {
   const status = deriveStatus(connection, now);
   const extra = status === 'failing' ? ` ×${connection.consecutiveFailures}` : '';
   return (

@@ -1,4 +1,18 @@
-export function Pager({ page, hasPrevious, nextCursor, onPrevious, onNext, count }: { page: number; hasPrevious: boolean; nextCursor: string | null; onPrevious: () => void; onNext: (cursor: string) => void; count: number }) {
+export function Pager({
+  page,
+  hasPrevious,
+  nextCursor,
+  onPrevious,
+  onNext,
+  count,
+}: {
+  page: number;
+  hasPrevious: boolean;
+  nextCursor: string | null;
+  onPrevious: () => void;
+  onNext: (cursor: string) => void;
+  count: number;
+}) {
   return (
     <nav className="pager" aria-label="Pages">
       <button type="button" className="btn" onClick={onPrevious} disabled={!hasPrevious} data-testid="page-previous">

@@ -26,9 +26,7 @@ export function Empty({ title, children, testId = 'empty' }: { title: string; ch
 export function ErrorState({ error, onRetry, testId = 'error' }: { error: ApiError; onRetry?: () => void; testId?: string }) {
   return (
     <div className="state state-error" role="alert" data-testid={testId}>
-      <p className="state-title">
-        {error.status === 0 ? 'Could not reach the service' : `Request failed (${error.status} ${error.code})`}
-      </p>
+      <p className="state-title">{error.status === 0 ? 'Could not reach the service' : `Request failed (${error.status} ${error.code})`}</p>
       <p className="state-body">{error.message}</p>
       {onRetry ? (
         <button type="button" className="btn" onClick={onRetry}>
@@ -77,7 +75,14 @@ export function PagedTable<T>({
   return (
     <div className={`card card-flush${load.loading ? ' reloading' : ''}`}>
       <div className="table-scroll">{children(load.data.items)}</div>
-      <Pager page={pages.page} hasPrevious={pages.page > 1} nextCursor={load.data.nextCursor ?? null} onPrevious={pages.previous} onNext={pages.next} count={load.data.items.length} />
+      <Pager
+        page={pages.page}
+        hasPrevious={pages.page > 1}
+        nextCursor={load.data.nextCursor ?? null}
+        onPrevious={pages.previous}
+        onNext={pages.next}
+        count={load.data.items.length}
+      />
     </div>
   );
 }

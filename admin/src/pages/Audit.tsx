@@ -23,14 +23,17 @@ export function Audit({ location }: { location: Location }) {
 
   const filterKey = JSON.stringify(filters);
   const pages = useCursorStack(filterKey);
-  const load = useLoad(() => {
-    const query: AuditQuery = { limit: PAGE_SIZE };
-    if (filters.service) query.service = filters.service;
-    if (filters.userId) query.userId = filters.userId;
-    if (filters.platform) query.platform = filters.platform;
-    if (pages.cursor) query.cursor = pages.cursor;
-    return call(api.GET('/admin/api/audit', { params: { query } }));
-  }, `${filterKey}|${pages.cursor ?? ''}`);
+  const load = useLoad(
+    () => {
+      const query: AuditQuery = { limit: PAGE_SIZE };
+      if (filters.service) query.service = filters.service;
+      if (filters.userId) query.userId = filters.userId;
+      if (filters.platform) query.platform = filters.platform;
+      if (pages.cursor) query.cursor = pages.cursor;
+      return call(api.GET('/admin/api/audit', { params: { query } }));
+    },
+    `${filterKey}|${pages.cursor ?? ''}`,
+  );
   const filtered = Boolean(filters.service || filters.userId || filters.platform);
   const clear = () => {
     setService('');

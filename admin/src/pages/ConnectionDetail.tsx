@@ -51,7 +51,9 @@ export function ConnectionDetail({ id }: { id: string }) {
     try {
       await call(api.DELETE('/admin/api/connections/{id}', { params: { path: { id } } }));
       const who = load.data ? `${load.data.platform} connection of ${load.data.userId}` : 'connection';
-      navigate('/connections', { state: { flash: `Disconnected the ${who}: the grant was revoked at the provider (where supported) and the tokens deleted.` } });
+      navigate('/connections', {
+        state: { flash: `Disconnected the ${who}: the grant was revoked at the provider (where supported) and the tokens deleted.` },
+      });
     } catch (error) {
       setResult(explain(error, 'disconnect'));
       setBusy(false);
@@ -91,12 +93,33 @@ export function ConnectionDetail({ id }: { id: string }) {
           </div>
         </DetailView>
       )}
-      <ConfirmDialog open={dialog === 'refresh'} title="Force a refresh?" confirmLabel="Refresh now" busy={busy} onConfirm={refresh} onCancel={() => setDialog(null)} testId="confirm-refresh">
-        <p>The service asks {load.data?.platform ?? 'the provider'} for new tokens now, even if the current ones are still valid. Forced refreshes are limited to one every 30 seconds per connection.</p>
-      </ConfirmDialog>
-      <ConfirmDialog open={dialog === 'disconnect'} title="Disconnect this account?" confirmLabel="Disconnect" danger busy={busy} onConfirm={disconnect} onCancel={() => setDialog(null)} testId="confirm-disconnect">
+      <ConfirmDialog
+        open={dialog === 'refresh'}
+        title="Force a refresh?"
+        confirmLabel="Refresh now"
+        busy={busy}
+        onConfirm={refresh}
+        onCancel={() => setDialog(null)}
+        testId="confirm-refresh"
+      >
         <p>
-          The grant is revoked at {load.data?.platform ?? 'the provider'} where supported and the tokens are deleted, exactly as if {load.data ? <strong>{load.data.userId}</strong> : 'the user'} disconnected. They must connect again to use it. This cannot be undone.
+          The service asks {load.data?.platform ?? 'the provider'} for new tokens now, even if the current ones are still valid. Forced refreshes are limited to
+          one every 30 seconds per connection.
+        </p>
+      </ConfirmDialog>
+      <ConfirmDialog
+        open={dialog === 'disconnect'}
+        title="Disconnect this account?"
+        confirmLabel="Disconnect"
+        danger
+        busy={busy}
+        onConfirm={disconnect}
+        onCancel={() => setDialog(null)}
+        testId="confirm-disconnect"
+      >
+        <p>
+          The grant is revoked at {load.data?.platform ?? 'the provider'} where supported and the tokens are deleted, exactly as if{' '}
+          {load.data ? <strong>{load.data.userId}</strong> : 'the user'} disconnected. They must connect again to use it. This cannot be undone.
         </p>
       </ConfirmDialog>
     </>
@@ -159,7 +182,17 @@ function DetailView({ c, now, reloading, children }: { c: Detail; now: number; r
           <Field label="Platform">{c.platform}</Field>
           <Field label="Account id">{c.accountId ? <code>{c.accountId}</code> : <span className="muted">—</span>}</Field>
           <Field label="Username">{c.username ?? <span className="muted">—</span>}</Field>
-          <Field label="Scopes">{c.scopes.length ? c.scopes.map((s) => <code key={s} className="chip">{s}</code>) : <span className="muted">none recorded</span>}</Field>
+          <Field label="Scopes">
+            {c.scopes.length ? (
+              c.scopes.map((s) => (
+                <code key={s} className="chip">
+                  {s}
+                </code>
+              ))
+            ) : (
+              <span className="muted">none recorded</span>
+            )}
+          </Field>
           <Field label="Connection id">
             <code className="break">{c.id}</code>
           </Field>
@@ -180,7 +213,9 @@ function DetailView({ c, now, reloading, children }: { c: Detail; now: number; r
                   <th scope="col">When</th>
                   <th scope="col">Trigger</th>
                   <th scope="col">Outcome</th>
-                  <th scope="col" className="num">Duration</th>
+                  <th scope="col" className="num">
+                    Duration
+                  </th>
                 </tr>
               </thead>
               <tbody>

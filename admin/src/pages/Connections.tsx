@@ -55,15 +55,18 @@ export function Connections({ location }: { location: Location }) {
 
   const filterKey = JSON.stringify(filters);
   const pages = useCursorStack(filterKey);
-  const load = useLoad(() => {
-    const query: ConnectionQuery = { limit: PAGE_SIZE, sort: filters.sort, order: filters.order };
-    if (filters.platform) query.platform = filters.platform;
-    if (filters.status) query.status = filters.status;
-    if (filters.userId) query.userId = filters.userId;
-    if (filters.account) query.account = filters.account;
-    if (pages.cursor) query.cursor = pages.cursor;
-    return call(api.GET('/admin/api/connections', { params: { query } }));
-  }, `${filterKey}|${pages.cursor ?? ''}`);
+  const load = useLoad(
+    () => {
+      const query: ConnectionQuery = { limit: PAGE_SIZE, sort: filters.sort, order: filters.order };
+      if (filters.platform) query.platform = filters.platform;
+      if (filters.status) query.status = filters.status;
+      if (filters.userId) query.userId = filters.userId;
+      if (filters.account) query.account = filters.account;
+      if (pages.cursor) query.cursor = pages.cursor;
+      return call(api.GET('/admin/api/connections', { params: { query } }));
+    },
+    `${filterKey}|${pages.cursor ?? ''}`,
+  );
 
   const filtered = Boolean(filters.platform || filters.status || filters.userId || filters.account);
   const clear = () => {
@@ -77,7 +80,12 @@ export function Connections({ location }: { location: Location }) {
     const nextOrder = active && filters.order === 'asc' ? 'desc' : 'asc';
     return (
       <th scope="col" className={className} aria-sort={active ? (filters.order === 'asc' ? 'ascending' : 'descending') : 'none'}>
-        <button type="button" className={`sort${active ? ' sort-active' : ''}`} onClick={() => update({ sort, order: active ? nextOrder : 'asc' })} data-testid={`sort-${sort}`}>
+        <button
+          type="button"
+          className={`sort${active ? ' sort-active' : ''}`}
+          onClick={() => update({ sort, order: active ? nextOrder : 'asc' })}
+          data-testid={`sort-${sort}`}
+        >
           {label}
           <span aria-hidden="true" className="sort-arrow">
             {active ? (filters.order === 'asc' ? '▲' : '▼') : '↕'}
@@ -170,7 +178,13 @@ export function Connections({ location }: { location: Location }) {
 function Row({ c, now }: { c: AdminConnection; now: number }) {
   const to = `/connections/${c.id}`;
   return (
-    <tr data-testid="connection-row" data-id={c.id} data-user={c.userId} onClick={(e) => (e.target as HTMLElement).closest('a,button') || navigate(to)} className="clickable">
+    <tr
+      data-testid="connection-row"
+      data-id={c.id}
+      data-user={c.userId}
+      onClick={(e) => (e.target as HTMLElement).closest('a,button') || navigate(to)}
+      className="clickable"
+    >
       <td>
         <Link to={to} className="strong" data-testid="connection-link">
           {c.userId}

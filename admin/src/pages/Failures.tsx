@@ -8,7 +8,17 @@ import { Link, type Location, setQuery } from '../lib/router';
 
 type FailureClass = NonNullable<FailureQuery['failureClass']>;
 // Checked against the API's enum by the compiler (schema.d.ts).
-const CLASSES = ['invalid_grant', 'invalid_client', 'rate_limited', 'transient', 'malformed', 'provider_error', 'undecryptable', 'internal', 'expired'] as const satisfies readonly FailureClass[];
+const CLASSES = [
+  'invalid_grant',
+  'invalid_client',
+  'rate_limited',
+  'transient',
+  'malformed',
+  'provider_error',
+  'undecryptable',
+  'internal',
+  'expired',
+] as const satisfies readonly FailureClass[];
 const PAGE_SIZE = 50;
 
 export function Failures({ location }: { location: Location }) {
@@ -22,14 +32,17 @@ export function Failures({ location }: { location: Location }) {
   const update = (patch: Partial<typeof filters>) => setQuery({ ...filters, ...patch });
   const filterKey = JSON.stringify(filters);
   const pages = useCursorStack(filterKey);
-  const load = useLoad(() => {
-    const query: FailureQuery = { limit: PAGE_SIZE };
-    if (filters.platform) query.platform = filters.platform;
-    if (filters.failureClass) query.failureClass = filters.failureClass;
-    if (filters.connectionId) query.connectionId = filters.connectionId;
-    if (pages.cursor) query.cursor = pages.cursor;
-    return call(api.GET('/admin/api/refresh-failures', { params: { query } }));
-  }, `${filterKey}|${pages.cursor ?? ''}`);
+  const load = useLoad(
+    () => {
+      const query: FailureQuery = { limit: PAGE_SIZE };
+      if (filters.platform) query.platform = filters.platform;
+      if (filters.failureClass) query.failureClass = filters.failureClass;
+      if (filters.connectionId) query.connectionId = filters.connectionId;
+      if (pages.cursor) query.cursor = pages.cursor;
+      return call(api.GET('/admin/api/refresh-failures', { params: { query } }));
+    },
+    `${filterKey}|${pages.cursor ?? ''}`,
+  );
   const filtered = Boolean(filters.platform || filters.failureClass || filters.connectionId);
 
   return (
@@ -58,7 +71,12 @@ export function Failures({ location }: { location: Location }) {
             <span>Connection</span>
             <span className="chip-filter">
               <code>{filters.connectionId.slice(0, 8)}…</code>
-              <button type="button" className="btn btn-ghost btn-small" onClick={() => update({ connectionId: '' })} aria-label="Show failures of every connection">
+              <button
+                type="button"
+                className="btn btn-ghost btn-small"
+                onClick={() => update({ connectionId: '' })}
+                aria-label="Show failures of every connection"
+              >
                 ✕
               </button>
             </span>

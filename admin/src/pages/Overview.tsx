@@ -84,11 +84,21 @@ function SummaryView({ summary }: { summary: Summary }) {
               <thead>
                 <tr>
                   <th scope="col">Platform</th>
-                  <th scope="col" className="num">Total</th>
-                  <th scope="col" className="num">Active</th>
-                  <th scope="col" className="num">Expiring</th>
-                  <th scope="col" className="num">Failing</th>
-                  <th scope="col" className="num">Need reauth</th>
+                  <th scope="col" className="num">
+                    Total
+                  </th>
+                  <th scope="col" className="num">
+                    Active
+                  </th>
+                  <th scope="col" className="num">
+                    Expiring
+                  </th>
+                  <th scope="col" className="num">
+                    Failing
+                  </th>
+                  <th scope="col" className="num">
+                    Need reauth
+                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -99,9 +109,19 @@ function SummaryView({ summary }: { summary: Summary }) {
                     </th>
                     <td className="num">{number.format(p.total)}</td>
                     <td className="num">{number.format(p.active)}</td>
-                    <td className="num">{p.expiring ? <Link to={`/connections?platform=${encodeURIComponent(p.platform)}&status=expiring`}>{number.format(p.expiring)}</Link> : 0}</td>
-                    <td className="num">{p.failing ? <Link to={`/connections?platform=${encodeURIComponent(p.platform)}&status=failing`}>{number.format(p.failing)}</Link> : 0}</td>
-                    <td className="num">{p.needsReauth ? <Link to={`/connections?platform=${encodeURIComponent(p.platform)}&status=needs_reauth`}>{number.format(p.needsReauth)}</Link> : 0}</td>
+                    <td className="num">
+                      {p.expiring ? <Link to={`/connections?platform=${encodeURIComponent(p.platform)}&status=expiring`}>{number.format(p.expiring)}</Link> : 0}
+                    </td>
+                    <td className="num">
+                      {p.failing ? <Link to={`/connections?platform=${encodeURIComponent(p.platform)}&status=failing`}>{number.format(p.failing)}</Link> : 0}
+                    </td>
+                    <td className="num">
+                      {p.needsReauth ? (
+                        <Link to={`/connections?platform=${encodeURIComponent(p.platform)}&status=needs_reauth`}>{number.format(p.needsReauth)}</Link>
+                      ) : (
+                        0
+                      )}
+                    </td>
                   </tr>
                 ))}
               </tbody>

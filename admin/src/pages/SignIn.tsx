@@ -16,7 +16,15 @@ export function SignIn({ onSignedIn, notice }: { onSignedIn: (session: AdminSess
       onSignedIn(session);
     } catch (e) {
       const err = e instanceof ApiError ? e : new ApiError(0, 'client_error', String(e));
-      setError(err.status === 401 ? 'Wrong email or password.' : err.status === 429 ? `Too many attempts. ${err.message}.` : err.status === 400 ? err.message : `Sign-in failed: ${err.message}`);
+      setError(
+        err.status === 401
+          ? 'Wrong email or password.'
+          : err.status === 429
+            ? `Too many attempts. ${err.message}.`
+            : err.status === 400
+              ? err.message
+              : `Sign-in failed: ${err.message}`,
+      );
       setBusy(false);
     }
   };
@@ -40,7 +48,14 @@ export function SignIn({ onSignedIn, notice }: { onSignedIn: (session: AdminSess
         </label>
         <label className="field">
           <span>Password</span>
-          <input type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} data-testid="signin-password" />
+          <input
+            type="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            data-testid="signin-password"
+          />
         </label>
         {error ? (
           <p className="form-error" role="alert" data-testid="signin-error">

@@ -22,7 +22,10 @@ export function Webhooks() {
   const now = useNow();
   const status = useLoad(() => call(api.GET('/admin/api/webhooks')), 'webhooks');
   const pages = useCursorStack('dead-letters');
-  const letters = useLoad(() => call(api.GET('/admin/api/webhooks/dead-letters', { params: { query: { limit: PAGE_SIZE, ...(pages.cursor ? { cursor: pages.cursor } : {}) } } })), pages.cursor ?? '');
+  const letters = useLoad(
+    () => call(api.GET('/admin/api/webhooks/dead-letters', { params: { query: { limit: PAGE_SIZE, ...(pages.cursor ? { cursor: pages.cursor } : {}) } } })),
+    pages.cursor ?? '',
+  );
   const [dialog, setDialog] = useState<Dialog>(null);
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<Result | null>(null);
@@ -51,7 +54,10 @@ export function Webhooks() {
   const redeliver = (letter: DeadLetter) =>
     act('Redelivery', async () => {
       await call(api.POST('/admin/api/webhooks/dead-letters/{eventId}/redeliver', { params: { path: { eventId: letter.eventId } } }));
-      return { tone: 'success', text: `Queued ${letter.type} #${letter.sequence} again. It keeps its id and sequence number, and goes out in its connection's order.` };
+      return {
+        tone: 'success',
+        text: `Queued ${letter.type} #${letter.sequence} again. It keeps its id and sequence number, and goes out in its connection's order.`,
+      };
     });
 
   return (
@@ -72,7 +78,10 @@ export function Webhooks() {
       </Section>
 
       <h2 className="section-title">Dead letters</h2>
-      <p className="muted small">Events not delivered within WEBHOOK_MAX_AGE after they were queued; kept 30 days. Later events of the same connection were delivered meanwhile, so a receiver sees a gap in that connection's sequence numbers.</p>
+      <p className="muted small">
+        Events not delivered within WEBHOOK_MAX_AGE after they were queued; kept 30 days. Later events of the same connection were delivered meanwhile, so a
+        receiver sees a gap in that connection's sequence numbers.
+      </p>
       <PagedTable
         load={letters}
         label="Loading dead letters…"
@@ -90,7 +99,9 @@ export function Webhooks() {
                 <th scope="col">Died</th>
                 <th scope="col">Event</th>
                 <th scope="col">Connection</th>
-                <th scope="col" className="num">Attempts</th>
+                <th scope="col" className="num">
+                  Attempts
+                </th>
                 <th scope="col">Last error</th>
                 <th scope="col" aria-label="Actions" />
               </tr>
@@ -114,7 +125,13 @@ export function Webhooks() {
                   <td className="num">{number.format(d.attempts)}</td>
                   <td className="message">{d.lastError ?? '—'}</td>
                   <td>
-                    <button type="button" className="btn btn-small" onClick={() => setDialog({ kind: 'redeliver', letter: d })} disabled={busy} data-testid="redeliver">
+                    <button
+                      type="button"
+                      className="btn btn-small"
+                      onClick={() => setDialog({ kind: 'redeliver', letter: d })}
+                      disabled={busy}
+                      data-testid="redeliver"
+                    >
                       Redeliver
                     </button>
                   </td>
@@ -125,8 +142,19 @@ export function Webhooks() {
         )}
       </PagedTable>
 
-      <ConfirmDialog open={dialog?.kind === 'enable'} title="Resume webhook delivery?" confirmLabel="Resume delivery" busy={busy} onConfirm={enable} onCancel={() => setDialog(null)} testId="confirm-enable">
-        <p>The receiver answered 410 Gone, which says it wants no more webhooks. Resume only once it is ready again: every instance then delivers the waiting events, oldest of each connection first.</p>
+      <ConfirmDialog
+        open={dialog?.kind === 'enable'}
+        title="Resume webhook delivery?"
+        confirmLabel="Resume delivery"
+        busy={busy}
+        onConfirm={enable}
+        onCancel={() => setDialog(null)}
+        testId="confirm-enable"
+      >
+        <p>
+          The receiver answered 410 Gone, which says it wants no more webhooks. Resume only once it is ready again: every instance then delivers the waiting
+          events, oldest of each connection first.
+        </p>
       </ConfirmDialog>
       <ConfirmDialog
         open={dialog?.kind === 'redeliver'}
@@ -140,7 +168,8 @@ export function Webhooks() {
         <p>
           {dialog?.kind === 'redeliver' ? (
             <>
-              <strong>{dialog.letter.type}</strong> #{dialog.letter.sequence} goes back into its connection's queue with a fresh WEBHOOK_MAX_AGE. Later events of that connection may already have been delivered: the receiver will see an older sequence number.
+              <strong>{dialog.letter.type}</strong> #{dialog.letter.sequence} goes back into its connection's queue with a fresh WEBHOOK_MAX_AGE. Later events
+              of that connection may already have been delivered: the receiver will see an older sequence number.
             </>
           ) : null}
         </p>
@@ -162,7 +191,9 @@ function StatusView({ status, now, busy, onEnable }: { status: WebhookStatus; no
       {status.enabled ? null : (
         <div className="banner banner-error" role="alert" data-testid="webhooks-disabled">
           <p>
-            <strong>Delivery is stopped.</strong> {status.receiverHost} answered 410 Gone <RelativeTime iso={status.disabledAt} now={now} /> ({status.disabledReason}). No instance sends webhooks until delivery is resumed; events are still recorded and become dead letters after WEBHOOK_MAX_AGE.
+            <strong>Delivery is stopped.</strong> {status.receiverHost} answered 410 Gone <RelativeTime iso={status.disabledAt} now={now} /> (
+            {status.disabledReason}). No instance sends webhooks until delivery is resumed; events are still recorded and become dead letters after
+            WEBHOOK_MAX_AGE.
           </p>
           <button type="button" className="btn btn-primary" onClick={onEnable} disabled={busy} data-testid="enable-webhooks">
             Resume delivery

@@ -94,11 +94,13 @@ function row(platform, status) {
   li.append(text);
   if (!status.connected || status.status === 'needs_reauth') li.append(button('Connect', () => connect(platform.id)));
   if (status.connected) {
-    li.append(button('Disconnect', async () => {
-      await api('DELETE', `/social/${platform.id}/disconnect`); // revokes at the provider, then forgets
-      say(`Disconnected ${platform.displayName}.`);
-      await render();
-    }));
+    li.append(
+      button('Disconnect', async () => {
+        await api('DELETE', `/social/${platform.id}/disconnect`); // revokes at the provider, then forgets
+        say(`Disconnected ${platform.displayName}.`);
+        await render();
+      }),
+    );
   }
   return li;
 }

@@ -22,7 +22,11 @@ export class InstagramAdapter extends GraphAdapter {
     // Newer responses wrap the token in data[0]. user_id is often beyond 2^53: the shared JSON
     // parsing keeps its exact digits.
     const short = this.tokensFrom((Array.isArray(body.data) ? body.data[0] : body) as Record<string, unknown> | undefined, 'token exchange');
-    const long = await this.graphGet(new URL('/access_token', this.p.refreshUrl).toString(), { grant_type: 'ig_exchange_token', client_secret: this.p.clientSecret, access_token: short.accessToken }, 'long-lived token exchange');
+    const long = await this.graphGet(
+      new URL('/access_token', this.p.refreshUrl).toString(),
+      { grant_type: 'ig_exchange_token', client_secret: this.p.clientSecret, access_token: short.accessToken },
+      'long-lived token exchange',
+    );
     const tokens = this.parseTokens(long, 'long-lived token exchange');
     return { ...tokens, accountId: short.accountId, scopes: tokens.scopes ?? short.scopes };
   }

@@ -48,7 +48,8 @@ const MAX_SCOPE_LENGTH = 512;
 export function accountIdOf(value: unknown, purpose: string, field: string): string | null {
   if (value === undefined || value === null || value === '') return null;
   if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
-  if (typeof value === 'string' && value.length <= 2 * MAX_ACCOUNT_ID && !hasUnsafeCharacters(value) && Array.from(value).length <= MAX_ACCOUNT_ID) return value;
+  if (typeof value === 'string' && value.length <= 2 * MAX_ACCOUNT_ID && !hasUnsafeCharacters(value) && Array.from(value).length <= MAX_ACCOUNT_ID)
+    return value;
   throw new ProviderError('malformed', `${purpose}: ${field.slice(0, 64)} is not a usable account id`);
 }
 
@@ -108,7 +109,12 @@ export class StandardAdapter {
 
   async fetchProfile(tokens: TokenSet): Promise<Profile> {
     if (!this.p.userInfoUrl) return { accountId: tokens.accountId ?? null, username: null };
-    const res = await this.http.send({ method: 'GET', url: this.p.userInfoUrl, headers: { authorization: `Bearer ${tokens.accessToken}` }, purpose: 'user info' });
+    const res = await this.http.send({
+      method: 'GET',
+      url: this.p.userInfoUrl,
+      headers: { authorization: `Bearer ${tokens.accessToken}` },
+      purpose: 'user info',
+    });
     const body = this.expectJson(res, 'user info');
     return this.profileFrom(body, tokens);
   }
@@ -168,7 +174,8 @@ export class StandardAdapter {
       const v = body[field];
       if (v === undefined || v === null) return undefined;
       const n = typeof v === 'string' && /^\d{1,15}$/.test(v) ? Number(v) : v;
-      if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MAX_LIFETIME_SECONDS) throw malformed(`${field} is not a whole number of seconds between 0 and 10 years`);
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MAX_LIFETIME_SECONDS)
+        throw malformed(`${field} is not a whole number of seconds between 0 and 10 years`);
       return n;
     };
     const refresh = body.refresh_token;
@@ -186,7 +193,8 @@ export class StandardAdapter {
   private scopesFrom(scope: unknown, malformed: (what: string) => ProviderError): string[] | undefined {
     if (typeof scope !== 'string') return undefined;
     const scopes = scope.split(/[\s,]+/).filter(Boolean);
-    if (scopes.length > MAX_SCOPES || scopes.some((s) => s.length > MAX_SCOPE_LENGTH || hasUnsafeCharacters(s))) throw malformed('scope is not a list of scope names');
+    if (scopes.length > MAX_SCOPES || scopes.some((s) => s.length > MAX_SCOPE_LENGTH || hasUnsafeCharacters(s)))
+      throw malformed('scope is not a list of scope names');
     return scopes;
   }
 
@@ -226,7 +234,13 @@ export class StandardAdapter {
     const rule = facts && this.p.errorMap.find((r) => ruleMatches(r, status, facts));
     if (rule) return rule.failureClass;
     if (facts?.error) {
-      const oauth = GRANT_DEAD.has(facts.error) ? 'invalid_grant' : CLIENT_WRONG.has(facts.error) ? 'invalid_client' : TRANSIENT.has(facts.error) ? 'transient' : 'provider_error';
+      const oauth = GRANT_DEAD.has(facts.error)
+        ? 'invalid_grant'
+        : CLIENT_WRONG.has(facts.error)
+          ? 'invalid_client'
+          : TRANSIENT.has(facts.error)
+            ? 'transient'
+            : 'provider_error';
       return status >= 500 && oauth === 'provider_error' ? 'transient' : oauth;
     }
     if (status >= 500) return 'transient';

@@ -18,7 +18,8 @@ export class TikTokAdapter extends StandardAdapter {
     const url = new URL(this.p.userInfoUrl);
     const granted = tokens.scopes ?? this.p.scopes;
     // Asking for a field whose scope was not granted fails the whole call (scope_not_authorized).
-    if (!url.searchParams.has('fields')) url.searchParams.set('fields', ['open_id', 'union_id', 'display_name', ...(granted.includes('user.info.profile') ? ['username'] : [])].join(','));
+    if (!url.searchParams.has('fields'))
+      url.searchParams.set('fields', ['open_id', 'union_id', 'display_name', ...(granted.includes('user.info.profile') ? ['username'] : [])].join(','));
     const res = await this.http.send({ method: 'GET', url: url.toString(), headers: { authorization: `Bearer ${tokens.accessToken}` }, purpose: 'user info' });
     const body = this.expectJson(res, 'user info');
     // API (not OAuth) endpoints answer 200 with `error.code` "ok", or an error code (classified by the catalogue's map).
