@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { type AdminConnectionRow, ConnectionAdminReadService } from '../connections/connection-admin-read.service.js';
 import { ConnectionsService } from '../connections/connections.service.js';
+import { ConnectionsException } from '../connections/connections.exception.js';
 import { KeyUsageService } from '../crypto/key-usage.service.js';
 import { TokenAuditService } from '../internal/token-audit.service.js';
 import { ProviderRegistry } from '../providers/provider-registry.service.js';
@@ -154,7 +155,10 @@ export class AdminService {
   async disconnect(id: string): Promise<{ connected: false }> {
     const row = await this.connectionQueries.findById(id);
     if (!row) throw AdminException.notFound();
-    return this.connections.disconnect(row.user_id, row.platform);
+    await this.connections.disconnectOne(row.user_id, id).catch((error: unknown) => {
+      if (!(error instanceof ConnectionsException && error.status === 404)) throw error; // gone meanwhile: the end state is the same
+    });
+    return { connected: false };
   }
 
   async failures(q: FailureListQueryDto): Promise<RefreshFailurePageDto> {

@@ -84,7 +84,7 @@ export function documentErrors(app: INestApplication, document: OpenAPIObject): 
                 { type: 'object', properties: { statusCode: { type: 'integer', enum: [status] }, error: { type: 'string', enum: errors.map((e) => e.code) } } },
               ],
             },
-            examples: Object.fromEntries(errors.map((e) => [e.code, { value: { statusCode: e.status, error: e.code, message: e.message } }])),
+            examples: Object.fromEntries(errors.map((e) => [e.code, { value: { ...e.extra, statusCode: e.status, error: e.code, message: e.message } }])),
           },
         },
       };

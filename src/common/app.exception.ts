@@ -8,6 +8,8 @@ export class AppException extends Error {
     readonly code: string,
     message: string,
     readonly headers: Record<string, string> = {},
+    /** Fields some codes add to the error body (candidates, missingScopes): never anything secret. */
+    readonly extra: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = new.target.name;

@@ -5,7 +5,7 @@ import { AppException } from './app.exception.js';
 import { CommonException } from './common.exception.js';
 import { JSON_ONLY } from './media-type.js';
 
-export type ErrorBody = { statusCode: number; error: string; message: string };
+export type ErrorBody = { statusCode: number; error: string; message: string; [extra: string]: unknown };
 
 const STATUS_CODES: Record<number, string> = {
   400: 'bad_request',
@@ -76,7 +76,7 @@ function fastifyErrorCode(exception: unknown): string | undefined {
 }
 
 function fromApp(e: AppException): { body: ErrorBody; headers: Record<string, string> } {
-  return { body: { statusCode: e.status, error: e.code, message: e.message }, headers: e.headers };
+  return { body: { ...e.extra, statusCode: e.status, error: e.code, message: e.message }, headers: e.headers };
 }
 
 /** Turns anything thrown into `{ statusCode, error, message }` without leaking internals. */

@@ -107,6 +107,11 @@ export const ENV = {
   PROVIDER_HTTP_TIMEOUT_MS: { default: '10000', parse: int(100, 120_000), description: 'Total timeout of one request to a provider.' },
   PROVIDER_CONNECT_TIMEOUT_MS: { default: '3000', parse: int(100, 60_000), description: 'TCP/TLS connect timeout to a provider.' },
   CONNECT_STATE_TTL: { default: '10m', parse: duration(), description: 'How long a connect-url state stays valid.' },
+  MAX_CONNECTIONS_PER_PLATFORM: {
+    default: '10',
+    parse: int(1, 1000),
+    description: 'How many accounts of one platform a user may connect (`409 too_many_connections` beyond; a reconnect of a connected account always works).',
+  },
   REFRESH_WINDOW: {
     default: '2h',
     parse: duration(),

@@ -45,6 +45,7 @@ export type AppConfig = {
   demoProvider: { enabled: boolean; accessTokenTtlSeconds: number };
   providerHttp: { timeoutMs: number; connectTimeoutMs: number; maxResponseBytes: number };
   connectStateTtlMs: number;
+  maxConnectionsPerPlatform: number;
   refresh: {
     windowMs: number;
     scheduledWindowMs: number;

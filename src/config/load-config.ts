@@ -200,6 +200,7 @@ export function loadConfig(env: Env = process.env, features?: FeatureSettings): 
     demoProvider: { enabled: demoEnabled, accessTokenTtlSeconds: Math.round(demoAccessTokenTtlMs / 1000) },
     providerHttp,
     connectStateTtlMs,
+    maxConnectionsPerPlatform: r.get('MAX_CONNECTIONS_PER_PLATFORM'),
     refresh,
     retention,
     internalPort,

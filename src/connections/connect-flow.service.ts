@@ -7,14 +7,21 @@ import { Secret } from '../crypto/secret.js';
 import { ProviderError } from '../providers/provider.exception.js';
 import { ProviderRegistry } from '../providers/provider-registry.service.js';
 import { WebhookOutboxService } from '../webhooks/webhook-outbox.service.js';
+import type { Provider } from '../providers/provider-registry.service.js';
+import type { TokenSet } from '../providers/provider.types.js';
+import type { Connection } from './connection.entity.js';
 import type { ConnectDto, ConnectResultDto, ConnectUrlDto } from './connections.dto.js';
+import { missingScopes as missing } from './connections.service.js';
+import { AppException } from '../common/app.exception.js';
 import { toErrorBody } from '../common/http-exception.filter.js';
 import { type RateLimitRule, RateLimitService } from '../rate-limit/rate-limit.service.js';
 import { ConnectionsException } from './connections.exception.js';
-import { ConnectionRepository } from './connection.repository.js';
+import { ConnectionRepository, type NewGrant } from './connection.repository.js';
 import { OAuthStateRepository } from './oauth-state.repository.js';
 
 const MAX_PENDING_STATES = 20;
+// What one authorization may ask for (the platform's scopes, earlier ones and the extra ones together).
+const MAX_SCOPES = 100;
 // Per user across all instances, for connect-url and connect each: generous for people, tight for scripts hammering the provider through us.
 const CONNECT_URL_LIMIT: RateLimitRule = { bucket: 'connect-url', limit: 30, windowMs: 60_000 };
 const CONNECT_LIMIT: RateLimitRule = { bucket: 'connect', limit: 30, windowMs: 60_000 };
@@ -57,12 +64,26 @@ export class ConnectFlowService {
     }
   }
 
-  async connectUrl(userId: string, platform: string): Promise<ConnectUrlDto> {
+  /**
+   * `connectionId` reconnects that connection (the provider must return its account); `scopes` are
+   * asked for on top of the platform's, and a reconnect keeps the ones the connection asked for before.
+   */
+  async connectUrl(userId: string, platform: string, opts: { connectionId?: string; scopes?: string } = {}): Promise<ConnectUrlDto> {
     const provider = this.registry.get(platform);
     await this.throttle(CONNECT_URL_LIMIT, userId);
+    let earlier: string[] = [];
+    if (opts.connectionId !== undefined) {
+      const [target] = await this.connections.findForUser(userId, platform, { connectionId: opts.connectionId });
+      if (!target) throw ConnectionsException.connectionNotFound();
+      earlier = target.requestedScopes;
+    }
+    const extra = opts.scopes ? opts.scopes.split(',') : [];
+    const scopes = [...new Set([...provider.config.scopes, ...earlier, ...extra])];
+    if (scopes.length > MAX_SCOPES) throw ConnectionsException.invalidScopes(`would ask for ${scopes.length} scopes; at most ${MAX_SCOPES}`);
     if ((await this.states.pruneAndCountPending(userId)) >= MAX_PENDING_STATES) throw ConnectionsException.tooManyPending(MAX_PENDING_STATES);
     const state = randomBytes(32).toString('base64url');
     const verifier = provider.config.pkce ? randomBytes(48).toString('base64url') : undefined;
+    const custom = extra.length > 0 || earlier.length > 0;
     await this.states.insert({
       stateHash: sha256(state, 'hex'),
       userId,
@@ -70,8 +91,15 @@ export class ConnectFlowService {
       redirectUri: provider.redirectUri,
       codeVerifier: verifier ? Secret.fromPlaintext(verifier) : null,
       expiresAt: new Date(Date.now() + this.config.connectStateTtlMs),
+      connectionId: opts.connectionId ?? null,
+      scopes: custom ? scopes : null,
     });
-    const url = provider.adapter.authorizationUrl({ state, redirectUri: provider.redirectUri, codeChallenge: verifier && sha256(verifier, 'base64url') });
+    const url = provider.adapter.authorizationUrl({
+      state,
+      redirectUri: provider.redirectUri,
+      codeChallenge: verifier && sha256(verifier, 'base64url'),
+      scopes: custom ? scopes : undefined,
+    });
     return { url };
   }
 
@@ -89,6 +117,7 @@ export class ConnectFlowService {
     if (body.error !== undefined) throw ConnectionsException.accessDenied(body.error);
 
     const { adapter } = provider;
+    let saved: { connection: Connection; reconnected: boolean };
     try {
       const tokens = await adapter.exchangeCode({
         code: adapter.normalizeCode(body.code!),
@@ -96,32 +125,97 @@ export class ConnectFlowService {
         codeVerifier: pending.codeVerifier?.reveal(),
       });
       const profile = await adapter.fetchProfile(tokens);
-      const grant = {
+      const requested = pending.scopes ?? provider.config.scopes;
+      const grant: NewGrant = {
         userId,
         platform,
         accountId: profile.accountId,
         username: profile.username,
-        scopes: tokens.scopes ?? provider.config.scopes,
+        ...(await this.grantedScopes(provider, tokens, requested)),
+        requestedScopes: requested,
         accessToken: Secret.fromPlaintext(tokens.accessToken),
         refreshToken: tokens.refreshToken ? Secret.fromPlaintext(tokens.refreshToken) : null,
         accessTokenExpiresAt: addSeconds(tokens.expiresIn),
         refreshTokenExpiresAt: addSeconds(tokens.refreshTokenExpiresIn),
         accessTokenIssuedAt: new Date(),
       };
-      const connection = await this.dataSource.transaction(async (m) => {
-        const saved = await this.connections.upsertGrant(grant, m);
-        await this.outbox.enqueue(m, 'connection.created', { connectionId: saved.id, userId, platform, accountId: saved.accountId, status: 'active' });
-        return saved;
-      });
-      this.logger.log(`User connected ${platform}`, { platform, connectionId: connection.id });
-      return { connected: true, platform, accountId: connection.accountId, username: connection.username };
+      const required = provider.config.accountRequired;
+      if (grant.accountId === null && required) throw ConnectionsException.noAccount(required.error, required.message);
+      saved = await this.save(grant, pending.connectionId);
     } catch (error) {
       throw this.toHttp(error, platform);
     }
+    const { connection, reconnected } = saved;
+    const missingScopes = missing(connection.scopes, provider.config.requiredScopes);
+    this.logger.log(`User ${reconnected ? 'reconnected' : 'connected'} ${platform}`, { platform, connectionId: connection.id });
+    return {
+      connected: true,
+      connectionId: connection.id,
+      platform,
+      accountId: connection.accountId,
+      username: connection.username,
+      reconnected,
+      missingScopes,
+    };
+  }
+
+  /** From the token response, else the provider's introspection, else the requested ones (assumed). */
+  private async grantedScopes(provider: Provider, tokens: TokenSet, requested: string[]): Promise<Pick<NewGrant, 'scopes' | 'scopesSource'>> {
+    if (tokens.scopes) return { scopes: tokens.scopes, scopesSource: 'token' };
+    try {
+      const introspected = await provider.adapter.introspectScopes(tokens);
+      if (introspected) return { scopes: introspected, scopesSource: 'introspection' };
+    } catch (error) {
+      // The connect still works; the scopes shown are then the requested ones, marked assumed.
+      this.logger.warn(`Reading the granted scopes from ${provider.config.id} failed: ${(error as Error).message}`, { platform: provider.config.id });
+    }
+    return { scopes: requested, scopesSource: 'assumed' };
+  }
+
+  /**
+   * One transaction, after every provider call: the same provider account of this user is updated
+   * in place; a reconnect of a named connection must return its account; a new account counts
+   * against the limit. The advisory lock makes concurrent connects of one (user, platform) take turns.
+   */
+  private async save(grant: NewGrant, targetId: string | null): Promise<{ connection: Connection; reconnected: boolean }> {
+    const { userId, platform } = grant;
+    return this.dataSource.transaction(async (m) => {
+      await this.connections.lockUserPlatform(m, userId, platform);
+      const existing = await this.connections.findByAccount(m, userId, platform, grant.accountId);
+      if (targetId !== null) {
+        const [target] = await this.connections.findForUser(userId, platform, { connectionId: targetId }, 1, m);
+        if (!target) throw ConnectionsException.connectionNotFound();
+        if (existing?.id !== target.id) throw ConnectionsException.accountMismatch();
+      }
+      if (existing) {
+        const connection = await this.connections.reconnectGrant(m, existing.id, grant);
+        await this.outbox.enqueue(m, 'connection.reconnected', this.event(connection));
+        return { connection, reconnected: true };
+      }
+      const limit = this.config.maxConnectionsPerPlatform;
+      if ((await this.connections.countForUser(m, userId, platform)) >= limit) throw ConnectionsException.tooManyConnections(platform, limit);
+      const connection = await this.connections.insertGrant(m, grant);
+      await this.outbox.enqueue(m, 'connection.created', this.event(connection));
+      return { connection, reconnected: false };
+    });
+  }
+
+  private event(c: Connection) {
+    const required = this.registry.find(c.platform)?.config.requiredScopes ?? [];
+    return {
+      connectionId: c.id,
+      userId: c.userId,
+      platform: c.platform,
+      accountId: c.accountId,
+      status: 'active',
+      grantedScopes: c.scopes,
+      missingScopes: missing(c.scopes, required),
+    };
   }
 
   /** After the state is spent every failure answers a code the client can act on, never a 500. */
   private toHttp(error: unknown, platform: string): unknown {
+    if (error instanceof AppException) return error; // decided here: account_mismatch, no_channel...
     if (!(error instanceof ProviderError)) {
       if (toErrorBody(error).body.statusCode === 503) return error; // database unavailable or busy: retry
       this.logger.error(`Connect to ${platform} failed inside this service: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`, {

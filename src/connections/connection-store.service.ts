@@ -2,10 +2,11 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { TokenSet } from '../providers/provider.types.js';
 import type { Connection } from './connection.entity.js';
-import { ConnectionRepository } from './connection.repository.js';
+import { ConnectionRepository, type ConnectionSelector } from './connection.repository.js';
 import { type ClaimablePlatform, ConnectionLeaseRepository, type LeaseState } from './connection-lease.repository.js';
 
 export { type ClaimablePlatform, LEASE_MS, type LeaseState } from './connection-lease.repository.js';
+export type { ConnectionSelector } from './connection.repository.js';
 
 /**
  * The connections table as other features use it (tokens, scheduler, metrics): each method is one
@@ -19,9 +20,9 @@ export class ConnectionStoreService {
     private readonly leases: ConnectionLeaseRepository,
   ) {}
 
-  /** The internal-token hot path: one prepared statement (ConnectionRepository.findForUser). */
-  findForUser(userId: string, platform: string): Promise<Connection | null> {
-    return this.connections.findForUser(userId, platform);
+  /** The internal-token hot path: one statement (ConnectionRepository.findForUser), most recently connected first. */
+  findForUser(userId: string, platform: string, select: ConnectionSelector, limit: number): Promise<Connection[]> {
+    return this.connections.findForUser(userId, platform, select, limit);
   }
 
   /** The connection as stored (with tokens), or an error when it is gone. */

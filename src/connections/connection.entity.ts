@@ -1,13 +1,15 @@
-import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, Unique, UpdateDateColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { encryptedColumn } from '../crypto/encrypted-column.transformer.js';
 import type { Secret } from '../crypto/secret.js';
 
 export type ConnectionStatus = 'active' | 'needs_reauth';
+/** Where the granted scopes come from: the token response, the provider's introspection, or assumed (the requested ones). */
+export type ScopesSource = 'token' | 'introspection' | 'assumed';
 
-/** One provider account connected by one user: at most one per (user, platform). */
+/** One provider account connected by one user: a user may hold several per platform, one per provider account. */
 @Entity({ name: 'connections' })
-@Unique('uq_connections_user_platform', ['userId', 'platform'])
 @Check('ck_connections_status', "status IN ('active', 'needs_reauth')")
+@Check('ck_connections_scopes_source', "scopes_source IN ('token', 'introspection', 'assumed')")
 @Index('ix_connections_due', ['accessTokenExpiresAt'], { where: "status = 'active'" })
 @Index('ix_connections_refresh_expiry', ['refreshTokenExpiresAt'], { where: "status = 'active' AND refresh_token_expires_at IS NOT NULL" })
 @Index('ix_connections_admin_failures', ['consecutiveFailures', 'id'])
@@ -17,6 +19,8 @@ export type ConnectionStatus = 'active' | 'needs_reauth';
 @Index('ix_connections_admin_expiry', { synchronize: false })
 @Index('ix_connections_admin_refreshed', { synchronize: false })
 @Index('ix_connections_user_prefix', { synchronize: false })
+// UNIQUE (user_id, platform, coalesce(account_id, '')), migration 1764001300000.
+@Index('uq_connections_user_account', { synchronize: false })
 export class Connection {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -36,8 +40,20 @@ export class Connection {
   @Column({ type: 'varchar', length: 16, default: 'active' })
   status!: ConnectionStatus;
 
+  /** Set by the user to tell their accounts apart. */
+  @Column({ type: 'varchar', length: 80, nullable: true })
+  label!: string | null;
+
+  /** The granted scopes. */
   @Column({ type: 'text', array: true, default: () => "'{}'" })
   scopes!: string[];
+
+  @Column({ name: 'scopes_source', type: 'varchar', length: 16, default: 'token' })
+  scopesSource!: ScopesSource;
+
+  /** The scopes the last authorization asked for. */
+  @Column({ name: 'requested_scopes', type: 'text', array: true, default: () => "'{}'" })
+  requestedScopes!: string[];
 
   @Column({ name: 'access_token', type: 'text', transformer: encryptedColumn })
   accessToken!: Secret;
@@ -81,8 +97,15 @@ export class Connection {
   @Column({ name: 'refresh_lease_expires_at', type: 'timestamptz', nullable: true, select: false })
   refreshLeaseExpiresAt!: Date | null;
 
+  /** The last time the user authorised it (a reconnect in place sets it again). */
   @CreateDateColumn({ name: 'connected_at', type: 'timestamptz' })
   connectedAt!: Date;
+
+  @Column({ name: 'reconnected_at', type: 'timestamptz', nullable: true })
+  reconnectedAt!: Date | null;
+
+  @Column({ name: 'reconnect_count', type: 'integer', default: 0 })
+  reconnectCount!: number;
 
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt!: Date;

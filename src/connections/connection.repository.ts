@@ -6,7 +6,7 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { sqlParams } from '../common/sql-params.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import type { Secret } from '../crypto/secret.js';
-import { Connection } from './connection.entity.js';
+import { Connection, type ScopesSource } from './connection.entity.js';
 import { refreshDueSql } from './refresh-due.js';
 
 export type NewGrant = {
@@ -15,6 +15,8 @@ export type NewGrant = {
   accountId: string | null;
   username: string | null;
   scopes: string[];
+  scopesSource: ScopesSource;
+  requestedScopes: string[];
   accessToken: Secret;
   refreshToken: Secret | null;
   accessTokenExpiresAt: Date | null;
@@ -22,9 +24,12 @@ export type NewGrant = {
   accessTokenIssuedAt: Date;
 };
 
+/** Which of a user's connections of a platform: all, one by id, or one by provider account id. */
+export type ConnectionSelector = { connectionId?: string; accountId?: string };
+
 @Injectable()
 export class ConnectionRepository {
-  private findSql?: string;
+  private readonly sql = new Map<string, string>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -36,26 +41,36 @@ export class ConnectionRepository {
   }
 
   /**
-   * The hot path of internal-token. One statement, built once; the row is hydrated through TypeORM's
-   * own column metadata (types, the encrypted-column transformer, `select: false` columns left out),
-   * so the result equals `findOneBy({ userId, platform })` without its query builder and result
-   * transformer and query runner (about 20 % of the CPU of an internal-token call, see bench/README.md).
+   * The hot path of internal-token: the user's connections of a platform (most recently connected
+   * first), narrowed by the selector, at most `limit`. One statement per selector kind, built once;
+   * rows are hydrated through TypeORM's own column metadata (types, the encrypted-column transformer,
+   * `select: false` columns left out), so the result equals a `find` without its query builder,
+   * result transformer and query runner (about 20 % of the CPU of a call, see bench/README.md).
+   * Served by uq_connections_user_account (user_id, platform, coalesce(account_id, '')).
    */
-  async findForUser(userId: string, platform: string, manager?: EntityManager): Promise<Connection | null> {
+  async findForUser(userId: string, platform: string, select: ConnectionSelector = {}, limit = 1, manager?: EntityManager): Promise<Connection[]> {
     const metadata = this.dataSource.getMetadata(Connection);
     const columns = metadata.columns.filter((c) => c.isSelect);
-    this.findSql ??= `SELECT ${columns.map((c) => `"${c.databaseName}"`).join(', ')} FROM "${metadata.tableName}" WHERE "user_id" = $1 AND "platform" = $2 LIMIT 1`;
-    const params = [userId, platform];
+    const kind = select.connectionId !== undefined ? 'id' : select.accountId !== undefined ? 'account' : 'all';
+    let sql = this.sql.get(kind);
+    if (!sql) {
+      const narrow = { id: ' AND "id" = $4::uuid', account: ` AND coalesce("account_id", '') = $4`, all: '' }[kind];
+      sql = `SELECT ${columns.map((c) => `"${c.databaseName}"`).join(', ')} FROM "${metadata.tableName}" WHERE "user_id" = $1 AND "platform" = $2${narrow} ORDER BY "connected_at" DESC, "id" DESC LIMIT $3`;
+      this.sql.set(kind, sql);
+    }
+    const params: unknown[] = [userId, platform, limit];
+    if (kind !== 'all') params.push(select.connectionId ?? select.accountId);
     // Outside a transaction, straight on the driver's pool: TypeORM's query runner (no query logging
     // is configured) only adds a connect/release round of promises. Errors stay pg's own, which the
     // exception filter classifies the same way.
-    const [row] = manager
-      ? ((await manager.query(this.findSql, params)) as Record<string, unknown>[])
-      : (await ((this.dataSource.driver as PostgresDriver).master as Pool).query<Record<string, unknown>>(this.findSql, params)).rows;
-    if (!row) return null;
-    const entity = metadata.create(undefined, { fromDeserializer: true }) as Connection;
-    for (const column of columns) column.setEntityValue(entity, this.dataSource.driver.prepareHydratedValue(row[column.databaseName], column));
-    return entity;
+    const rows = manager
+      ? ((await manager.query(sql, params)) as Record<string, unknown>[])
+      : (await ((this.dataSource.driver as PostgresDriver).master as Pool).query<Record<string, unknown>>(sql, params)).rows;
+    return rows.map((row) => {
+      const entity = metadata.create(undefined, { fromDeserializer: true }) as Connection;
+      for (const column of columns) column.setEntityValue(entity, this.dataSource.driver.prepareHydratedValue(row[column.databaseName], column));
+      return entity;
+    });
   }
 
   /** The connection as stored (with tokens), or an error when it is gone. */
@@ -63,19 +78,80 @@ export class ConnectionRepository {
     return this.repo().findOneByOrFail({ id });
   }
 
+  /** One of the user's connections, or null (another user's id finds nothing). */
+  findOwned(userId: string, id: string, manager?: EntityManager): Promise<Connection | null> {
+    return this.repo(manager).findOneBy({ id, userId });
+  }
+
+  /** Every connection of the user: by platform, most recently connected first. */
   listForUser(userId: string): Promise<Connection[]> {
-    return this.repo().find({ where: { userId }, order: { platform: 'ASC' } });
+    return this.repo().find({ where: { userId }, order: { platform: 'ASC', connectedAt: 'DESC', id: 'DESC' } });
   }
 
-  /** One row per (user, platform): a reconnect replaces tokens and clears the failure state. */
-  async upsertGrant(grant: NewGrant, manager?: EntityManager): Promise<Connection> {
-    await this.repo(manager).upsert({ ...grant, status: 'active', connectedAt: new Date() }, { conflictPaths: ['userId', 'platform'] });
-    return this.repo(manager).findOneByOrFail({ userId: grant.userId, platform: grant.platform });
+  /**
+   * Serialises the connects of one (user, platform) until the transaction ends, so the account
+   * limit and "same account means same connection" hold under concurrent connects.
+   */
+  async lockUserPlatform(manager: EntityManager, userId: string, platform: string): Promise<void> {
+    await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`connections ${JSON.stringify([userId, platform])}`]);
   }
 
-  /** Deletes and returns whether a row existed. */
-  async deleteForUser(userId: string, platform: string, manager?: EntityManager): Promise<boolean> {
-    const result = await this.repo(manager).delete({ userId, platform });
+  async countForUser(manager: EntityManager, userId: string, platform: string): Promise<number> {
+    return this.repo(manager).countBy({ userId, platform });
+  }
+
+  /** The user's connection of this provider account on this platform, if any. */
+  async findByAccount(manager: EntityManager, userId: string, platform: string, accountId: string | null): Promise<Connection | null> {
+    const [found] = await this.findForUser(userId, platform, { accountId: accountId ?? '' }, 1, manager);
+    return found ?? null;
+  }
+
+  async insertGrant(manager: EntityManager, grant: NewGrant): Promise<Connection> {
+    const { identifiers } = await this.repo(manager).insert({ ...grant, status: 'active', connectedAt: new Date() });
+    return this.repo(manager).findOneByOrFail({ id: identifiers[0]!.id as string });
+  }
+
+  /** A reconnect in place: new tokens and scopes, status active, failure state and lease cleared. */
+  async reconnectGrant(manager: EntityManager, id: string, grant: NewGrant): Promise<Connection> {
+    await this.repo(manager)
+      .createQueryBuilder()
+      .update(Connection)
+      .set({
+        username: grant.username,
+        scopes: grant.scopes,
+        scopesSource: grant.scopesSource,
+        requestedScopes: grant.requestedScopes,
+        accessToken: grant.accessToken,
+        refreshToken: grant.refreshToken,
+        accessTokenExpiresAt: grant.accessTokenExpiresAt,
+        refreshTokenExpiresAt: grant.refreshTokenExpiresAt,
+        accessTokenIssuedAt: grant.accessTokenIssuedAt,
+        status: 'active',
+        lastRefreshError: null,
+        lastRefreshErrorCode: null,
+        consecutiveFailures: 0,
+        nextRetryAt: null,
+        refreshLeaseOwner: null,
+        refreshLeaseExpiresAt: null,
+        connectedAt: () => 'now()',
+        reconnectedAt: () => 'now()',
+        reconnectCount: () => 'reconnect_count + 1',
+        tokenVersion: () => 'token_version + 1',
+      })
+      .where('id = :id', { id })
+      .execute();
+    return this.repo(manager).findOneByOrFail({ id });
+  }
+
+  /** Sets or clears the user's label; false when the connection is not theirs. */
+  async setLabel(userId: string, id: string, label: string | null): Promise<boolean> {
+    const result = await this.repo().update({ id, userId }, { label });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Deletes one connection of the user; returns whether a row existed. */
+  async deleteOwned(manager: EntityManager, userId: string, id: string): Promise<boolean> {
+    const result = await this.repo(manager).delete({ id, userId });
     return (result.affected ?? 0) > 0;
   }
 

@@ -47,6 +47,29 @@ export class ConnectionsException extends AppException {
     const seconds = Math.max(1, Math.ceil(waitMs / 1000));
     return new ConnectionsException(429, 'too_many_requests', `Too many connection attempts; retry in ${seconds} s`, { 'Retry-After': String(seconds) });
   }
+  static connectionNotFound(): ConnectionsException {
+    return new ConnectionsException(404, 'not_connected', 'No connection of this user has this connectionId (on this platform)');
+  }
+  static tooManyConnections(platform: string, limit: number): ConnectionsException {
+    return new ConnectionsException(
+      409,
+      'too_many_connections',
+      `A user may connect at most ${limit} ${platform} accounts; disconnect one first (reconnecting a connected account always works)`,
+    );
+  }
+  static accountMismatch(): ConnectionsException {
+    return new ConnectionsException(
+      409,
+      'account_mismatch',
+      'The provider returned another account than the connection being reconnected; nothing changed (sign in to the provider as that account, or connect it as a new connection)',
+    );
+  }
+  static noAccount(error: string, message: string): ConnectionsException {
+    return new ConnectionsException(400, error, message);
+  }
+  static invalidScopes(reason: string): ConnectionsException {
+    return new ConnectionsException(400, 'validation_failed', `scopes ${reason}`);
+  }
   static providerRejected(providerCode: string | undefined): ConnectionsException {
     return new ConnectionsException(400, 'provider_error', `The provider rejected the request${providerCode ? ` (${providerCode})` : ''}`);
   }

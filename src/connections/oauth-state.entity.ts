@@ -27,6 +27,14 @@ export class OAuthState {
   @Column({ name: 'code_verifier', type: 'text', nullable: true, transformer: encryptedColumn })
   codeVerifier!: Secret | null;
 
+  /** The connection this authorization reconnects (its provider account must come back). */
+  @Column({ name: 'connection_id', type: 'uuid', nullable: true })
+  connectionId!: string | null;
+
+  /** The scopes this authorization asks for (null: the platform's defaults). */
+  @Column({ type: 'text', array: true, nullable: true })
+  scopes!: string[] | null;
+
   @Column({ name: 'expires_at', type: 'timestamptz' })
   expiresAt!: Date;
 

@@ -6,7 +6,15 @@ import { KeyRing } from '../crypto/key-ring.js';
 import { Secret } from '../crypto/secret.js';
 import { OAuthState } from './oauth-state.entity.js';
 
-export type ConsumedState = { userId: string; platform: string; redirectUri: string; codeVerifier: Secret | null; expiresAt: Date };
+export type ConsumedState = {
+  userId: string;
+  platform: string;
+  redirectUri: string;
+  codeVerifier: Secret | null;
+  expiresAt: Date;
+  connectionId: string | null;
+  scopes: string[] | null;
+};
 
 @Injectable()
 export class OAuthStateRepository {
@@ -16,7 +24,7 @@ export class OAuthStateRepository {
   ) {}
 
   async insert(
-    state: Pick<OAuthState, 'stateHash' | 'userId' | 'platform' | 'redirectUri' | 'codeVerifier' | 'expiresAt'>,
+    state: Pick<OAuthState, 'stateHash' | 'userId' | 'platform' | 'redirectUri' | 'codeVerifier' | 'expiresAt' | 'connectionId' | 'scopes'>,
     manager?: EntityManager,
   ): Promise<void> {
     await (manager ?? this.dataSource.manager).getRepository(OAuthState).insert(state);
@@ -38,7 +46,7 @@ export class OAuthStateRepository {
     const rows = await this.dataSource.query(
       `UPDATE oauth_states SET used_at = now()
        WHERE state_hash = $1 AND user_id = $2 AND platform = $3 AND used_at IS NULL
-       RETURNING user_id, platform, redirect_uri, code_verifier, expires_at`,
+       RETURNING user_id, platform, redirect_uri, code_verifier, expires_at, connection_id, scopes`,
       [stateHash, userId, platform],
     );
     const row = resultRows(rows)[0];
@@ -49,6 +57,8 @@ export class OAuthStateRepository {
       redirectUri: row.redirect_uri as string,
       codeVerifier: row.code_verifier ? Secret.fromStored(row.code_verifier as string, this.ring) : null,
       expiresAt: new Date(row.expires_at as string),
+      connectionId: (row.connection_id as string | null) ?? null,
+      scopes: (row.scopes as string[] | null) ?? null,
     };
   }
 

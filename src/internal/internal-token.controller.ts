@@ -27,6 +27,11 @@ export class InternalTokenController {
     ...jsonBodyErrors('userId is required'),
     TokensException.platformNotAllowed('tiktok'),
     TokensException.notConnected('tiktok'),
+    TokensException.connectionAmbiguous('tiktok', [
+      { connectionId: '3f2b8c1e-5d4a-4e7b-9c6f-1a2b3c4d5e6f', accountId: '7123456789', label: 'Brand', username: 'brand_account' },
+      { connectionId: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d', accountId: '7987654321', label: null, username: 'creator_jane' },
+    ]),
+    TokensException.insufficientScope('tiktok', '3f2b8c1e-5d4a-4e7b-9c6f-1a2b3c4d5e6f', ['video.upload']),
     ProvidersException.unknownPlatform('tiktok'),
     TokensException.reauthRequired('tiktok'),
     TokensException.providerUnavailable('tiktok', 30_000),
@@ -38,6 +43,6 @@ export class InternalTokenController {
     @Param() { platform }: PlatformParamDto,
     @Body() body: InternalTokenRequestDto,
   ): Promise<InternalTokenDto> {
-    return this.internal.issue(service, platform, body.userId);
+    return this.internal.issue(service, platform, body);
   }
 }

@@ -4,7 +4,7 @@ import { toErrorBody } from '../common/http-exception.filter.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { TokenAccessService } from '../tokens/token-access.service.js';
 import { TokensException } from '../tokens/tokens.exception.js';
-import type { InternalTokenDto } from './internal.dto.js';
+import type { InternalTokenDto, InternalTokenRequestDto } from './internal.dto.js';
 import { TokenAuditService } from './token-audit.service.js';
 
 @Injectable()
@@ -15,13 +15,20 @@ export class InternalTokenService {
     private readonly metrics: MetricsService,
   ) {}
 
-  async issue(service: ServicePrincipal, platform: string, userId: string): Promise<InternalTokenDto> {
+  async issue(service: ServicePrincipal, platform: string, { userId, ...want }: InternalTokenRequestDto): Promise<InternalTokenDto> {
     let answer: InternalTokenDto;
     try {
       if (service.platforms && !service.platforms.includes(platform)) throw TokensException.platformNotAllowed(platform);
-      const c = await this.tokens.getValidToken(userId, platform, 'lazy');
+      const c = await this.tokens.getValidToken(userId, platform, 'lazy', want);
       // Decrypted before anything is counted or audited as served.
-      answer = { accessToken: c.accessToken.reveal(), expiresAt: c.accessTokenExpiresAt?.toISOString() ?? null, accountId: c.accountId, scopes: c.scopes };
+      answer = {
+        accessToken: c.accessToken.reveal(),
+        expiresAt: c.accessTokenExpiresAt?.toISOString() ?? null,
+        connectionId: c.id,
+        accountId: c.accountId,
+        grantedScopes: c.scopes,
+        scopes: c.scopes,
+      };
     } catch (error) {
       // The error code the caller gets: database_unavailable and credential_unreadable are not bugs.
       this.metrics.internalTokens.inc({ platform, outcome: toErrorBody(error).body.error });

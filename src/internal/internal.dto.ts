@@ -1,6 +1,6 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsString, MaxLength, MinLength } from 'class-validator';
-import { PLATFORM_PATTERN } from '../connections/connections.dto.js';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ArrayMaxSize, IsArray, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
+import { PLATFORM_PATTERN, SCOPE_PATTERN } from '../connections/connections.dto.js';
 
 export class InternalTokenRequestDto {
   @ApiProperty({ example: 'user-123', description: 'The user whose token the job needs' })
@@ -8,6 +8,33 @@ export class InternalTokenRequestDto {
   @MinLength(1)
   @MaxLength(255)
   userId!: string;
+
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: "Which of the user's connections of this platform (required when they have several, unless accountId is given)",
+  })
+  @IsOptional()
+  @IsUUID('all', { message: 'connectionId must be a UUID' })
+  connectionId?: string;
+
+  @ApiPropertyOptional({ example: '7123456789', description: 'Or: the provider account id of the connection' })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(255)
+  accountId?: string;
+
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['video.publish'],
+    description: 'Scopes the job needs: a grant lacking one answers 409 insufficient_scope without calling the provider',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
+  @Matches(SCOPE_PATTERN, { each: true, message: 'requiredScopes must be scope names (printable characters, no spaces or commas)' })
+  requiredScopes?: string[];
 }
 
 export class InternalTokenDto {
@@ -17,12 +44,21 @@ export class InternalTokenDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true })
   expiresAt!: string | null;
 
+  @ApiProperty({ format: 'uuid' })
+  connectionId!: string;
+
   @ApiProperty({ type: String, nullable: true })
   accountId!: string | null;
 
   @ApiProperty({ type: [String] })
+  grantedScopes!: string[];
+
+  @ApiProperty({ type: [String], deprecated: true, description: 'Same as grantedScopes' })
   scopes!: string[];
 }
+
+// Printable ASCII: class-validator counts some other characters differently from JSON schema.
+const PRINTABLE_ID = { type: 'string', pattern: '^[\\x20-\\x7e]{1,255}$' } as const;
 
 /**
  * Fastify's JSON schema of the call, which backend jobs make on every run: a plain form of the DTOs
@@ -31,6 +67,15 @@ export class InternalTokenDto {
  */
 export const INTERNAL_TOKEN_SCHEMA = {
   params: { type: 'object', required: ['platform'], properties: { platform: { type: 'string', pattern: PLATFORM_PATTERN.source } } },
-  // Printable ASCII: class-validator counts some other characters differently from JSON schema.
-  body: { type: 'object', required: ['userId'], additionalProperties: false, properties: { userId: { type: 'string', pattern: '^[\\x20-\\x7e]{1,255}$' } } },
+  body: {
+    type: 'object',
+    required: ['userId'],
+    additionalProperties: false,
+    properties: {
+      userId: PRINTABLE_ID,
+      accountId: PRINTABLE_ID,
+      connectionId: { type: 'string', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' },
+      requiredScopes: { type: 'array', maxItems: 50, items: { type: 'string', pattern: SCOPE_PATTERN.source } },
+    },
+  },
 } as const;

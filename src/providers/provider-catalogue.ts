@@ -129,6 +129,11 @@ export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
     requiredScopes: ['https://www.googleapis.com/auth/youtube.upload', 'https://www.googleapis.com/auth/yt-analytics.readonly'],
     accountIdField: 'items.0.id',
     usernameField: 'items.0.snippet.title',
+    // channels.list mine=true answers no items for a Google account without a channel.
+    accountRequired: {
+      error: 'no_channel',
+      message: 'This Google account has no YouTube channel; create one at youtube.com (or sign in with the account that owns it), then connect again',
+    },
   },
   x: {
     ...STANDARD_DEFAULTS,
@@ -191,6 +196,8 @@ export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
     refreshUrl: 'https://graph.facebook.com/{apiVersion}/oauth/access_token',
     revocationUrl: 'https://graph.facebook.com/{apiVersion}/me/permissions',
     userInfoUrl: 'https://graph.facebook.com/{apiVersion}/me?fields=id,name',
+    // The token response names no scopes; debug_token lists the granted ones (users can untick them).
+    introspectionUrl: 'https://graph.facebook.com/{apiVersion}/debug_token',
     // Page publishing: developers.facebook.com/docs/pages-api/manage-pages (read 2026-12-03).
     scopes: ['public_profile', 'pages_show_list', 'pages_manage_posts', 'pages_read_engagement'],
     requiredScopes: ['pages_show_list', 'pages_manage_posts', 'pages_read_engagement'],

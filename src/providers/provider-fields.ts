@@ -1,6 +1,6 @@
 import type { ProviderConfig, ProviderFileEntry } from './provider.types.js';
 
-const TEMPLATED_URLS = ['authorizationUrl', 'tokenUrl', 'refreshUrl', 'revocationUrl', 'userInfoUrl'] as const;
+const TEMPLATED_URLS = ['authorizationUrl', 'tokenUrl', 'refreshUrl', 'revocationUrl', 'userInfoUrl', 'introspectionUrl'] as const;
 const API_VERSION = /^[A-Za-z0-9._-]{1,32}$/;
 
 /**

@@ -34,6 +34,11 @@ export class ProviderRegistry {
     return provider;
   }
 
+  /** The provider, or undefined (a connection of a platform no longer configured). */
+  find(platform: string): Provider | undefined {
+    return this.providers.get(platform);
+  }
+
   has(platform: string): boolean {
     return this.providers.has(platform);
   }

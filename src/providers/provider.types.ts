@@ -10,6 +10,7 @@ export const PROVIDER_FIELDS = [
   'refreshUrl',
   'revocationUrl',
   'userInfoUrl',
+  'introspectionUrl',
   'issuer',
   'scopes',
   'scopeSeparator',
@@ -64,6 +65,8 @@ export type ProviderConfig = {
   refreshUrl: string;
   revocationUrl?: string;
   userInfoUrl?: string;
+  /** Where the granted scopes can be read when the token response omits them (RFC 7662; Facebook's debug_token). */
+  introspectionUrl?: string;
   issuer?: string;
   scopes: string[];
   scopeSeparator: string;

@@ -12,6 +12,9 @@ import { RefreshPolicy } from './refresh-policy.js';
 import { TokenRefreshService } from './token-refresh.service.js';
 import { TokensException } from './tokens.exception.js';
 
+/** Which connection, and what it must be able to do. */
+export type TokenRequest = { connectionId?: string; accountId?: string; requiredScopes?: string[] };
+
 /** The one way to obtain a provider access token: valid, or refreshed first. */
 @Injectable()
 export class TokenAccessService {
@@ -24,10 +27,28 @@ export class TokenAccessService {
     private readonly outbox: WebhookOutboxService,
   ) {}
 
-  async getValidToken(userId: string, platform: string, trigger: RefreshTrigger = 'lazy'): Promise<Connection> {
+  /**
+   * The one connection the request names (or the user's only one of the platform), checked for the
+   * required scopes before any provider call, then valid or refreshed first.
+   */
+  async getValidToken(userId: string, platform: string, trigger: RefreshTrigger = 'lazy', want: TokenRequest = {}): Promise<Connection> {
     const provider = this.registry.get(platform);
-    let c = await this.connections.findForUser(userId, platform);
+    const { connectionId, accountId } = want;
+    const named = connectionId !== undefined || accountId !== undefined;
+    const found = await this.connections.findForUser(userId, platform, { connectionId, accountId }, named ? 1 : this.config.maxConnectionsPerPlatform + 1);
+    let c = found[0];
     if (!c) throw TokensException.notConnected(platform);
+    if (found.length > 1) {
+      throw TokensException.connectionAmbiguous(
+        platform,
+        found.map((f) => ({ connectionId: f.id, accountId: f.accountId, label: f.label, username: f.username })),
+      );
+    }
+    if (want.requiredScopes?.length) {
+      const have = new Set(c.scopes);
+      const lacking = [...new Set(want.requiredScopes)].filter((s) => !have.has(s));
+      if (lacking.length) throw TokensException.insufficientScope(platform, c.id, lacking);
+    }
     if (c.status === 'needs_reauth') throw TokensException.reauthRequired(platform);
     const windowMs = this.config.refresh.windowMs;
     const now = Date.now();

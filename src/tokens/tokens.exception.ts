@@ -13,6 +13,27 @@ export class TokensException extends AppException {
       'Retry-After': String(seconds),
     });
   }
+  static connectionAmbiguous(
+    platform: string,
+    candidates: { connectionId: string; accountId: string | null; label: string | null; username: string | null }[],
+  ): TokensException {
+    return new TokensException(
+      409,
+      'connection_ambiguous',
+      `The user has ${candidates.length} ${platform} connections; pass connectionId or accountId (see candidates)`,
+      {},
+      { candidates },
+    );
+  }
+  static insufficientScope(platform: string, connectionId: string, missingScopes: string[]): TokensException {
+    return new TokensException(
+      409,
+      'insufficient_scope',
+      `The ${platform} grant lacks ${missingScopes.join(', ')}; the user must reconnect with them (connect-url with connectUrlParams)`,
+      {},
+      { missingScopes, connectUrlParams: { connectionId, scopes: missingScopes.join(',') } },
+    );
+  }
   static platformNotAllowed(platform: string): TokensException {
     return new TokensException(403, 'forbidden', `This service token may not read ${platform} tokens`);
   }

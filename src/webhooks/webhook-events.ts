@@ -1,5 +1,6 @@
 export const WEBHOOK_EVENTS = [
   'connection.created',
+  'connection.reconnected',
   'connection.refresh_failed',
   'connection.reauth_required',
   'connection.recovered',
@@ -17,4 +18,7 @@ export type ConnectionEventData = {
   failureClass?: string;
   providerError?: string | null;
   consecutiveFailures?: number;
+  /** created and reconnected: what the user granted, and the required scopes they did not. */
+  grantedScopes?: string[];
+  missingScopes?: string[];
 };

@@ -148,6 +148,7 @@ export function builtInOverrides(id: string, base: string, extra: Record<string,
     refreshUrl: b.refreshUrl,
     revocationUrl: b.revocationUrl,
     userInfoUrl: b.userInfoUrl,
+    introspectionUrl: b.introspectionUrl,
   };
   const moved = Object.entries(urls).flatMap(([k, v]) => (v ? [[k, rehost(v, base)]] : []));
   return { ...Object.fromEntries(moved), ...extra };

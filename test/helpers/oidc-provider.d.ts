@@ -14,6 +14,7 @@ declare module 'oidc-provider' {
   export class Grant {
     constructor(properties: { accountId: string; clientId: string });
     addOIDCScope(scope: string): void;
+    rejectOIDCScope(scope: string): void;
     addOIDCClaims(claims: string[]): void;
     addResourceScope(resource: string, scope: string): void;
     save(): Promise<string>;

@@ -27,7 +27,8 @@ export type OidcServer = {
   introspectionUrl: string;
   clientId: string;
   clientSecret: string;
-  authorize(authorizationUrl: string, accountId: string): Promise<Record<string, string>>;
+  /** Signs in as `accountId` and consents; `withhold` scopes are unticked on the consent screen (not granted). */
+  authorize(authorizationUrl: string, accountId: string, opts?: { withhold?: string[] }): Promise<Record<string, string>>;
   deny(authorizationUrl: string, accountId: string): Promise<Record<string, string>>;
   introspect(token: string): Promise<{ active: boolean; [k: string]: unknown }>;
   counts(): { tokenRequests: Record<string, number>; revocations: number };
@@ -38,7 +39,7 @@ export type OidcServer = {
 const ROUTES = { authorization: '/auth', token: '/token', revocation: '/token/revocation', introspection: '/token/introspection', userinfo: '/me' };
 const INTERACTION = /^\/interaction\/([^/]+)$/;
 
-type Decision = { accountId: string; allow: boolean };
+type Decision = { accountId: string; allow: boolean; withhold: string[] };
 
 export async function startOidcServer(options: OidcServerOptions): Promise<OidcServer> {
   const clientId = options.clientId ?? 'oc-client';
@@ -102,9 +103,14 @@ export async function startOidcServer(options: OidcServerOptions): Promise<OidcS
       );
       return;
     }
-    // Grant everything that was asked for, so offline_access (hence a refresh token) is included.
+    // Grant everything that was asked for (so offline_access, hence a refresh token, is included),
+    // except what the simulated user unticked.
     const grant = new provider.Grant({ accountId: decision.accountId, clientId: details.params.client_id });
-    if (details.params.scope) grant.addOIDCScope(details.params.scope);
+    const asked = typeof details.params.scope === 'string' ? details.params.scope.split(' ') : [];
+    const granted = asked.filter((s) => !decision.withhold.includes(s));
+    if (granted.length) grant.addOIDCScope(granted.join(' '));
+    const withheld = asked.filter((s) => decision.withhold.includes(s));
+    if (withheld.length) grant.rejectOIDCScope(withheld.join(' ')); // declined, so not asked again
     const missingClaims = details.prompt.details.missingOIDCClaims as string[] | undefined;
     if (missingClaims) grant.addOIDCClaims(missingClaims);
     const missingResourceScopes = details.prompt.details.missingResourceScopes as Record<string, string[]> | undefined;
@@ -194,13 +200,13 @@ export async function startOidcServer(options: OidcServerOptions): Promise<OidcS
 
   // Follows redirects like a browser (cookie jar included) until the provider leaves its own origin,
   // i.e. redirects to the client's redirect_uri, and returns that redirect's query parameters.
-  async function follow(authorizationUrl: string, accountId: string, allow: boolean): Promise<Record<string, string>> {
+  async function follow(authorizationUrl: string, accountId: string, allow: boolean, withhold: string[] = []): Promise<Record<string, string>> {
     const jar = new Map<string, string>();
     let url = new URL(authorizationUrl, issuer);
     for (let hop = 0; hop < 10; hop += 1) {
       if (url.origin !== issuer) return Object.fromEntries(url.searchParams);
       const uid = INTERACTION.exec(url.pathname)?.[1];
-      if (uid) decisions.set(uid, { accountId, allow });
+      if (uid) decisions.set(uid, { accountId, allow, withhold });
       const cookie = [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
       const res = await fetch(url, { redirect: 'manual', headers: cookie ? { cookie } : {} });
       for (const line of res.headers.getSetCookie()) {
@@ -240,7 +246,7 @@ export async function startOidcServer(options: OidcServerOptions): Promise<OidcS
     introspectionUrl: `${issuer}${ROUTES.introspection}`,
     clientId,
     clientSecret,
-    authorize: (authorizationUrl, accountId) => follow(authorizationUrl, accountId, true),
+    authorize: (authorizationUrl, accountId, opts) => follow(authorizationUrl, accountId, true, opts?.withhold),
     deny: (authorizationUrl, accountId) => follow(authorizationUrl, accountId, false),
     async introspect(token) {
       const params = new URLSearchParams({ token });

@@ -123,7 +123,15 @@ describe('API errors a client can act on', () => {
             expect(json!.schema.allOf[1].properties.statusCode.enum).toEqual([Number(status)]);
             expect({ where, examples: Object.keys(json!.examples).sort() }).toEqual({ where, examples: [...enumCodes].sort() });
             for (const [code, { value }] of Object.entries(json!.examples)) {
-              expect(value).toEqual({ statusCode: Number(status), error: code, message: expect.any(String) });
+              // Codes that carry more (candidates, missingScopes) show it in their example too.
+              const { candidates, missingScopes, connectUrlParams, ...base } = value as Record<string, unknown>;
+              expect(base).toEqual({ statusCode: Number(status), error: code, message: expect.any(String) });
+              if (code === 'connection_ambiguous')
+                expect(candidates).toEqual(expect.arrayContaining([expect.objectContaining({ connectionId: expect.any(String) })]));
+              else expect(candidates).toBeUndefined();
+              if (code === 'insufficient_scope')
+                expect({ missingScopes, connectUrlParams }).toEqual({ missingScopes: expect.any(Array), connectUrlParams: expect.any(Object) });
+              else expect({ missingScopes, connectUrlParams }).toEqual({ missingScopes: undefined, connectUrlParams: undefined });
               expect(value.message).not.toBe('code must be a string');
             }
             checked++;
@@ -137,7 +145,7 @@ describe('API errors a client can act on', () => {
       const responses = doc.paths['/social/{platform}/internal-token']!.post!.responses;
       const codes = (status: string) => responses[status]!.content!['application/json']!.schema.allOf[1].properties.error.enum;
       expect(codes('404').sort()).toEqual(['not_connected', 'unknown_platform']);
-      expect(codes('409')).toEqual(['reauth_required']);
+      expect(codes('409').sort()).toEqual(['connection_ambiguous', 'insufficient_scope', 'reauth_required']);
       expect(codes('503').sort()).toEqual(['database_busy', 'database_unavailable', 'provider_unavailable']);
       expect(codes('415')).toEqual(['unsupported_media_type']);
       expect(Object.keys(responses['503']!.headers ?? {})).toEqual(['Retry-After']);

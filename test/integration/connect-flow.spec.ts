@@ -68,7 +68,15 @@ describe('connect flow against a standards-compliant authorization server', () =
 
   it('connects, reports status, and disconnects with revocation at the provider', async () => {
     const connected = await authorizeAndConnect('acme', 'acct-1');
-    expect(connected.body).toEqual({ connected: true, platform: 'acme', accountId: 'acct-1', username: 'user_acct-1' });
+    expect(connected.body).toEqual({
+      connected: true,
+      connectionId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      platform: 'acme',
+      accountId: 'acct-1',
+      username: 'user_acct-1',
+      reconnected: false,
+      missingScopes: [],
+    });
 
     const status = (await request(t.url).get('/social/acme/status').set('Authorization', alice()).expect(200)).body;
     expect(status).toMatchObject({ connected: true, platform: 'acme', accountId: 'acct-1', username: 'user_acct-1', status: 'active' });
@@ -90,24 +98,26 @@ describe('connect flow against a standards-compliant authorization server', () =
     expect((await as.introspect(accessToken)).active).toBe(true);
     expect(JSON.stringify(status)).not.toContain(accessToken);
 
-    await request(t.url).delete('/social/acme/disconnect').set('Authorization', alice()).expect(200, { connected: false });
+    await request(t.url).delete('/social/acme/disconnect').set('Authorization', alice()).expect(200, { connected: false, disconnected: 1 });
     expect((await as.introspect(refreshToken)).active).toBe(false);
     expect((await as.introspect(accessToken)).active).toBe(false);
     expect(await rawConnection()).toBeUndefined();
-    await request(t.url).get('/social/acme/status').set('Authorization', alice()).expect(200, { connected: false, platform: 'acme' });
+    await request(t.url).get('/social/acme/status').set('Authorization', alice()).expect(200, { connected: false, platform: 'acme', connections: [] });
     // Idempotent.
-    await request(t.url).delete('/social/acme/disconnect').set('Authorization', alice()).expect(200, { connected: false });
+    await request(t.url).delete('/social/acme/disconnect').set('Authorization', alice()).expect(200, { connected: false, disconnected: 0 });
     expect(t.logs.join('\n')).not.toContain(accessToken);
   });
 
-  it('replaces tokens when the user reconnects', async () => {
+  it('replaces tokens when the user connects the same account again', async () => {
     await authorizeAndConnect('acme', 'acct-1');
     const before = (await rawConnection())!;
-    await authorizeAndConnect('acme', 'acct-2');
+    const again = await authorizeAndConnect('acme', 'acct-1');
+    expect(again.body).toMatchObject({ connectionId: before.id, reconnected: true });
     const after = (await rawConnection())!;
     expect(after.id).toBe(before.id);
-    expect(after.account_id).toBe('acct-2');
+    expect(after.account_id).toBe('acct-1');
     expect(after.access_token).not.toBe(before.access_token);
+    expect(after.reconnect_count).toBe((before.reconnect_count as number) + 1);
   });
 
   describe('rejects bad input with a 4xx and leaves the connection unchanged', () => {
@@ -242,7 +252,7 @@ describe('connect flow against a standards-compliant authorization server', () =
 
   it('disconnects even when revocation fails', async () => {
     await authorizeAndConnect('deadrevoke', 'acct-3');
-    await request(t.url).delete('/social/deadrevoke/disconnect').set('Authorization', alice()).expect(200, { connected: false });
+    await request(t.url).delete('/social/deadrevoke/disconnect').set('Authorization', alice()).expect(200, { connected: false, disconnected: 1 });
     expect(await rawConnection('deadrevoke')).toBeUndefined();
     expect(t.logs.join('\n')).toMatch(/Revocation at deadrevoke failed/);
   });
@@ -279,9 +289,12 @@ describe('isolation and abuse limits', () => {
       .set('Authorization', alice)
       .send(await as.authorize(url, 'acct-a'))
       .expect(200);
-    await request(t.url).get('/social/acme/status').set('Authorization', bob).expect(200, { connected: false, platform: 'acme' });
+    await request(t.url).get('/social/acme/status').set('Authorization', bob).expect(200, { connected: false, platform: 'acme', connections: [] });
     await request(t.url).get('/social/connections').set('Authorization', bob).expect(200, []);
-    await request(t.url).delete('/social/acme/disconnect').set('Authorization', bob).expect(200, { connected: false });
+    await request(t.url).delete('/social/acme/disconnect').set('Authorization', bob).expect(200, { connected: false, disconnected: 0 });
+    const [mine] = (await request(t.url).get('/social/connections').set('Authorization', alice).expect(200)).body;
+    await request(t.url).delete(`/social/connections/${mine.connectionId}`).set('Authorization', bob).expect(404);
+    await request(t.url).patch(`/social/connections/${mine.connectionId}`).set('Authorization', bob).send({ label: 'mine now' }).expect(404);
     expect((await request(t.url).get('/social/acme/status').set('Authorization', alice).expect(200)).body.connected).toBe(true);
   });
 

@@ -68,7 +68,15 @@ describe('connect and refresh against odd provider answers', () => {
       const ok = await callback('google', 'iss-g', { iss: 'https://accounts.google.com' });
       expect({ status: ok.status, body: ok.body }).toEqual({
         status: 200,
-        body: { connected: true, platform: 'google', accountId: 'acct-1', username: 'a@example.test' },
+        body: {
+          connected: true,
+          connectionId: expect.any(String),
+          platform: 'google',
+          accountId: 'acct-1',
+          username: 'a@example.test',
+          reconnected: false,
+          missingScopes: [],
+        },
       });
     });
 
@@ -179,7 +187,7 @@ describe('connect and refresh against odd provider answers', () => {
     it('a numeric account id beyond 2^53 keeps every digit', async () => {
       userinfo = { body: '{"sub": 17841400000000000001, "preferred_username": "big"}', headers: { 'content-type': 'application/json' } };
       const res = await callback('plain', 'big-id');
-      expect(res.body).toEqual({ connected: true, platform: 'plain', accountId: '17841400000000000001', username: 'big' });
+      expect(res.body).toMatchObject({ connected: true, platform: 'plain', accountId: '17841400000000000001', username: 'big', reconnected: false });
       expect((await row('big-id'))!.account_id).toBe('17841400000000000001');
     });
 

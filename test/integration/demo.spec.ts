@@ -81,7 +81,15 @@ describe('demo provider', () => {
     expect(back.searchParams.get('iss')).toBe(issuer);
     const body = { code: back.searchParams.get('code'), state: back.searchParams.get('state'), iss: back.searchParams.get('iss') };
     const res = await request(t.url).post('/social/demo/connect').set(auth(user)).send(body).expect(200);
-    expect(res.body).toEqual({ connected: true, platform: 'demo', accountId: account, username: account });
+    expect(res.body).toEqual({
+      connected: true,
+      connectionId: expect.any(String),
+      platform: 'demo',
+      accountId: account,
+      username: account,
+      reconnected: false,
+      missingScopes: [],
+    });
     return repo().findOneByOrFail({ userId: user, platform: 'demo' });
   }
 
@@ -168,7 +176,11 @@ describe('demo provider', () => {
       .send({ error: 'access_denied', state: back.searchParams.get('state') })
       .expect(400);
     expect(res.body.error).toBe('access_denied');
-    expect((await request(t.url).get('/social/demo/status').set(auth('user-3')).expect(200)).body).toEqual({ connected: false, platform: 'demo' });
+    expect((await request(t.url).get('/social/demo/status').set(auth('user-3')).expect(200)).body).toEqual({
+      connected: false,
+      platform: 'demo',
+      connections: [],
+    });
   });
 
   it('_failures makes the next refresh fail: the connection stays active and the failure is recorded', async () => {
@@ -197,7 +209,7 @@ describe('demo provider', () => {
     const c = await repo().findOneByOrFail({ userId: 'user-2', platform: 'demo' });
     const access = c.accessToken.reveal();
     expect((await userinfo(access)).status).toBe(200);
-    expect((await request(t.url).delete('/social/demo/disconnect').set(auth('user-2')).expect(200)).body).toEqual({ connected: false });
+    expect((await request(t.url).delete('/social/demo/disconnect').set(auth('user-2')).expect(200)).body).toEqual({ connected: false, disconnected: 1 });
     const after = await userinfo(access);
     expect(after.status).toBe(401);
     expect(after.headers.get('www-authenticate')).toMatch(/invalid_token/);
@@ -236,6 +248,6 @@ describe('demo provider', () => {
     const { token, userId } = (await request(t.url).get('/my/dev-session?userId=page-user').expect(200)).body;
     expect(userId).toBe('page-user');
     const status = await request(t.url).get('/social/demo/status').set('Authorization', `Bearer ${token}`).expect(200);
-    expect(status.body).toEqual({ connected: false, platform: 'demo' });
+    expect(status.body).toEqual({ connected: false, platform: 'demo', connections: [] });
   });
 });

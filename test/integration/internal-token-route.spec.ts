@@ -282,7 +282,14 @@ describe('POST /social/:platform/internal-token', () => {
   it('answers a token with no-store and the security headers, and counts it', async () => {
     const res = await send(t.url, { headers: { ...svc(), ...json }, body: '{"userId":"u1"}' });
     expect(res.status).toBe(200);
-    expect(JSON.parse(res.body)).toEqual({ accessToken: 'at-u1', expiresAt: expect.any(String), accountId: 'acct-1', scopes: ['read', 'write'] });
+    expect(JSON.parse(res.body)).toEqual({
+      accessToken: 'at-u1',
+      expiresAt: expect.any(String),
+      connectionId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      accountId: 'acct-1',
+      grantedScopes: ['read', 'write'],
+      scopes: ['read', 'write'],
+    });
     expect(res.headers['cache-control']).toBe('no-store');
     const metrics = await fetch(`${t.url}/metrics`, { headers: { authorization: `Bearer ${await t.adminKey()}` } }).then((r) => r.text());
     expect(metrics).toMatch(/oc_internal_token_requests_total\{platform="alpha",outcome="ok"\} [1-9]/);

@@ -66,9 +66,12 @@ describe('token lifecycle against a rotating authorization server', () => {
     expect(res.body).toEqual({
       accessToken: c.accessToken.reveal(),
       expiresAt: c.accessTokenExpiresAt!.toISOString(),
+      connectionId: c.id,
       accountId: 'acct-fresh',
-      scopes: expect.arrayContaining(['openid']),
+      grantedScopes: c.scopes,
+      scopes: c.scopes,
     });
+    expect(c.scopes).toEqual(expect.arrayContaining(['openid']));
     expect(as.counts().tokenRequests.refresh_token ?? 0).toBe(before);
   });
 

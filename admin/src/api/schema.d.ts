@@ -362,6 +362,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/social/connections/{connectionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke at the provider (best effort) and forget one connection. Gone already, or not this user’s: 404. */
+        delete: operations["ConnectionsController_disconnectOne"];
+        options?: never;
+        head?: never;
+        /** Set or clear the user's label of one connection */
+        patch: operations["ConnectionsController_setLabel"];
+        trace?: never;
+    };
     "/social/platforms": {
         parameters: {
             query?: never;
@@ -423,7 +441,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke at the provider (best effort) and forget the connection. Idempotent. */
+        /** Revoke at the provider (best effort) and forget every one of the user's connections of this platform. Idempotent. */
         delete: operations["ConnectionsController_disconnect"];
         options?: never;
         head?: never;
@@ -454,7 +472,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Whether the user has connected this platform */
+        /** Whether the user has connected this platform: the latest connection's fields, and every connection */
         get: operations["ConnectionsController_status"];
         put?: never;
         post?: never;
@@ -535,8 +553,14 @@ export interface components {
             accountId: string | null;
             /** @example true */
             connected: boolean;
+            /** Format: uuid */
+            connectionId: string;
+            /** @description Required scopes the user did not grant (the connection works, but cannot do everything) */
+            missingScopes: string[];
             /** @example tiktok */
             platform: string;
+            /** @description true when this updated a connection the user already had (same provider account) */
+            reconnected: boolean;
             /** @example creator_jane */
             username: string | null;
         };
@@ -546,6 +570,22 @@ export interface components {
              * @example https://www.tiktok.com/v2/auth/authorize/?client_key=…&state=…
              */
             url: string;
+        };
+        ConnectUrlParamsDto: {
+            /** Format: uuid */
+            connectionId: string;
+            /**
+             * @description Comma-separated
+             * @example video.publish,video.upload
+             */
+            scopes: string;
+        };
+        ConnectionCandidateDto: {
+            accountId: string | null;
+            /** Format: uuid */
+            connectionId: string;
+            label: string | null;
+            username: string | null;
         };
         ConnectionDetailDto: {
             /** Format: date-time */
@@ -572,6 +612,43 @@ export interface components {
             userId: string;
             username: string | null;
         };
+        ConnectionDto: {
+            /** Format: date-time */
+            accessTokenExpiresAt: string | null;
+            accountId: string | null;
+            /**
+             * @description Always true (kept for clients of the one-connection API)
+             * @example true
+             */
+            connected: boolean;
+            /** Format: date-time */
+            connectedAt: string;
+            /** Format: uuid */
+            connectionId: string;
+            grantedScopes: string[];
+            /** @description The user's name for it */
+            label: string | null;
+            /** @description Required scopes (the platform's requiredScopes) the grant lacks */
+            missingScopes: string[];
+            /** @example tiktok */
+            platform: string;
+            /**
+             * @deprecated
+             * @description Same as grantedScopes
+             */
+            scopes: string[];
+            /**
+             * @description Where grantedScopes come from; assumed: the provider did not say, so the requested ones
+             * @enum {string}
+             */
+            scopesSource: "token" | "introspection" | "assumed";
+            /**
+             * @description needs_reauth: the provider revoked the grant; the user must connect again
+             * @enum {string}
+             */
+            status: "active" | "needs_reauth";
+            username: string | null;
+        };
         ConnectionPageDto: {
             items: components["schemas"]["AdminConnectionDto"][];
             /** @description Pass as cursor for the next page; null on the last page */
@@ -584,6 +661,16 @@ export interface components {
             connected: boolean;
             /** Format: date-time */
             connectedAt?: string;
+            /**
+             * Format: uuid
+             * @description The top-level fields describe the most recently connected one
+             */
+            connectionId?: string;
+            /** @description Every connection of the user on this platform, most recently connected first */
+            connections: components["schemas"]["ConnectionDto"][];
+            grantedScopes?: string[];
+            label?: string | null;
+            missingScopes?: string[];
             /** @example tiktok */
             platform: string;
             scopes?: string[];
@@ -618,7 +705,7 @@ export interface components {
             /** @description The event's sequence number within its connection */
             sequence: number;
             /** @enum {string} */
-            type: "connection.created" | "connection.refresh_failed" | "connection.reauth_required" | "connection.recovered" | "connection.deleted";
+            type: "connection.created" | "connection.reconnected" | "connection.refresh_failed" | "connection.reauth_required" | "connection.recovered" | "connection.deleted";
             userId: string | null;
         };
         DeadLetterPageDto: {
@@ -637,8 +724,17 @@ export interface components {
         DisconnectResultDto: {
             /** @example false */
             connected: boolean;
+            /**
+             * @description How many connections this request removed (0 when there was none)
+             * @example 1
+             */
+            disconnected: number;
         };
         ErrorResponseDto: {
+            /** @description `connection_ambiguous` only: the connections to choose from */
+            candidates?: components["schemas"]["ConnectionCandidateDto"][];
+            /** @description `insufficient_scope` only: GET /social/{platform}/connect-url with these adds them */
+            connectUrlParams?: components["schemas"]["ConnectUrlParamsDto"];
             /**
              * @description Stable snake_case error code.
              * @example validation_failed
@@ -646,6 +742,8 @@ export interface components {
             error: string;
             /** @example code must be a string */
             message: string;
+            /** @description `insufficient_scope` only: the required scopes the grant lacks */
+            missingScopes?: string[];
             /** @example 400 */
             statusCode: number;
         };
@@ -659,16 +757,47 @@ export interface components {
             /** @description A provider access token, valid for at least the refresh window when the provider allows */
             accessToken: string;
             accountId: string | null;
+            /** Format: uuid */
+            connectionId: string;
             /** Format: date-time */
             expiresAt: string | null;
+            grantedScopes: string[];
+            /**
+             * @deprecated
+             * @description Same as grantedScopes
+             */
             scopes: string[];
         };
         InternalTokenRequestDto: {
+            /**
+             * @description Or: the provider account id of the connection
+             * @example 7123456789
+             */
+            accountId?: string;
+            /**
+             * Format: uuid
+             * @description Which of the user's connections of this platform (required when they have several, unless accountId is given)
+             */
+            connectionId?: string;
+            /**
+             * @description Scopes the job needs: a grant lacking one answers 409 insufficient_scope without calling the provider
+             * @example [
+             *       "video.publish"
+             *     ]
+             */
+            requiredScopes?: string[];
             /**
              * @description The user whose token the job needs
              * @example user-123
              */
             userId: string;
+        };
+        LabelDto: {
+            /**
+             * @description 1–80 characters; null removes the label
+             * @example Brand account
+             */
+            label: string | null;
         };
         PlatformCountsDto: {
             active: number;
@@ -3532,7 +3661,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ConnectionStatusDto"][];
+                    "application/json": components["schemas"]["ConnectionDto"][];
                 };
             };
             /** @description `invalid_json` */
@@ -3562,6 +3691,258 @@ export interface operations {
                         error?: "unauthorized";
                         /** @enum {integer} */
                         statusCode?: 401;
+                    };
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"] & {
+                        /** @enum {string} */
+                        error?: "payload_too_large";
+                        /** @enum {integer} */
+                        statusCode?: 413;
+                    };
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"] & {
+                        /** @enum {string} */
+                        error?: "unsupported_media_type";
+                        /** @enum {integer} */
+                        statusCode?: 415;
+                    };
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"] & {
+                        /** @enum {string} */
+                        error?: "internal_error";
+                        /** @enum {integer} */
+                        statusCode?: 500;
+                    };
+                };
+            };
+            /** @description `database_unavailable` (with Retry-After), `database_busy` (with Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"] & {
+                        /** @enum {string} */
+                        error?: "database_unavailable" | "database_busy";
+                        /** @enum {integer} */
+                        statusCode?: 503;
+                    };
+                };
+            };
+        };
+    };
+    ConnectionsController_disconnectOne: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A connectionId from GET /social/connections */
+                connectionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisconnectResultDto"];
+                };
+            };
+            /** @description `validation_failed`, `invalid_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"] & {
+                        /** @enum {string} */
+                        error?: "validation_failed" | "invalid_json";
+                        /** @enum {integer} */
+                        statusCode?: 400;
+                    };
+                };
+            };
+            /** @description `unauthorized` (with WWW-Authenticate) */
+            401: {
+                headers: {
+                    /** @description The authentication scheme expected (`Bearer`) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"] & {
+                        /** @enum {string} */
+                        error?: "unauthorized";
+                        /** @enum {integer} */
+                        statusCode?: 401;
+                    };
+                };
+            };
+            /** @description `not_connected` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"] & {
+                        /** @enum {string} */
+                        error?: "not_connected";
+                        /** @enum {integer} */
+                        statusCode?: 404;
+                    };
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"] & {
+                        /** @enum {string} */
+                        error?: "payload_too_large";
+                        /** @enum {integer} */
+                        statusCode?: 413;
+                    };
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"] & {
+                        /** @enum {string} */
+                        error?: "unsupported_media_type";
+                        /** @enum {integer} */
+                        statusCode?: 415;
+                    };
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"] & {
+                        /** @enum {string} */
+                        error?: "internal_error";
+                        /** @enum {integer} */
+                        statusCode?: 500;
+                    };
+                };
+            };
+            /** @description `database_unavailable` (with Retry-After), `database_busy` (with Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"] & {
+                        /** @enum {string} */
+                        error?: "database_unavailable" | "database_busy";
+                        /** @enum {integer} */
+                        statusCode?: 503;
+                    };
+                };
+            };
+        };
+    };
+    ConnectionsController_setLabel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A connectionId from GET /social/connections */
+                connectionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LabelDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionDto"];
+                };
+            };
+            /** @description `validation_failed`, `invalid_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"] & {
+                        /** @enum {string} */
+                        error?: "validation_failed" | "invalid_json";
+                        /** @enum {integer} */
+                        statusCode?: 400;
+                    };
+                };
+            };
+            /** @description `unauthorized` (with WWW-Authenticate) */
+            401: {
+                headers: {
+                    /** @description The authentication scheme expected (`Bearer`) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"] & {
+                        /** @enum {string} */
+                        error?: "unauthorized";
+                        /** @enum {integer} */
+                        statusCode?: 401;
+                    };
+                };
+            };
+            /** @description `not_connected` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"] & {
+                        /** @enum {string} */
+                        error?: "not_connected";
+                        /** @enum {integer} */
+                        statusCode?: 404;
                     };
                 };
             };
@@ -3724,7 +4105,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConnectResultDto"];
                 };
             };
-            /** @description `validation_failed`, `invalid_json`, `invalid_state`, `state_expired`, `access_denied`, `issuer_missing`, `issuer_mismatch`, `provider_error` */
+            /** @description `validation_failed`, `invalid_json`, `invalid_state`, `state_expired`, `access_denied`, `issuer_missing`, `issuer_mismatch`, `provider_error`, `no_channel` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3732,7 +4113,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponseDto"] & {
                         /** @enum {string} */
-                        error?: "validation_failed" | "invalid_json" | "invalid_state" | "state_expired" | "access_denied" | "issuer_missing" | "issuer_mismatch" | "provider_error";
+                        error?: "validation_failed" | "invalid_json" | "invalid_state" | "state_expired" | "access_denied" | "issuer_missing" | "issuer_mismatch" | "provider_error" | "no_channel";
                         /** @enum {integer} */
                         statusCode?: 400;
                     };
@@ -3754,7 +4135,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unknown_platform` */
+            /** @description `not_connected`, `unknown_platform` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3762,9 +4143,23 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponseDto"] & {
                         /** @enum {string} */
-                        error?: "unknown_platform";
+                        error?: "not_connected" | "unknown_platform";
                         /** @enum {integer} */
                         statusCode?: 404;
+                    };
+                };
+            };
+            /** @description `account_mismatch`, `too_many_connections` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"] & {
+                        /** @enum {string} */
+                        error?: "account_mismatch" | "too_many_connections";
+                        /** @enum {integer} */
+                        statusCode?: 409;
                     };
                 };
             };
@@ -3860,7 +4255,12 @@ export interface operations {
     };
     ConnectionsController_connectUrl: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Reconnect this connection: the provider must return the same account (else 409 account_mismatch) */
+                connectionId?: string;
+                /** @description Extra scopes, comma-separated, asked for on top of the platform's (incremental authorisation); a reconnect keeps the connection's earlier ones */
+                scopes?: string;
+            };
             header?: never;
             path: {
                 /** @description A platform id from GET /social/platforms */
@@ -3908,7 +4308,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unknown_platform` */
+            /** @description `unknown_platform`, `not_connected` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3916,7 +4316,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponseDto"] & {
                         /** @enum {string} */
-                        error?: "unknown_platform";
+                        error?: "unknown_platform" | "not_connected";
                         /** @enum {integer} */
                         statusCode?: 404;
                     };
@@ -4204,7 +4604,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `reauth_required` */
+            /** @description `connection_ambiguous`, `insufficient_scope`, `reauth_required` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4212,7 +4612,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponseDto"] & {
                         /** @enum {string} */
-                        error?: "reauth_required";
+                        error?: "connection_ambiguous" | "insufficient_scope" | "reauth_required";
                         /** @enum {integer} */
                         statusCode?: 409;
                     };

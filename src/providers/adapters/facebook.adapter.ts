@@ -33,6 +33,21 @@ export class FacebookAdapter extends GraphAdapter {
     return this.profileFrom(this.expectJson(res, 'user info'), tokens);
   }
 
+  /** debug_token (with the app token) lists the scopes the user granted: the token response does not. */
+  override async introspectScopes(tokens: TokenSet): Promise<string[] | undefined> {
+    if (!this.p.introspectionUrl) return undefined;
+    const res = await this.graphGet(
+      this.p.introspectionUrl,
+      { input_token: tokens.accessToken, access_token: `${this.p.clientId}|${this.p.clientSecret}` },
+      'debug_token',
+    );
+    const data = (this.expectJson(res, 'debug_token') as { data?: { scopes?: unknown } }).data;
+    if (!Array.isArray(data?.scopes)) return undefined;
+    const malformed = (what: string) => new ProviderError('malformed', `debug_token: ${what}`, { status: res.status });
+    if (!data.scopes.every((s) => typeof s === 'string')) throw malformed('scopes is not a list of scope names');
+    return this.scopesFrom(data.scopes.join(' '), malformed);
+  }
+
   /** DELETE /me/permissions removes the app's grant. */
   override async revoke(tokens: StoredTokens): Promise<void> {
     if (!this.p.revocationUrl) return;

@@ -126,6 +126,14 @@ export class StandardAdapter {
     };
   }
 
+  /** The granted scopes where the token response omits them: RFC 7662 introspection, when the provider has an endpoint. */
+  async introspectScopes(tokens: TokenSet): Promise<string[] | undefined> {
+    if (!this.p.introspectionUrl) return undefined;
+    const res = await this.tokenRequest(this.p.introspectionUrl, 'introspection', { token: tokens.accessToken, token_type_hint: 'access_token' });
+    const body = this.expectJson(res, 'introspection') as Record<string, unknown>;
+    return this.scopesFrom(body.scope, (what) => new ProviderError('malformed', `introspection: ${what}`, { status: res.status }));
+  }
+
   /** RFC 7009: the refresh token when there is one (it revokes the grant), else the access token. */
   async revoke(tokens: StoredTokens): Promise<void> {
     if (!this.p.revocationUrl) return;
@@ -190,7 +198,7 @@ export class StandardAdapter {
   }
 
   /** The granted scopes (space or comma separated); they are stored and shown, so they are bounded. */
-  private scopesFrom(scope: unknown, malformed: (what: string) => ProviderError): string[] | undefined {
+  protected scopesFrom(scope: unknown, malformed: (what: string) => ProviderError): string[] | undefined {
     if (typeof scope !== 'string') return undefined;
     const scopes = scope.split(/[\s,]+/).filter(Boolean);
     if (scopes.length > MAX_SCOPES || scopes.some((s) => s.length > MAX_SCOPE_LENGTH || hasUnsafeCharacters(s)))
