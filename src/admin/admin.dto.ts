@@ -26,7 +26,7 @@ export class ConnectionListQueryDto extends PageQueryDto {
   @ApiPropertyOptional({
     enum: ADMIN_STATUSES,
     description:
-      'expiring: due for scheduled refresh (active, not in backoff, and expiring within SCHEDULED_REFRESH_WINDOW, past half its refresh token life, or not refreshed for REFRESH_IDLE_MAX); failing: active with consecutive failures',
+      'expiring: ends within EXPIRY_WARNING and nothing can renew it without the user (a refresh token near its end, or a token that cannot be refreshed); failing: active with consecutive failures',
   })
   @IsOptional()
   @IsIn(ADMIN_STATUSES)
@@ -121,6 +121,11 @@ export class AdminConnectionDto {
   @ApiProperty({ type: String, nullable: true }) lastErrorClass!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) nextRetryAt!: string | null;
   @ApiProperty({ type: String, format: 'date-time' }) connectedAt!: string;
+  @ApiProperty({ type: String, nullable: true, description: "The user's label" }) label!: string | null;
+  @ApiProperty({ type: [String], description: "Required scopes (the platform's requiredScopes) the grant lacks" }) missingScopes!: string[];
+  @ApiProperty({ description: 'How many times the user connected this account again' }) reconnectCount!: number;
+  @ApiProperty({ description: 'Ends within EXPIRY_WARNING and nothing renews it without the user (the status filter "expiring")' }) expiring!: boolean;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) reconnectedAt!: string | null;
 }
 
 export class ConnectionPageDto {
@@ -154,7 +159,9 @@ export class RefreshEventDto {
 }
 
 export class ConnectionDetailDto extends AdminConnectionDto {
-  @ApiProperty({ type: [String] }) scopes!: string[];
+  @ApiProperty({ type: [String], description: 'The granted scopes' }) scopes!: string[];
+  @ApiProperty({ enum: ['token', 'introspection', 'assumed'], description: 'Where the granted scopes come from' }) scopesSource!: string;
+  @ApiProperty({ type: [String], description: 'What the last authorization asked for' }) requestedScopes!: string[];
   @ApiProperty({ type: [RefreshEventDto] }) history!: RefreshEventDto[];
   @ApiProperty({ type: [RefreshFailureDto] }) failures!: RefreshFailureDto[];
 }

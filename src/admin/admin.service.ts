@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { type AdminConnectionRow, ConnectionAdminReadService } from '../connections/connection-admin-read.service.js';
-import { ConnectionsService } from '../connections/connections.service.js';
+import { ConnectionsService, missingScopes } from '../connections/connections.service.js';
 import { ConnectionsException } from '../connections/connections.exception.js';
 import { KeyUsageService } from '../crypto/key-usage.service.js';
 import { TokenAuditService } from '../internal/token-audit.service.js';
@@ -25,7 +25,7 @@ import { AdminException } from './admin.exception.js';
 const iso = (v: Date | string | null | undefined) => (v === null || v === undefined ? null : new Date(v).toISOString());
 const COOLDOWN_MS = 30_000;
 
-function toConnection(r: AdminConnectionRow): AdminConnectionDto {
+function toConnection(r: AdminConnectionRow, required: readonly string[]): AdminConnectionDto {
   return {
     id: r.id,
     userId: r.user_id,
@@ -40,6 +40,11 @@ function toConnection(r: AdminConnectionRow): AdminConnectionDto {
     lastErrorClass: r.last_refresh_error ?? null,
     nextRetryAt: iso(r.next_retry_at),
     connectedAt: iso(r.connected_at)!,
+    label: r.label,
+    missingScopes: missingScopes(r.scopes, required),
+    reconnectCount: r.reconnect_count,
+    expiring: r.expiring,
+    reconnectedAt: iso(r.reconnected_at),
   };
 }
 
@@ -70,6 +75,10 @@ export class AdminService {
     private readonly connections: ConnectionsService,
     private readonly registry: ProviderRegistry,
   ) {}
+
+  private required(platform: string): readonly string[] {
+    return this.registry.find(platform)?.config.requiredScopes ?? [];
+  }
 
   async summary(): Promise<SummaryDto> {
     const [counts, hourly, valuesByKeyId] = await Promise.all([
@@ -123,7 +132,7 @@ export class AdminService {
 
   async listConnections(q: ConnectionListQueryDto): Promise<ConnectionPageDto> {
     const page = await this.connectionQueries.list(q);
-    return { items: page.rows.map(toConnection), nextCursor: page.nextCursor };
+    return { items: page.rows.map((r) => toConnection(r, this.required(r.platform))), nextCursor: page.nextCursor };
   }
 
   async connection(id: string): Promise<ConnectionDetailDto> {
@@ -131,8 +140,10 @@ export class AdminService {
     if (!row) throw AdminException.notFound();
     const [history, failures] = await Promise.all([this.historyQueries.history(id), this.historyQueries.listFailures({ connectionId: id, limit: 20 })]);
     return {
-      ...toConnection(row),
+      ...toConnection(row, this.required(row.platform)),
       scopes: row.scopes,
+      scopesSource: row.scopes_source,
+      requestedScopes: row.requested_scopes,
       history: history.map((h) => ({ occurredAt: iso(h.occurredAt)!, trigger: h.trigger, outcome: h.outcome, durationMs: h.durationMs })),
       failures: failures.rows.map(toFailure),
     };
@@ -149,7 +160,7 @@ export class AdminService {
     await this.refresher.refresh(id, 'admin', { force: true });
     const after = await this.connectionQueries.findById(id);
     if (!after) throw AdminException.notFound();
-    return { ...toConnection(after), refreshed: after.token_version > row.token_version };
+    return { ...toConnection(after, this.required(after.platform)), refreshed: after.token_version > row.token_version };
   }
 
   async disconnect(id: string): Promise<{ connected: false }> {

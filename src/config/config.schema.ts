@@ -107,6 +107,12 @@ export const ENV = {
   PROVIDER_HTTP_TIMEOUT_MS: { default: '10000', parse: int(100, 120_000), description: 'Total timeout of one request to a provider.' },
   PROVIDER_CONNECT_TIMEOUT_MS: { default: '3000', parse: int(100, 60_000), description: 'TCP/TLS connect timeout to a provider.' },
   CONNECT_STATE_TTL: { default: '10m', parse: duration(), description: 'How long a connect-url state stays valid.' },
+  EXPIRY_WARNING: {
+    default: '7d',
+    parse: duration({ min: '1h', max: '60d' }),
+    description:
+      'A grant that ends within this and that nothing can renew without the user (a refresh token near its end, a token that cannot be refreshed) counts as expiring.',
+  },
   MAX_CONNECTIONS_PER_PLATFORM: {
     default: '10',
     parse: int(1, 1000),

@@ -46,6 +46,8 @@ export type AppConfig = {
   providerHttp: { timeoutMs: number; connectTimeoutMs: number; maxResponseBytes: number };
   connectStateTtlMs: number;
   maxConnectionsPerPlatform: number;
+  /** EXPIRY_WARNING: what counts as expiring (src/connections/expiring.ts). */
+  expiryWarningMs: number;
   refresh: {
     windowMs: number;
     scheduledWindowMs: number;

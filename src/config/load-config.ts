@@ -201,6 +201,7 @@ export function loadConfig(env: Env = process.env, features?: FeatureSettings): 
     providerHttp,
     connectStateTtlMs,
     maxConnectionsPerPlatform: r.get('MAX_CONNECTIONS_PER_PLATFORM'),
+    expiryWarningMs: r.get('EXPIRY_WARNING'),
     refresh,
     retention,
     internalPort,

@@ -6,7 +6,8 @@ import { likeEscape } from '../common/like-escape.js';
 import { resultRows } from '../common/query-result.js';
 import { sqlParams } from '../common/sql-params.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
-import { refreshDueSql } from './refresh-due.js';
+import { ProviderRegistry } from '../providers/provider-registry.service.js';
+import { expiringSql, type RenewalModes } from './expiring.js';
 
 /** A connection as admins see it: no token column is ever selected. */
 export type AdminConnectionRow = {
@@ -24,13 +25,20 @@ export type AdminConnectionRow = {
   next_retry_at: Date | null;
   connected_at: Date;
   scopes: string[];
+  scopes_source: string;
+  requested_scopes: string[];
+  label: string | null;
+  reconnected_at: Date | null;
+  reconnect_count: number;
   token_version: number;
+  /** expiring.ts, computed with the row. */
+  expiring: boolean;
   sort_key?: string;
 };
 
 export type ConnectionListFilter = {
   platform?: string;
-  /** expiring: due for refresh (refresh-due.ts); failing: active with consecutive failures. */
+  /** expiring: ends soon and nothing renews it without the user (expiring.ts); failing: active with consecutive failures. */
   status?: 'active' | 'expiring' | 'failing' | 'needs_reauth';
   userId?: string;
   account?: string;
@@ -51,7 +59,8 @@ const SORTS = {
 } as const;
 
 const COLUMNS = `c.id, c.user_id, c.platform, c.account_id, c.username, c.status, c.access_token_expires_at, c.refresh_token_expires_at,
-  c.last_refreshed_at, c.consecutive_failures, c.last_refresh_error, c.next_retry_at, c.connected_at, c.scopes, c.token_version`;
+  c.last_refreshed_at, c.consecutive_failures, c.last_refresh_error, c.next_retry_at, c.connected_at, c.scopes, c.scopes_source, c.requested_scopes, c.label,
+  c.reconnected_at, c.reconnect_count, c.token_version`;
 
 /** The admin API's read model of `connections`: keyset-paginated lists, one row, per-platform counts. */
 @Injectable()
@@ -59,7 +68,17 @@ export class ConnectionAdminQueryRepository {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly registry: ProviderRegistry,
   ) {}
+
+  private expiring(p: (value: unknown) => string): string {
+    const modes: RenewalModes = { none: [], accessToken: [] };
+    for (const { config } of this.registry.list()) {
+      if (config.refresh === 'none') modes.none.push(config.id);
+      if (config.refresh === 'access_token') modes.accessToken.push(config.id);
+    }
+    return expiringSql(modes, this.config.expiryWarningMs, p);
+  }
 
   async list(q: ConnectionListFilter): Promise<Page<AdminConnectionRow>> {
     const sortName = q.sort ?? 'expiry';
@@ -73,7 +92,7 @@ export class ConnectionAdminQueryRepository {
     if (q.status === 'needs_reauth') where.push(`c.status = 'needs_reauth'`);
     if (q.status === 'active') where.push(`c.status = 'active'`);
     if (q.status === 'failing') where.push(`c.status = 'active' AND c.consecutive_failures > 0`);
-    if (q.status === 'expiring') where.push(refreshDueSql(this.config.refresh, p));
+    if (q.status === 'expiring') where.push(this.expiring(p));
     if (q.userId) where.push(`c.user_id LIKE ${p(`${likeEscape(q.userId)}%`)}`);
     if (q.account) {
       const pattern = p(`%${likeEscape(q.account)}%`);
@@ -84,13 +103,15 @@ export class ConnectionAdminQueryRepository {
       where.push(`(${sort.expr}, c.id) ${desc ? '<' : '>'} (${p(key)}::${sort.cast}, ${p(id)}::uuid)`);
     }
     const dir = desc ? 'DESC' : 'ASC';
-    const sql = `SELECT ${COLUMNS}, (${sort.expr})::text AS sort_key FROM connections c
+    const sql = `SELECT ${COLUMNS}, ${this.expiring(p)} AS expiring, (${sort.expr})::text AS sort_key FROM connections c
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${sort.expr} ${dir}, c.id ${dir} LIMIT ${limit + 1}`;
     return toPage(resultRows<AdminConnectionRow>(await this.dataSource.query(sql, params)), limit, cursorSort);
   }
 
   async findById(id: string): Promise<AdminConnectionRow | undefined> {
-    return resultRows<AdminConnectionRow>(await this.dataSource.query(`SELECT ${COLUMNS} FROM connections c WHERE c.id = $1`, [id]))[0];
+    const { params, p } = sqlParams();
+    const sql = `SELECT ${COLUMNS}, ${this.expiring(p)} AS expiring FROM connections c WHERE c.id = ${p(id)}`;
+    return resultRows<AdminConnectionRow>(await this.dataSource.query(sql, params))[0];
   }
 
   async countsByPlatform(): Promise<PlatformCounts[]> {
@@ -99,7 +120,7 @@ export class ConnectionAdminQueryRepository {
       await this.dataSource.query(
         `SELECT c.platform, count(*)::int AS total,
            count(*) FILTER (WHERE c.status = 'active')::int AS active,
-           count(*) FILTER (WHERE ${refreshDueSql(this.config.refresh, p)})::int AS expiring,
+           count(*) FILTER (WHERE ${this.expiring(p)})::int AS expiring,
            count(*) FILTER (WHERE c.status = 'active' AND c.consecutive_failures > 0)::int AS failing,
            count(*) FILTER (WHERE c.status = 'needs_reauth')::int AS needs_reauth
          FROM connections c GROUP BY c.platform ORDER BY c.platform`,

@@ -14,7 +14,7 @@ export type { AdminConnectionRow, ConnectionListFilter, PlatformCounts } from '.
 export class ConnectionAdminReadService {
   constructor(private readonly queries: ConnectionAdminQueryRepository) {}
 
-  /** Keyset-paginated, filtered list ("expiring" is src/connections/refresh-due.ts). */
+  /** Keyset-paginated, filtered list ("expiring" is src/connections/expiring.ts). */
   list(q: ConnectionListFilter): Promise<Page<AdminConnectionRow>> {
     return this.queries.list(q);
   }

@@ -123,8 +123,14 @@ describeUi('admin UI in a browser', () => {
       accessTokenExpiresAt: new Date(Date.now() + 5 * 24 * HOUR),
       nextRetryAt: new Date(Date.now() + 0.5 * HOUR),
     });
-    await seed('erin', 'other', { accessTokenExpiresAt: new Date(Date.now() + 20 * HOUR) });
-    await seed('frank', 'other', { username: 'frank_tv', accessTokenExpiresAt: new Date(Date.now() + 0.5 * HOUR) });
+    // Expiring means nothing can renew it without the user: erin has no refresh token, frank's ends
+    // in two days; bob's and alice's tokens expire sooner, but the scheduler refreshes them.
+    await seed('erin', 'other', { accessTokenExpiresAt: new Date(Date.now() + 20 * HOUR), refreshToken: null });
+    await seed('frank', 'other', {
+      username: 'frank_tv',
+      accessTokenExpiresAt: new Date(Date.now() + 0.5 * HOUR),
+      refreshTokenExpiresAt: new Date(Date.now() + 48 * HOUR),
+    });
     // A day of scheduled refreshes for the overview chart, and a few token reads for the audit page.
     await t.dataSource.query(
       `INSERT INTO refresh_log (connection_id, platform, occurred_at, trigger, outcome, duration_ms)
@@ -195,7 +201,7 @@ describeUi('admin UI in a browser', () => {
     expect(await textOf(page.getByTestId('total-total'), /^6$/)).toBe('6');
     expect(await page.getByTestId('total-needsReauth').textContent()).toBe('1');
     expect(await page.getByTestId('total-failing').textContent()).toBe('1');
-    expect(await page.getByTestId('total-expiring').textContent()).toBe('3');
+    expect(await page.getByTestId('total-expiring').textContent()).toBe('2');
     await page.getByTestId('refresh-chart').waitFor();
     await page.getByTestId('platform-row-other').waitFor();
   });
@@ -207,6 +213,13 @@ describeUi('admin UI in a browser', () => {
     // Sorted by expiry, soonest first: carol's token has already expired.
     expect(await rows.first().getAttribute('data-user')).toBe('carol');
     await textOf(rows.first().getByTestId('status-badge'), /needs reauth/);
+
+    await page.getByTestId('filter-status').selectOption('expiring');
+    await countOf(rows, 2);
+    expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-user')).sort())).toEqual(['erin', 'frank']);
+    await page.getByTestId('filter-clear').click();
+    await countOf(rows, 6);
+    expect(await page.locator('[data-user="bob"] [data-testid="status-badge"]').getAttribute('data-status')).toBe('active');
 
     await page.getByTestId('filter-platform').selectOption('other');
     await countOf(rows, 3);

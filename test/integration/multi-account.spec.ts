@@ -256,9 +256,18 @@ describe('several accounts per platform, reconnects and scopes', () => {
       const [created] = await events(res.body.connectionId);
       expect(created).toMatchObject({ type: 'connection.created', missingScopes: ['api'], grantedScopes: listed.grantedScopes });
 
+      // The admin API shows the same, with the label and the reconnect history.
+      const admin = { Authorization: `Bearer ${await t.adminKey()}` };
+      await request(t.url).patch(`/social/connections/${res.body.connectionId}`).set('Authorization', user('ivy')).send({ label: 'Shop' }).expect(200);
+      const detail = (await request(t.url).get(`/admin/api/connections/${res.body.connectionId}`).set(admin).expect(200)).body;
+      expect(detail).toMatchObject({ label: 'Shop', missingScopes: ['api'], scopesSource: 'token', reconnectCount: 0, reconnectedAt: null });
+      expect(detail.requestedScopes).toContain('api');
+
       // Reconnecting with the scope ticked clears it.
       const fixed = await connect('ivy', 'acct-i', { platform: 'pub', query: { connectionId: res.body.connectionId } });
       expect(fixed.body).toMatchObject({ connectionId: res.body.connectionId, reconnected: true, missingScopes: [] });
+      const after = (await request(t.url).get(`/admin/api/connections/${res.body.connectionId}`).set(admin).expect(200)).body;
+      expect(after).toMatchObject({ label: 'Shop', missingScopes: [], reconnectCount: 1, reconnectedAt: expect.any(String) });
     });
 
     it('connect-url scopes ask for more on top of the platform’s, and a reconnect keeps them', async () => {

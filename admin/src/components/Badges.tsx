@@ -10,27 +10,21 @@ const LABELS: Record<DerivedStatus, string> = {
   active: 'active',
 };
 
-const EXPIRING_MS = 6 * 3_600_000;
+type StatusFields = Pick<AdminConnection, 'status' | 'consecutiveFailures' | 'accessTokenExpiresAt' | 'expiring'>;
 
-/** What an operator cares about first, most serious first. */
-export function deriveStatus(c: Pick<AdminConnection, 'status' | 'consecutiveFailures' | 'accessTokenExpiresAt'>, now = Date.now()): DerivedStatus {
+/**
+ * What an operator cares about first, most serious first. "expiring" is the server's: ends soon
+ * and nothing renews it without the user (a token the scheduler refreshes is not expiring).
+ */
+export function deriveStatus(c: StatusFields, now = Date.now()): DerivedStatus {
   if (c.status === 'needs_reauth') return 'needs_reauth';
   if (c.consecutiveFailures > 0) return 'failing';
-  if (c.accessTokenExpiresAt) {
-    const left = new Date(c.accessTokenExpiresAt).getTime() - now;
-    if (left <= 0) return 'expired';
-    if (left < EXPIRING_MS) return 'expiring';
-  }
+  if (c.accessTokenExpiresAt && new Date(c.accessTokenExpiresAt).getTime() <= now) return 'expired';
+  if (c.expiring) return 'expiring';
   return 'active';
 }
 
-export function StatusBadge({
-  connection,
-  now,
-}: {
-  connection: Pick<AdminConnection, 'status' | 'consecutiveFailures' | 'accessTokenExpiresAt'>;
-  now?: number;
-}) {
+export function StatusBadge({ connection, now }: { connection: StatusFields; now?: number }) {
   const status = deriveStatus(connection, now);
   const extra = status === 'failing' ? ` ×${connection.consecutiveFailures}` : '';
   return (

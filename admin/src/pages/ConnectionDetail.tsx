@@ -182,7 +182,34 @@ function DetailView({ c, now, reloading, children }: { c: Detail; now: number; r
           <Field label="Platform">{c.platform}</Field>
           <Field label="Account id">{c.accountId ? <code>{c.accountId}</code> : <span className="muted">—</span>}</Field>
           <Field label="Username">{c.username ?? <span className="muted">—</span>}</Field>
-          <Field label="Scopes">
+          <Field label="Label">{c.label ?? <span className="muted">—</span>}</Field>
+          <Field label="Missing scopes">
+            {c.missingScopes.length ? (
+              c.missingScopes.map((s) => (
+                <code key={s} className="chip text-warn" data-testid="missing-scope">
+                  {s}
+                </code>
+              ))
+            ) : (
+              <span className="muted">none: the grant has every required scope</span>
+            )}
+          </Field>
+          <Field label="Reconnected">
+            {c.reconnectCount > 0 ? (
+              <>
+                {c.reconnectCount} time{c.reconnectCount > 1 ? 's' : ''}, last <RelativeTime iso={c.reconnectedAt} now={now} />
+              </>
+            ) : (
+              <span className="muted">never</span>
+            )}
+          </Field>
+          <Field
+            label={
+              c.scopesSource === 'assumed'
+                ? 'Scopes (assumed: the provider did not say)'
+                : `Scopes (from the ${c.scopesSource === 'token' ? 'token response' : "provider's introspection"})`
+            }
+          >
             {c.scopes.length ? (
               c.scopes.map((s) => (
                 <code key={s} className="chip">

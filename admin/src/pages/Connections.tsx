@@ -193,6 +193,13 @@ function Row({ c, now }: { c: AdminConnection; now: number }) {
       <td>{c.platform}</td>
       <td className="truncate" title={c.accountId ?? undefined}>
         {c.username ? `@${c.username}` : (c.accountId ?? <span className="muted">—</span>)}
+        {c.label ? <span className="muted"> · {c.label}</span> : null}
+        {c.missingScopes.length ? ' ' : null}
+        {c.missingScopes.length ? (
+          <span className="badge badge-failing" title={`Missing: ${c.missingScopes.join(', ')}`} data-testid="missing-scopes">
+            lacks {c.missingScopes.length} scope{c.missingScopes.length > 1 ? 's' : ''}
+          </span>
+        ) : null}
       </td>
       <td>
         <StatusBadge connection={c} now={now} />

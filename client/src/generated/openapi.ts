@@ -493,14 +493,24 @@ export interface components {
             /** Format: date-time */
             connectedAt: string;
             consecutiveFailures: number;
+            /** @description Ends within EXPIRY_WARNING and nothing renews it without the user (the status filter "expiring") */
+            expiring: boolean;
             /** Format: uuid */
             id: string;
+            /** @description The user's label */
+            label: string | null;
             lastErrorClass: string | null;
             /** Format: date-time */
             lastRefreshedAt: string | null;
+            /** @description Required scopes (the platform's requiredScopes) the grant lacks */
+            missingScopes: string[];
             /** Format: date-time */
             nextRetryAt: string | null;
             platform: string;
+            /** @description How many times the user connected this account again */
+            reconnectCount: number;
+            /** Format: date-time */
+            reconnectedAt: string | null;
             /** Format: date-time */
             refreshTokenExpiresAt: string | null;
             /** @enum {string} */
@@ -594,19 +604,37 @@ export interface components {
             /** Format: date-time */
             connectedAt: string;
             consecutiveFailures: number;
+            /** @description Ends within EXPIRY_WARNING and nothing renews it without the user (the status filter "expiring") */
+            expiring: boolean;
             failures: components["schemas"]["RefreshFailureDto"][];
             history: components["schemas"]["RefreshEventDto"][];
             /** Format: uuid */
             id: string;
+            /** @description The user's label */
+            label: string | null;
             lastErrorClass: string | null;
             /** Format: date-time */
             lastRefreshedAt: string | null;
+            /** @description Required scopes (the platform's requiredScopes) the grant lacks */
+            missingScopes: string[];
             /** Format: date-time */
             nextRetryAt: string | null;
             platform: string;
+            /** @description How many times the user connected this account again */
+            reconnectCount: number;
+            /** Format: date-time */
+            reconnectedAt: string | null;
             /** Format: date-time */
             refreshTokenExpiresAt: string | null;
+            /** @description What the last authorization asked for */
+            requestedScopes: string[];
+            /** @description The granted scopes */
             scopes: string[];
+            /**
+             * @description Where the granted scopes come from
+             * @enum {string}
+             */
+            scopesSource: "token" | "introspection" | "assumed";
             /** @enum {string} */
             status: "active" | "needs_reauth";
             userId: string;
@@ -862,14 +890,24 @@ export interface components {
             /** Format: date-time */
             connectedAt: string;
             consecutiveFailures: number;
+            /** @description Ends within EXPIRY_WARNING and nothing renews it without the user (the status filter "expiring") */
+            expiring: boolean;
             /** Format: uuid */
             id: string;
+            /** @description The user's label */
+            label: string | null;
             lastErrorClass: string | null;
             /** Format: date-time */
             lastRefreshedAt: string | null;
+            /** @description Required scopes (the platform's requiredScopes) the grant lacks */
+            missingScopes: string[];
             /** Format: date-time */
             nextRetryAt: string | null;
             platform: string;
+            /** @description How many times the user connected this account again */
+            reconnectCount: number;
+            /** Format: date-time */
+            reconnectedAt: string | null;
             /** Format: date-time */
             refreshTokenExpiresAt: string | null;
             /** @description Whether this call obtained new tokens */
@@ -1073,7 +1111,7 @@ export interface operations {
                 /** @description Opaque cursor from the previous page */
                 cursor?: string;
                 platform?: string;
-                /** @description expiring: due for scheduled refresh (active, not in backoff, and expiring within SCHEDULED_REFRESH_WINDOW, past half its refresh token life, or not refreshed for REFRESH_IDLE_MAX); failing: active with consecutive failures */
+                /** @description expiring: ends within EXPIRY_WARNING and nothing can renew it without the user (a refresh token near its end, or a token that cannot be refreshed); failing: active with consecutive failures */
                 status?: "active" | "expiring" | "failing" | "needs_reauth";
                 /** @description User id prefix */
                 userId?: string;
