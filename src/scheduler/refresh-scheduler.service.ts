@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Cron, SchedulerRegistry } from '@nestjs/schedule';
 import { CronTime } from 'cron';
+import { ProviderBreakerService } from '../breaker/provider-breaker.service.js';
 import { ENV } from '../config/config.schema.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import type { Connection } from '../connections/connection.entity.js';
@@ -32,6 +33,7 @@ export class RefreshSchedulerService implements OnApplicationBootstrap, OnApplic
     private readonly refresher: TokenRefreshService,
     private readonly schedulerRegistry: SchedulerRegistry,
     private readonly metrics: MetricsService,
+    private readonly breaker: ProviderBreakerService,
   ) {}
 
   /**
@@ -83,7 +85,7 @@ export class RefreshSchedulerService implements OnApplicationBootstrap, OnApplic
           { platform: p.config.id, needsRefreshToken: p.config.refresh === 'refresh_token', minRefreshAgeMs: p.config.minRefreshAgeMs },
         ]),
     );
-    const owner = TokenRefreshService.newOwner();
+    const owner = this.refresher.newOwner();
     const inflight = new Set<Promise<void>>();
     const perPlatform = new Map<string, number>();
     const report: RunReport = { claimed: 0, refreshed: 0, failed: 0, durationMs: 0, stoppedByBudget: false };
@@ -93,6 +95,11 @@ export class RefreshSchedulerService implements OnApplicationBootstrap, OnApplic
       perPlatform.set(c.platform, (perPlatform.get(c.platform) ?? 0) + 1);
       const task = (async () => {
         try {
+          // Its provider's circuit breaker opened since the claim: leave it for a later run.
+          if (this.breaker.isOpen(c.platform)) {
+            await this.connections.release(c.id, owner);
+            return;
+          }
           const after = await this.refresher.refreshHolding(c, owner, 'scheduled');
           if (after.tokenVersion > c.tokenVersion) report.refreshed++;
           else report.failed++;
@@ -118,7 +125,8 @@ export class RefreshSchedulerService implements OnApplicationBootstrap, OnApplic
       const open = (ids: string[]) => ids.filter((p) => (perPlatform.get(p) ?? 0) < concurrencyPerProvider);
       let claimed: string[] = [];
       if (free > 0) {
-        const platforms = open([...renewable.keys()]);
+        // Providers whose circuit breaker is open are skipped (only probes go to them).
+        const platforms = open([...renewable.keys()]).filter((p) => !this.breaker.isOpen(p));
         if (platforms.length) {
           // One batch never exceeds the room left on any platform it may return rows of.
           const room = Math.min(...platforms.map((p) => concurrencyPerProvider - (perPlatform.get(p) ?? 0)));
