@@ -5,7 +5,7 @@ import { ProviderBreakerService } from '../breaker/provider-breaker.service.js';
 import { ENV } from '../config/config.schema.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import type { Connection } from '../connections/connection.entity.js';
-import { ConnectionStoreService } from '../connections/connection-store.service.js';
+import { type ClaimablePlatform, ConnectionStoreService } from '../connections/connection-store.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ProviderRegistry } from '../providers/provider-registry.service.js';
 import { TokenRefreshService } from '../tokens/token-refresh.service.js';
@@ -71,6 +71,31 @@ export class RefreshSchedulerService implements OnApplicationBootstrap, OnApplic
     return this.running;
   }
 
+  /**
+   * A provider whose circuit breaker is open gets one refresh from the scheduler when its probe is
+   * due: connections only the scheduler renews (a still-valid token exchanged for a new one) must
+   * not wait for a caller to probe. The outcome closes the breaker or schedules the next probe.
+   */
+  private async probe(platform: ClaimablePlatform, owner: string, report: RunReport): Promise<void> {
+    const gate = this.breaker.gate(platform.platform);
+    if (!gate.open || !gate.probeDue) return;
+    const probe = await this.breaker.claimProbe(platform.platform);
+    if (!probe) return;
+    try {
+      const claimed = await this.connections.claimDue({ owner, limit: 1, platforms: [platform] });
+      report.claimed += claimed.length;
+      for (const c of await this.connections.findLeased(claimed, owner)) {
+        const after = await this.refresher.refreshHolding(c, owner, 'scheduled');
+        if (after.tokenVersion > c.tokenVersion) report.refreshed++;
+        else report.failed++;
+      }
+    } catch (error) {
+      this.logger.error(`Scheduled probe of ${platform.platform} failed unexpectedly: ${(error as Error).message}`);
+    } finally {
+      await this.breaker.releaseProbe(platform.platform, probe);
+    }
+  }
+
   private async run(budgetMs: number): Promise<RunReport> {
     const started = Date.now();
     const deadline = started + budgetMs;
@@ -114,6 +139,8 @@ export class RefreshSchedulerService implements OnApplicationBootstrap, OnApplic
       // Bookkeeping only: task already ends in .catch above, so this chain never rejects.
       void task.finally(() => inflight.delete(task));
     };
+
+    for (const platform of renewable.values()) await this.probe(platform, owner, report);
 
     for (;;) {
       if (this.stopping) break;

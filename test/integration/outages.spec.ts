@@ -13,7 +13,7 @@ import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
 const DOWN = { status: 503, body: { error: 'temporarily_unavailable' } };
 // One platform per test, all served by the same authorization server: each has its own breaker.
-const PLATFORMS = ['blip', 'outage', 'shared', 'lease'] as const;
+const PLATFORMS = ['blip', 'outage', 'shared', 'sched', 'lease'] as const;
 type Platform = (typeof PLATFORMS)[number];
 
 async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, everyMs = 50): Promise<T> {
@@ -105,10 +105,12 @@ describe('provider outages and crashed instances', () => {
     expect(refreshRequests() - before).toBe(1);
     expect(await row('blip', 'blip-1')).toMatchObject({ consecutive_failures: 1, last_refresh_error: 'transient' });
 
-    // Within the floor (the last failure written as just now), a caller does not reach the provider.
+    // Within the floor (the failure moved to just now for this one call), a caller does not reach the provider.
+    const [{ attempted }] = await a.dataSource.query(`SELECT refresh_attempted_at AS attempted FROM connections WHERE platform = 'blip'`);
     await a.dataSource.query(`UPDATE connections SET refresh_attempted_at = now() WHERE platform = 'blip'`);
     expect((await internalToken(a, 'blip', 'blip-1').expect(503)).body.error).toBe('provider_unavailable');
     expect(refreshRequests() - before).toBe(1);
+    await a.dataSource.query(`UPDATE connections SET refresh_attempted_at = $1 WHERE platform = 'blip'`, [attempted]);
 
     await sleep(Math.max(0, recoveredAt + 2_000 - Date.now()));
     const ok = await internalToken(a, 'blip', 'blip-1').expect(200);
@@ -147,10 +149,10 @@ describe('provider outages and crashed instances', () => {
         const valid = await internalToken(a, 'outage', 'still-valid').expect(200);
         expect(valid.body.accessToken).toEqual(expect.any(String));
         expect(refreshRequests()).toBe(n);
-        // The scheduler skips the provider while its breaker is open.
+        // The scheduler skips the provider while its breaker is open (it may send the probe, if due: one connection of the 30 due).
         const report = await a.app.get(RefreshSchedulerService).runOnce();
-        expect(report.claimed).toBe(0);
-        expect(refreshRequests()).toBe(n);
+        expect(report.claimed).toBeLessThanOrEqual(1);
+        expect(refreshRequests() - n).toBe(report.claimed);
         // The admin overview and /metrics show it.
         const summary = await request(a.url).get('/admin/api/summary').set('Authorization', `Bearer ${adminKey}`).expect(200);
         expect(summary.body.breakers).toContainEqual(
@@ -230,6 +232,33 @@ describe('provider outages and crashed instances', () => {
     expect(rest.filter((r) => r.status !== 200).map((r) => r.body)).toEqual([]);
     expect(refreshRequests() - before).toBe(7 + users.length);
   }, 90_000);
+
+  it('the scheduler skips a provider whose breaker is open, but sends the probe when it is due (tokens only the scheduler renews do not wait for a caller)', async () => {
+    const users = Array.from({ length: 6 }, (_, i) => `sched-${i}`);
+    for (const u of users) await connect('sched', u);
+    await expire('sched');
+    const scheduler = a.app.get(RefreshSchedulerService);
+    const before = refreshRequests();
+    as.setDown(DOWN);
+    for (const r of await Promise.all(users.map((u) => internalToken(a, 'sched', u)))) expect(r.body.error).toBe('provider_unavailable');
+    await waitFor('the breaker to open', () => breaker(a).isOpen('sched'), 10_000);
+    expect(refreshRequests() - before).toBe(6);
+
+    // Now make all six due for the scheduler: 2-day tokens an hour from expiry, backoff over. Open, probe not due: it sends nothing.
+    await a.dataSource.query(
+      `UPDATE connections SET access_token_issued_at = now() - interval '2 days', access_token_expires_at = now() + interval '1 hour', next_retry_at = NULL
+       WHERE platform = 'sched'`,
+    );
+    expect(await scheduler.runOnce()).toMatchObject({ claimed: 0, refreshed: 0 });
+    expect(refreshRequests() - before).toBe(6);
+
+    // The provider recovers; nobody calls. Once the probe is due, the scheduler's probe closes the breaker and the run refreshes all six.
+    as.setDown();
+    await waitFor('the probe to be due', () => ((g) => g.open && g.probeDue)(breaker(a).gate('sched')), 10_000);
+    expect(await scheduler.runOnce()).toMatchObject({ claimed: 6, refreshed: 6, failed: 0 });
+    expect(breaker(a).isOpen('sched')).toBe(false);
+    expect(refreshRequests() - before).toBe(12);
+  }, 60_000);
 
   it("takes a refresh lease whose holder's instance stopped heartbeating at once; waits for a live holder at most PROVIDER_HTTP_TIMEOUT_MS", async () => {
     for (const u of ['dead-holder', 'live-holder', 'live-valid', 'old-holder']) await connect('lease', u);
