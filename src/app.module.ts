@@ -7,6 +7,7 @@ import { CryptoModule } from './crypto/crypto.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { DemoModule } from './demo/demo.module.js';
 import { HealthModule } from './health/health.module.js';
+import { InstancesModule } from './instances/instances.module.js';
 import { InternalModule } from './internal/internal.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
@@ -27,6 +28,7 @@ export class AppModule {
         CryptoModule,
         DatabaseModule,
         JobsModule,
+        InstancesModule,
         RateLimitModule,
         AuthModule,
         HealthModule,

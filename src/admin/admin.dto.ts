@@ -194,6 +194,15 @@ export class HourBucketDto {
   @ApiProperty() failures!: number;
 }
 
+export class ProviderBreakerDto {
+  @ApiProperty() platform!: string;
+  @ApiProperty({ enum: ['closed', 'open', 'half_open'], description: '`half_open`: open, with one probe in flight' }) state!: 'closed' | 'open' | 'half_open';
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) openedAt!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'While open: when the next probe may go' }) nextProbeAt!: string | null;
+  @ApiProperty({ description: 'Refreshes sent over the last 30 s (as of the last write)' }) recentAttempts!: number;
+  @ApiProperty({ description: 'Of those, transient failures' }) recentFailures!: number;
+}
+
 export class SummaryDto {
   @ApiProperty({ type: [PlatformCountsDto] }) platforms!: PlatformCountsDto[];
   @ApiProperty({ type: PlatformCountsDto }) totals!: PlatformCountsDto;
@@ -201,6 +210,7 @@ export class SummaryDto {
   @ApiProperty({ description: 'Failed refreshes in the last 24 hours' }) failures24h!: number;
   @ApiProperty({ type: [HourBucketDto], description: '24 hourly buckets, oldest first' }) hourly!: HourBucketDto[];
   @ApiProperty({ description: 'Encrypted values per key id', type: 'object', additionalProperties: { type: 'number' } }) valuesByKeyId!: Record<string, number>;
+  @ApiProperty({ type: [ProviderBreakerDto], description: "Each enabled provider's circuit breaker" }) breakers!: ProviderBreakerDto[];
 }
 
 export class RefreshResultDto extends AdminConnectionDto {

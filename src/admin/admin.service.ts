@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ProviderBreakerService } from '../breaker/provider-breaker.service.js';
 import { type AdminConnectionRow, ConnectionAdminReadService } from '../connections/connection-admin-read.service.js';
 import { ConnectionsService, missingScopes } from '../connections/connections.service.js';
 import { ConnectionsException } from '../connections/connections.exception.js';
@@ -74,6 +75,7 @@ export class AdminService {
     private readonly refresher: TokenRefreshService,
     private readonly connections: ConnectionsService,
     private readonly registry: ProviderRegistry,
+    private readonly breakers: ProviderBreakerService,
   ) {}
 
   private required(platform: string): readonly string[] {
@@ -81,10 +83,11 @@ export class AdminService {
   }
 
   async summary(): Promise<SummaryDto> {
-    const [counts, hourly, valuesByKeyId] = await Promise.all([
+    const [counts, hourly, valuesByKeyId, breakers] = await Promise.all([
       this.connectionQueries.countsByPlatform(),
       this.historyQueries.hourly(),
       this.encrypted.valuesByKeyId(),
+      this.breakers.states(),
     ]);
     const platforms = counts.map((r) => ({
       platform: r.platform,
@@ -127,6 +130,7 @@ export class AdminService {
       failures24h: buckets.reduce((n, b) => n + b.failures, 0),
       hourly: buckets,
       valuesByKeyId,
+      breakers: breakers.map((b) => ({ ...b, openedAt: iso(b.openedAt), nextProbeAt: iso(b.nextProbeAt) })),
     };
   }
 

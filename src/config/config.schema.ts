@@ -137,6 +137,12 @@ export const ENV = {
     parse: int(1, 1000),
     description: 'Scheduled refreshes in flight at once for one provider, per instance.',
   },
+  REFRESH_RETRY_FLOOR: {
+    default: '2s',
+    parse: duration({ min: '100ms', max: '5m' }),
+    description:
+      'When a caller needs a token that has expired and its provider is not failing for everyone (circuit breaker closed), a failed refresh of that connection is retried on demand at most this often, instead of after the scheduled backoff.',
+  },
   REFRESH_IDLE_MAX: {
     default: '30d',
     parse: duration(),

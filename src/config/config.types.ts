@@ -56,6 +56,8 @@ export type AppConfig = {
     concurrency: number;
     concurrencyPerProvider: number;
     idleMaxMs: number;
+    /** REFRESH_RETRY_FLOOR: an expired token's failed refresh is retried on demand at most this often. */
+    retryFloorMs: number;
   };
   /** How long rows of the growing tables are kept (RetentionService deletes older ones). */
   retention: { auditMs: number; refreshLogMs: number; refreshFailureMs: number; webhookMs: number };

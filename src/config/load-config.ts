@@ -115,6 +115,7 @@ export function loadConfig(env: Env = process.env, features?: FeatureSettings): 
     concurrency: r.get('REFRESH_CONCURRENCY'),
     concurrencyPerProvider: r.get('REFRESH_CONCURRENCY_PER_PROVIDER'),
     idleMaxMs: r.get('REFRESH_IDLE_MAX'),
+    retryFloorMs: r.get('REFRESH_RETRY_FLOOR'),
   };
   const retention = {
     auditMs: r.get('AUDIT_RETENTION'),

@@ -34,12 +34,19 @@ export class ConnectionLeaseRepository {
     return (manager ?? this.dataSource.manager).getRepository(Connection).createQueryBuilder();
   }
 
-  /** Takes the lease if it is free or expired; returns the connection (with tokens) when taken. */
-  async tryAcquire(id: string, owner: string): Promise<Connection | null> {
+  /**
+   * Takes the lease if it is free or expired, or still held by `deadOwner` (a holder whose instance
+   * stopped heartbeating); returns the connection (with tokens) when taken.
+   */
+  async tryAcquire(id: string, owner: string, deadOwner?: string): Promise<Connection | null> {
     const result = await this.qb()
       .update(Connection)
       .set({ refreshLeaseOwner: owner, refreshLeaseExpiresAt: () => `now() + interval '${LEASE_MS} milliseconds'` })
-      .where('id = :id AND status = :active AND (refresh_lease_owner IS NULL OR refresh_lease_expires_at < now())', { id, active: 'active' })
+      .where('id = :id AND status = :active AND (refresh_lease_owner IS NULL OR refresh_lease_expires_at < now() OR refresh_lease_owner = :dead)', {
+        id,
+        active: 'active',
+        dead: deadOwner ?? null,
+      })
       .execute();
     if (!result.affected) return null;
     return this.dataSource.getRepository(Connection).findOneBy({ id });
@@ -164,9 +171,9 @@ export class ConnectionLeaseRepository {
   ): Promise<number> {
     const rows = await manager.query(
       `UPDATE connections SET last_refresh_error = $3, last_refresh_error_code = $4, next_retry_at = $5,
-         consecutive_failures = consecutive_failures + $6, refresh_lease_owner = NULL, refresh_lease_expires_at = NULL
+         consecutive_failures = consecutive_failures + $6, refresh_lease_owner = NULL, refresh_lease_expires_at = NULL, refresh_attempted_at = $7
        WHERE id = $1 AND (refresh_lease_owner = $2 OR refresh_lease_owner IS NULL) RETURNING consecutive_failures`,
-      [c.id, owner, f.failureClass, f.code ?? null, f.retryAt, f.countAgainstConnection ? 1 : 0],
+      [c.id, owner, f.failureClass, f.code ?? null, f.retryAt, f.countAgainstConnection ? 1 : 0, new Date()],
     );
     return resultRows<{ consecutive_failures: number }>(rows)[0]?.consecutive_failures ?? c.consecutiveFailures;
   }

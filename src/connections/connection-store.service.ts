@@ -34,9 +34,9 @@ export class ConnectionStoreService {
     return this.leases.leaseState(id);
   }
 
-  /** Takes the refresh lease if it is free or expired; returns the connection (with tokens) when taken. */
-  tryAcquire(id: string, owner: string): Promise<Connection | null> {
-    return this.leases.tryAcquire(id, owner);
+  /** Takes the refresh lease if it is free, expired or held by `deadOwner` (whose instance died); returns the connection (with tokens) when taken. */
+  tryAcquire(id: string, owner: string, deadOwner?: string): Promise<Connection | null> {
+    return this.leases.tryAcquire(id, owner, deadOwner);
   }
 
   /** Releases only `owner`'s lease. */

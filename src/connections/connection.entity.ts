@@ -91,6 +91,10 @@ export class Connection {
   @Column({ name: 'next_retry_at', type: 'timestamptz', nullable: true })
   nextRetryAt!: Date | null;
 
+  /** When a refresh last failed at the provider: an expired token's is retried on demand at most every REFRESH_RETRY_FLOOR. */
+  @Column({ name: 'refresh_attempted_at', type: 'timestamptz', nullable: true })
+  refreshAttemptedAt!: Date | null;
+
   @Column({ name: 'refresh_lease_owner', type: 'varchar', length: 80, nullable: true, select: false })
   refreshLeaseOwner!: string | null;
 

@@ -1,11 +1,13 @@
 import { AdminApiKey } from '../auth/admin-api-key.entity.js';
 import { AdminSession } from '../auth/admin-session.entity.js';
 import { AdminUser } from '../auth/admin-user.entity.js';
+import { ProviderBreaker } from '../breaker/provider-breaker.entity.js';
 import { Connection } from '../connections/connection.entity.js';
 import { OAuthState } from '../connections/oauth-state.entity.js';
 import { RateLimitCounter } from '../rate-limit/rate-limit.entity.js';
 import { DemoProviderToken } from '../demo/demo-provider-token.entity.js';
 import { TokenAccessAudit } from '../internal/token-access-audit.entity.js';
+import { InstanceHeartbeat } from '../instances/instance-heartbeat.entity.js';
 import { BackgroundJob } from '../jobs/background-job.entity.js';
 import { RefreshFailure } from '../tokens/refresh-failure.entity.js';
 import { RefreshLog } from '../tokens/refresh-log.entity.js';
@@ -32,4 +34,6 @@ export const ENTITIES = [
   WebhookEndpointState,
   TokenAccessAudit,
   BackgroundJob,
+  ProviderBreaker,
+  InstanceHeartbeat,
 ];

@@ -35,6 +35,7 @@ export class InternalTokenController {
     ProvidersException.unknownPlatform('tiktok'),
     TokensException.reauthRequired('tiktok'),
     TokensException.providerUnavailable('tiktok', 30_000),
+    TokensException.refreshInProgress('tiktok', 2_000),
     ...DATABASE_ERRORS,
     CommonException.credentialUnreadable(),
   )

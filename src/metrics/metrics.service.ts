@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { ProviderBreakerService } from '../breaker/provider-breaker.service.js';
+import type { BreakerState } from '../breaker/breaker.types.js';
 import { ConnectionStoreService } from '../connections/connection-store.service.js';
 import { WebhookOutboxService } from '../webhooks/webhook-outbox.service.js';
 
@@ -47,7 +49,7 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  constructor(connections: ConnectionStoreService, outbox: WebhookOutboxService) {
+  constructor(connections: ConnectionStoreService, outbox: WebhookOutboxService, breakers: ProviderBreakerService) {
     collectDefaultMetrics({ register: this.registry, prefix: 'oc_' });
     new Gauge({
       name: 'oc_connections',
@@ -65,6 +67,17 @@ export class MetricsService {
       registers: [this.registry],
       async collect() {
         this.set(await connections.countDue());
+      },
+    });
+    const states: BreakerState[] = ['closed', 'open', 'half_open'];
+    new Gauge({
+      name: 'oc_provider_breaker_state',
+      help: "Each provider's circuit breaker: 1 for its current state (closed, open, half_open: open with a probe in flight), 0 for the others",
+      labelNames: ['platform', 'state'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const b of await breakers.states()) for (const state of states) this.set({ platform: b.platform, state }, b.state === state ? 1 : 0);
       },
     });
     new Gauge({

@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Cron, SchedulerRegistry } from '@nestjs/schedule';
 import { CronTime } from 'cron';
+import { ProviderBreakerService } from '../breaker/provider-breaker.service.js';
 import { ENV } from '../config/config.schema.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import type { Connection } from '../connections/connection.entity.js';
-import { ConnectionStoreService } from '../connections/connection-store.service.js';
+import { type ClaimablePlatform, ConnectionStoreService } from '../connections/connection-store.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ProviderRegistry } from '../providers/provider-registry.service.js';
 import { TokenRefreshService } from '../tokens/token-refresh.service.js';
@@ -32,6 +33,7 @@ export class RefreshSchedulerService implements OnApplicationBootstrap, OnApplic
     private readonly refresher: TokenRefreshService,
     private readonly schedulerRegistry: SchedulerRegistry,
     private readonly metrics: MetricsService,
+    private readonly breaker: ProviderBreakerService,
   ) {}
 
   /**
@@ -69,6 +71,31 @@ export class RefreshSchedulerService implements OnApplicationBootstrap, OnApplic
     return this.running;
   }
 
+  /**
+   * A provider whose circuit breaker is open gets one refresh from the scheduler when its probe is
+   * due: connections only the scheduler renews (a still-valid token exchanged for a new one) must
+   * not wait for a caller to probe. The outcome closes the breaker or schedules the next probe.
+   */
+  private async probe(platform: ClaimablePlatform, owner: string, report: RunReport): Promise<void> {
+    const gate = this.breaker.gate(platform.platform);
+    if (!gate.open || !gate.probeDue) return;
+    const probe = await this.breaker.claimProbe(platform.platform);
+    if (!probe) return;
+    try {
+      const claimed = await this.connections.claimDue({ owner, limit: 1, platforms: [platform] });
+      report.claimed += claimed.length;
+      for (const c of await this.connections.findLeased(claimed, owner)) {
+        const after = await this.refresher.refreshHolding(c, owner, 'scheduled');
+        if (after.tokenVersion > c.tokenVersion) report.refreshed++;
+        else report.failed++;
+      }
+    } catch (error) {
+      this.logger.error(`Scheduled probe of ${platform.platform} failed unexpectedly: ${(error as Error).message}`);
+    } finally {
+      await this.breaker.releaseProbe(platform.platform, probe);
+    }
+  }
+
   private async run(budgetMs: number): Promise<RunReport> {
     const started = Date.now();
     const deadline = started + budgetMs;
@@ -83,7 +110,7 @@ export class RefreshSchedulerService implements OnApplicationBootstrap, OnApplic
           { platform: p.config.id, needsRefreshToken: p.config.refresh === 'refresh_token', minRefreshAgeMs: p.config.minRefreshAgeMs },
         ]),
     );
-    const owner = TokenRefreshService.newOwner();
+    const owner = this.refresher.newOwner();
     const inflight = new Set<Promise<void>>();
     const perPlatform = new Map<string, number>();
     const report: RunReport = { claimed: 0, refreshed: 0, failed: 0, durationMs: 0, stoppedByBudget: false };
@@ -93,6 +120,11 @@ export class RefreshSchedulerService implements OnApplicationBootstrap, OnApplic
       perPlatform.set(c.platform, (perPlatform.get(c.platform) ?? 0) + 1);
       const task = (async () => {
         try {
+          // Its provider's circuit breaker opened since the claim: leave it for a later run.
+          if (this.breaker.isOpen(c.platform)) {
+            await this.connections.release(c.id, owner);
+            return;
+          }
           const after = await this.refresher.refreshHolding(c, owner, 'scheduled');
           if (after.tokenVersion > c.tokenVersion) report.refreshed++;
           else report.failed++;
@@ -108,6 +140,8 @@ export class RefreshSchedulerService implements OnApplicationBootstrap, OnApplic
       void task.finally(() => inflight.delete(task));
     };
 
+    for (const platform of renewable.values()) await this.probe(platform, owner, report);
+
     for (;;) {
       if (this.stopping) break;
       if (Date.now() >= deadline) {
@@ -118,7 +152,8 @@ export class RefreshSchedulerService implements OnApplicationBootstrap, OnApplic
       const open = (ids: string[]) => ids.filter((p) => (perPlatform.get(p) ?? 0) < concurrencyPerProvider);
       let claimed: string[] = [];
       if (free > 0) {
-        const platforms = open([...renewable.keys()]);
+        // Providers whose circuit breaker is open are skipped (only probes go to them).
+        const platforms = open([...renewable.keys()]).filter((p) => !this.breaker.isOpen(p));
         if (platforms.length) {
           // One batch never exceeds the room left on any platform it may return rows of.
           const room = Math.min(...platforms.map((p) => concurrencyPerProvider - (perPlatform.get(p) ?? 0)));

@@ -4,12 +4,11 @@ import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import type { Connection } from '../connections/connection.entity.js';
 import { ConnectionStoreService } from '../connections/connection-store.service.js';
-import { ProviderError } from '../providers/provider.exception.js';
 import { ProviderRegistry } from '../providers/provider-registry.service.js';
 import { WebhookOutboxService } from '../webhooks/webhook-outbox.service.js';
+import { DemandRefreshService } from './demand-refresh.service.js';
 import type { RefreshTrigger } from './refresh-history.repository.js';
 import { RefreshPolicy } from './refresh-policy.js';
-import { TokenRefreshService } from './token-refresh.service.js';
 import { TokensException } from './tokens.exception.js';
 
 /** Which connection, and what it must be able to do. */
@@ -23,7 +22,7 @@ export class TokenAccessService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly registry: ProviderRegistry,
     private readonly connections: ConnectionStoreService,
-    private readonly refresher: TokenRefreshService,
+    private readonly demand: DemandRefreshService,
     private readonly outbox: WebhookOutboxService,
   ) {}
 
@@ -50,24 +49,17 @@ export class TokenAccessService {
       if (lacking.length) throw TokensException.insufficientScope(platform, c.id, lacking);
     }
     if (c.status === 'needs_reauth') throw TokensException.reauthRequired(platform);
-    const windowMs = this.config.refresh.windowMs;
-    const now = Date.now();
-    const inBackoff = c.nextRetryAt !== null && c.nextRetryAt.getTime() > now;
-    if (RefreshPolicy.expiresWithin(c, windowMs, now) && RefreshPolicy.canRefresh(c, provider.config, now) && !inBackoff) {
-      try {
-        c = await this.refresher.refresh(c.id, trigger, { windowMs });
-      } catch (error) {
-        if (!(error instanceof ProviderError)) throw error;
-        // Waiting for another process timed out: fall through and serve what is stored if still valid.
-      }
-    }
+    // Refreshed first when due and allowed (backoff, retry floor, circuit breaker: src/tokens/demand-refresh.service.ts).
+    const { connection, retryInMs, inProgress } = await this.demand.refreshIfDue(c, provider.config, trigger);
+    c = connection;
     if (c.status === 'needs_reauth') throw TokensException.reauthRequired(platform);
     if (RefreshPolicy.isExpired(c)) {
       if (!RefreshPolicy.renewable(c, provider.config)) {
         await this.expireWithoutRefresh(c);
         throw TokensException.reauthRequired(platform);
       }
-      throw TokensException.providerUnavailable(platform, c.nextRetryAt ? c.nextRetryAt.getTime() - Date.now() : 30_000);
+      if (inProgress) throw TokensException.refreshInProgress(platform, retryInMs ?? 1_000);
+      throw TokensException.providerUnavailable(platform, retryInMs ?? 1_000);
     }
     return c;
   }

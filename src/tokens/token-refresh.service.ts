@@ -1,10 +1,12 @@
-import { randomBytes } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { ProviderBreakerService } from '../breaker/provider-breaker.service.js';
 import { sleep } from '../common/sleep.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import type { Connection } from '../connections/connection.entity.js';
-import { ConnectionStoreService, LEASE_MS } from '../connections/connection-store.service.js';
+import { ConnectionStoreService } from '../connections/connection-store.service.js';
+import { InstancesService } from '../instances/instances.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ProviderError } from '../providers/provider.exception.js';
 import { ProviderRegistry } from '../providers/provider-registry.service.js';
@@ -13,14 +15,26 @@ import { WebhookOutboxService } from '../webhooks/webhook-outbox.service.js';
 import { RefreshHistoryRepository, type RefreshTrigger } from './refresh-history.repository.js';
 import { RefreshPolicy } from './refresh-policy.js';
 
-const INSTANCE = randomBytes(4).toString('hex');
 // Operator errors (our credentials, our key ring) are retried slowly and never blamed on the user.
 const OPERATOR_RETRY_MS = 5 * 60_000;
+
+/** Waiting for a live holder's lease took longer than one provider call can take (PROVIDER_HTTP_TIMEOUT_MS). */
+export class RefreshInProgressError extends ProviderError {
+  constructor() {
+    super('transient', 'refresh: another instance is still refreshing this connection');
+  }
+}
+
+/** Failure classes that say the provider itself is failing (they count against its circuit breaker). */
+const PROVIDER_DOWN = new Set(['transient', 'rate_limited']);
+
+export type RefreshOptions = { force?: boolean; windowMs?: number; floorMs?: number };
 
 /**
  * Refreshes one connection at a time, everywhere: callers in this process share one in-flight
  * refresh; across processes a lease (owner + 30 s expiry, released only by its owner) makes
- * the others wait and then read the result. Tokens are persisted before anyone can use them.
+ * the others wait and then read the result. A lease whose owner's instance stopped heartbeating
+ * is taken over at once. Tokens are persisted before anyone can use them.
  */
 @Injectable()
 export class TokenRefreshService {
@@ -29,19 +43,27 @@ export class TokenRefreshService {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly registry: ProviderRegistry,
     private readonly connections: ConnectionStoreService,
     private readonly history: RefreshHistoryRepository,
     private readonly outbox: WebhookOutboxService,
     private readonly metrics: MetricsService,
+    private readonly instances: InstancesService,
+    private readonly breaker: ProviderBreakerService,
   ) {}
 
-  static newOwner(): string {
-    return `${INSTANCE}:${randomBytes(6).toString('hex')}`;
+  /** A lease owner naming this instance (its heartbeat tells others whether the holder lives). */
+  newOwner(): string {
+    return this.instances.newOwner();
   }
 
-  /** Refreshes (or waits for the refresh in progress) and returns the connection as stored afterwards. */
-  refresh(connectionId: string, trigger: RefreshTrigger, opts: { force?: boolean; windowMs?: number } = {}): Promise<Connection> {
+  /**
+   * Refreshes (or waits for the refresh in progress) and returns the connection as stored afterwards.
+   * `floorMs`: not if a refresh of it failed at the provider less than this long ago (REFRESH_RETRY_FLOOR).
+   * Throws RefreshInProgressError when a live holder's lease outlasted PROVIDER_HTTP_TIMEOUT_MS.
+   */
+  refresh(connectionId: string, trigger: RefreshTrigger, opts: RefreshOptions = {}): Promise<Connection> {
     const existing = this.inflight.get(connectionId);
     if (existing) return existing;
     const run = this.refreshAcrossProcesses(connectionId, trigger, opts).finally(() => this.inflight.delete(connectionId));
@@ -49,17 +71,23 @@ export class TokenRefreshService {
     return run;
   }
 
-  private async refreshAcrossProcesses(id: string, trigger: RefreshTrigger, opts: { force?: boolean; windowMs?: number }): Promise<Connection> {
+  private async refreshAcrossProcesses(id: string, trigger: RefreshTrigger, opts: RefreshOptions): Promise<Connection> {
     const start = await this.connections.leaseState(id);
     if (!start) return this.reload(id);
-    const deadline = Date.now() + LEASE_MS + 5_000;
+    // A live holder is waited for as long as its provider call can take; a dead one not at all.
+    const deadline = Date.now() + this.config.providerHttp.timeoutMs;
+    let deadOwner: string | undefined;
     for (;;) {
-      const owner = TokenRefreshService.newOwner();
-      const leased = await this.connections.tryAcquire(id, owner);
+      const owner = this.newOwner();
+      const leased = await this.connections.tryAcquire(id, owner, deadOwner);
       if (leased) {
-        // Another process may have refreshed between our read and the lease.
+        if (deadOwner)
+          this.logger.warn(`Took over the refresh lease of connection ${id} from a dead instance (${deadOwner.split(':')[0]})`, { connectionId: id });
+        // Another process may have refreshed (or tried) between our read and the lease.
         const refreshedMeanwhile = leased.tokenVersion !== start.tokenVersion;
-        if (refreshedMeanwhile || (!opts.force && opts.windowMs !== undefined && !RefreshPolicy.expiresWithin(leased, opts.windowMs))) {
+        const triedMeanwhile =
+          opts.floorMs !== undefined && leased.refreshAttemptedAt !== null && Date.now() - leased.refreshAttemptedAt.getTime() < opts.floorMs;
+        if (refreshedMeanwhile || triedMeanwhile || (!opts.force && opts.windowMs !== undefined && !RefreshPolicy.expiresWithin(leased, opts.windowMs))) {
           await this.connections.release(id, owner);
           return this.reload(id);
         }
@@ -68,7 +96,12 @@ export class TokenRefreshService {
       const state = await this.connections.leaseState(id);
       if (!state || state.status !== 'active' || state.tokenVersion !== start.tokenVersion) return this.reload(id);
       if (state.leaseOwner === null) return this.reload(id); // the holder finished without new tokens (a failure): report it
-      if (Date.now() > deadline) throw new ProviderError('transient', 'refresh: another process has held the refresh lease too long');
+      if (await this.instances.holderIsDead(state.leaseOwner)) {
+        deadOwner = state.leaseOwner;
+        continue;
+      }
+      deadOwner = undefined;
+      if (Date.now() > deadline) throw new RefreshInProgressError();
       await sleep(50 + Math.random() * 100);
     }
   }
@@ -87,6 +120,7 @@ export class TokenRefreshService {
     }
     this.metrics.refreshDuration.observe({ platform: c.platform }, (Date.now() - started) / 1000);
     this.metrics.refreshes.inc({ platform: c.platform, trigger, outcome: 'success' });
+    await this.breaker.record(c.platform, true);
     const saved = await this.dataSource.transaction(async (m) => {
       const ok = await this.connections.saveRefreshed(m, c, tokens);
       await this.history.recordAttempt(m, { connectionId: c.id, platform: c.platform, trigger, outcome: 'success', durationMs: Date.now() - started });
@@ -116,6 +150,8 @@ export class TokenRefreshService {
     const message = error instanceof Error ? error.message : String(error);
     const base = { connectionId: c.id, platform: c.platform, userId: c.userId };
     this.metrics.refreshes.inc({ platform: c.platform, trigger, outcome: failureClass });
+    // The provider's own answers (invalid_grant, malformed...) say it is up; our own errors say nothing about it.
+    if (pe) await this.breaker.record(c.platform, !PROVIDER_DOWN.has(failureClass));
     await this.dataSource.transaction(async (m) => {
       await this.history.recordFailure(m, { ...base, trigger, failureClass, providerCode: code, httpStatus: pe?.details.status, message });
       await this.history.recordAttempt(m, { connectionId: c.id, platform: c.platform, trigger, outcome: 'failure', durationMs });

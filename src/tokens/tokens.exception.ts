@@ -34,6 +34,15 @@ export class TokensException extends AppException {
       { missingScopes, connectUrlParams: { connectionId, scopes: missingScopes.join(',') } },
     );
   }
+  static refreshInProgress(platform: string, retryAfterMs: number): TokensException {
+    const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+    return new TokensException(
+      503,
+      'refresh_in_progress',
+      `The access token has expired and another instance is still refreshing it (${platform} is slow to answer); retry in ${seconds} s`,
+      { 'Retry-After': String(seconds) },
+    );
+  }
   static platformNotAllowed(platform: string): TokensException {
     return new TokensException(403, 'forbidden', `This service token may not read ${platform} tokens`);
   }

@@ -147,6 +147,10 @@ describeUi('admin UI in a browser', () => {
       `INSERT INTO token_access_audit (service, user_id, platform, accessed_at)
        VALUES ('publisher', 'alice', 'fake', now() - interval '4 minutes'), ('publisher', 'erin', 'other', now() - interval '35 minutes'), ('analytics', 'dave', 'other', now() - interval '3 hours')`,
     );
+    // The other provider is failing for everyone: its circuit breaker is open.
+    await t.dataSource.query(
+      `INSERT INTO provider_breakers (platform, state, attempts, failures, opened_at, next_probe_at) VALUES ('other', 'open', 12, 9, now() - interval '2 minutes', now() + interval '1 hour')`,
+    );
 
     mkdirSync(SCREENSHOTS, { recursive: true });
     const { chromium } = await import('playwright-core');
@@ -204,6 +208,9 @@ describeUi('admin UI in a browser', () => {
     expect(await page.getByTestId('total-expiring').textContent()).toBe('2');
     await page.getByTestId('refresh-chart').waitFor();
     await page.getByTestId('platform-row-other').waitFor();
+    expect(await page.getByTestId('breaker-row-other').getByTestId('breaker-state').getAttribute('data-state')).toBe('open');
+    expect(await page.getByTestId('breaker-row-fake').getByTestId('breaker-state').getAttribute('data-state')).toBe('closed');
+    expect(await page.getByTestId('breaker-row-other').textContent()).toMatch(/9 of 12/);
   });
 
   it('lists the seeded connections, and the filters narrow the list', async () => {

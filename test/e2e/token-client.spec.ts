@@ -189,7 +189,8 @@ describe.each(kinds)('token client against the service process (%s database)', (
   it('provider_unavailable: ProviderUnavailableError when Retry-After is past the deadline; otherwise waits Retry-After out and gets the token', async () => {
     const old = await client().getToken(demo('frank'));
     await expireToken('frank');
-    await failDemoTokenRequests(service, 1, 503); // the lazy refresh fails once; the service backs off 15-30 s
+    // The lazy refresh is rate limited once: the service backs off 15-30 s (after a 503 an expired token would be retried within REFRESH_RETRY_FLOOR, 2 s).
+    await failDemoTokenRequests(service, 1, 429);
     const before = tokenCalls('frank').length;
 
     const error = (await client({ retryDeadlineMs: 5_000 })

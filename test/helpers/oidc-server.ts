@@ -33,6 +33,8 @@ export type OidcServer = {
   introspect(token: string): Promise<{ active: boolean; [k: string]: unknown }>;
   counts(): { tokenRequests: Record<string, number>; revocations: number };
   failNext(n: number, response: FailureResponse): void;
+  /** An outage: every token request gets `response` (after any queued failNext ones) until called again without one. */
+  setDown(response?: FailureResponse): void;
   close(): Promise<void>;
 };
 
@@ -48,6 +50,7 @@ export async function startOidcServer(options: OidcServerOptions): Promise<OidcS
 
   const decisions = new Map<string, Decision>(); // interaction uid -> what the simulated user does
   const failures: FailureResponse[] = []; // queued token endpoint failures (failNext)
+  let down: FailureResponse | undefined; // setDown: the answer to every token request while set
   const tokenRequests: Record<string, number> = {};
   let revocations = 0;
   const closing = new AbortController(); // cancels pending failNext delays on close()
@@ -61,8 +64,8 @@ export async function startOidcServer(options: OidcServerOptions): Promise<OidcS
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { pathname } = new URL(req.url ?? '/', issuer);
     // failNext is answered here, before oidc-provider parses anything (it owns the body stream).
-    if (pathname === ROUTES.token && req.method === 'POST' && failures.length > 0) {
-      const failure = failures.shift()!;
+    if (pathname === ROUTES.token && req.method === 'POST' && (failures.length > 0 || down)) {
+      const failure = failures.shift() ?? down!;
       const body = new URLSearchParams(await readBody(req));
       countGrant(body.get('grant_type'));
       if (failure.delayMs) {
@@ -258,6 +261,9 @@ export async function startOidcServer(options: OidcServerOptions): Promise<OidcS
     counts: () => ({ tokenRequests: { ...tokenRequests }, revocations }),
     failNext(n, response) {
       for (let i = 0; i < n; i += 1) failures.push(response);
+    },
+    setDown(response) {
+      down = response;
     },
     async close() {
       closing.abort();

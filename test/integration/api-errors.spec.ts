@@ -146,7 +146,7 @@ describe('API errors a client can act on', () => {
       const codes = (status: string) => responses[status]!.content!['application/json']!.schema.allOf[1].properties.error.enum;
       expect(codes('404').sort()).toEqual(['not_connected', 'unknown_platform']);
       expect(codes('409').sort()).toEqual(['connection_ambiguous', 'insufficient_scope', 'reauth_required']);
-      expect(codes('503').sort()).toEqual(['database_busy', 'database_unavailable', 'provider_unavailable']);
+      expect(codes('503').sort()).toEqual(['database_busy', 'database_unavailable', 'provider_unavailable', 'refresh_in_progress']);
       expect(codes('415')).toEqual(['unsupported_media_type']);
       expect(Object.keys(responses['503']!.headers ?? {})).toEqual(['Retry-After']);
       expect(Object.keys(doc.paths['/social/{platform}/connect']!.post!.responses['429']!.headers ?? {})).toEqual(['Retry-After']);

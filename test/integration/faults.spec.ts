@@ -231,14 +231,14 @@ describe('database outage and recovery', () => {
 
 describe('provider faults during refresh', () => {
   let a: TestApp;
-  let child: ChildProcess | undefined;
+  const children: ChildProcess[] = [];
   let childDataDir: string | undefined;
 
   beforeAll(async () => {
     a = await startTestApp({ db, env: { PROVIDERS_FILE: file, REFRESH_CRON: 'off' } });
   });
   afterAll(async () => {
-    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     if (childDataDir) rmSync(childDataDir, { recursive: true, force: true });
     await a?.close();
   });
@@ -283,52 +283,59 @@ describe('provider faults during refresh', () => {
     });
   }
 
+  /** The built service as a child process on `port` against the test database; resolves once /health answers. */
+  async function startChild(port: number): Promise<{ proc: ChildProcess; exited: Promise<void> }> {
+    childDataDir ??= mkdtempSync(join(tmpdir(), 'oc-faults-child-'));
+    const env = baseTestEnv({
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: childDataDir,
+      DATABASE_URL: db.url,
+      PROVIDERS_FILE: file,
+      REFRESH_CRON: 'off',
+      MIGRATIONS_RUN: 'false',
+      PROVIDER_HTTP_TIMEOUT_MS: '60000',
+    });
+    const proc = spawn(process.execPath, ['dist/src/main.js'], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(proc);
+    let output = '';
+    proc.stdout!.on('data', (d) => (output += d));
+    proc.stderr!.on('data', (d) => (output += d));
+    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    await waitFor(
+      'the child service to answer /health',
+      async () => {
+        if (proc.exitCode !== null) throw new Error(`the child service exited early:\n${output}`);
+        return (await call(`http://127.0.0.1:${port}/health`, {}, 1_000)).status === 200 || undefined;
+      },
+      30_000,
+      200,
+    );
+    return { proc, exited };
+  }
+
   // Two processes cannot share one embedded database, so this runs in the integration-postgres project only (skipped, not passed, here).
+  // The same takeover on both databases, with the dead instance written by hand: 'a dead holder's lease is taken at once' below.
   const onPostgres = testDbKind() === 'postgres' ? it : it.skip;
   if (testDbKind() !== 'postgres')
     process.stdout.write('[faults] SIGKILL mid-refresh: skipped on the embedded database (one process only); runs in the integration-postgres project\n');
   onPostgres(
-    'an instance SIGKILLed mid-refresh blocks the connection until its lease (30 s) expires; the next caller then refreshes, and the refresh token is not lost',
+    'after SIGKILL of the instance holding the refresh lease and a restart, the restarted one takes the dead lease without waiting it out, and the refresh token is kept',
     async () => {
       const c = await seed(a, 'killed', { ...dueSoon(), refreshToken: Secret.fromPlaintext('rt-1'), accessToken: Secret.fromPlaintext('at-1') });
       const port = await freePort();
-      childDataDir = mkdtempSync(join(tmpdir(), 'oc-faults-child-'));
-      const env = baseTestEnv({
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        DATA_DIR: childDataDir,
-        DATABASE_URL: db.url,
-        PROVIDERS_FILE: file,
-        REFRESH_CRON: 'off',
-        MIGRATIONS_RUN: 'false',
-        PROVIDER_HTTP_TIMEOUT_MS: '60000',
-      });
-      const started = spawn(process.execPath, ['dist/src/main.js'], {
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      child = started;
-      let output = '';
-      started.stdout!.on('data', (d) => (output += d));
-      started.stderr!.on('data', (d) => (output += d));
-      const exited = new Promise<void>((resolve) => started.once('exit', () => resolve()));
-      await waitFor(
-        'the child service to answer /health',
-        async () => {
-          if (started.exitCode !== null) throw new Error(`the child service exited early:\n${output}`);
-          return (await call(`http://127.0.0.1:${port}/health`, {}, 1_000)).status === 200 || undefined;
-        },
-        30_000,
-        200,
-      );
+      const first = await startChild(port);
 
       mode = 'slowFirst';
       const childCall = internalToken(`http://127.0.0.1:${port}`, a.serviceToken('publisher'), 'killed', 30_000);
       await waitFor('the provider to receive the first refresh', () => fake.requestsTo('POST', '/token').length >= 1 || undefined, 15_000, 20);
       expect(fake.requestsTo('POST', '/token')[0]!.form.refresh_token).toBe('rt-1');
-      started.kill('SIGKILL');
+      first.proc.kill('SIGKILL');
       const killedAt = Date.now();
-      await exited;
+      await first.exited;
       expect((await childCall).status).toBe(0); // the connection died with the process
 
       const held = await stored(a, c.id);
@@ -336,9 +343,12 @@ describe('provider faults during refresh', () => {
       expect(held.leaseExpiresAt!.getTime()).toBeGreaterThan(Date.now());
       expect(held.tokenVersion).toBe(c.tokenVersion);
 
-      const res = await internalToken(a.url, a.serviceToken('publisher'), 'killed', 45_000);
+      await startChild(port); // the restart, on the same port
+      const restartedAt = Date.now();
+      const res = await internalToken(`http://127.0.0.1:${port}`, a.serviceToken('publisher'), 'killed', 45_000);
       const figures = {
         waitedMs: res.ms,
+        sinceRestartMs: res.end - restartedAt,
         sinceKillMs: res.end - killedAt,
         leaseExpiredAfterKillMs: held.leaseExpiresAt!.getTime() - killedAt,
       };
@@ -346,9 +356,11 @@ describe('provider faults during refresh', () => {
       expect(res.status).toBe(200);
       const refreshes = fake.requestsTo('POST', '/token');
       expect(refreshes).toHaveLength(2);
-      // The next caller waited for the dead holder's lease: it refreshed only once that lease had expired.
-      expect(refreshes[1]!.receivedAt).toBeGreaterThan(held.leaseExpiresAt!.getTime());
+      // The dead holder's lease was taken over, not waited out.
+      expect(refreshes[1]!.receivedAt).toBeLessThan(held.leaseExpiresAt!.getTime());
       expect(refreshes[1]!.form.refresh_token).toBe('rt-1'); // the killed refresh did not lose it
+      // The goal: a token within 10 s of the restart.
+      expect(res.end - restartedAt).toBeLessThan(10_000);
       const after = await stored(a, c.id);
       expect((res.body as { accessToken: string }).accessToken).toBe(after.accessToken);
       expect(after.accessToken).toMatch(/^at-\d+$/);

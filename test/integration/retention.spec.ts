@@ -8,7 +8,7 @@ const count = async (t: TestApp, sql: string): Promise<number> => Number((await 
 
 // Retention of the growing tables (AUDIT_RETENTION 90d, REFRESH_LOG_RETENTION 30d,
 // REFRESH_FAILURE_RETENTION 90d, WEBHOOK_RETENTION 7d for delivered events, expired states after an
-// hour) and the lease that runs each background job on one instance at a time.
+// hour, heartbeats of instances silent for a day) and the lease that runs each background job on one instance at a time.
 describe('retention', () => {
   let db: TestDb;
   let a: TestApp;
@@ -67,12 +67,17 @@ describe('retention', () => {
     for (let i = 0; i < 3; i++) await state('old', `now() - interval '2 hours'`);
     await state('keep', `now() - interval '10 minutes'`);
     await state('keep', `now() + interval '10 minutes'`);
+    // Instances silent for more than a day: deleted. Silent for an hour (long dead, still shown): kept, as are the two running ones.
+    await q(
+      `INSERT INTO instance_heartbeats (instance_id, process, started_at, beat_at) SELECT 'old-' || g, 'host:1', now() - interval '3 days', now() - interval '25 hours' FROM generate_series(1, 2) g`,
+    );
+    await q(`INSERT INTO instance_heartbeats (instance_id, process, beat_at) VALUES ('keep-1', 'host:2', now() - interval '1 hour')`);
   }
 
   it('deletes only rows past their age, in batches, and keeps undelivered events', async () => {
     await seed();
     const report = await a.app.get(RetentionService).runAll({ force: true });
-    expect(report).toEqual({ token_access_audit: 5200, refresh_log: 2100, refresh_failures: 3, webhook_outbox: 3, oauth_states: 3 });
+    expect(report).toEqual({ token_access_audit: 5200, refresh_log: 2100, refresh_failures: 3, webhook_outbox: 3, oauth_states: 3, instance_heartbeats: 2 });
     expect(await count(a, `SELECT count(*) AS n FROM token_access_audit WHERE service <> 'keep'`)).toBe(0);
     expect(await count(a, `SELECT count(*) AS n FROM token_access_audit WHERE service = 'keep'`)).toBe(3);
     expect(await count(a, `SELECT count(*) AS n FROM refresh_log WHERE platform <> 'keep'`)).toBe(0);
@@ -84,6 +89,8 @@ describe('retention', () => {
       { event_type: 'keep-pending', n: 2 },
     ]);
     expect((await a.dataSource.query(`SELECT platform, count(*)::int AS n FROM oauth_states GROUP BY 1`)) as unknown[]).toEqual([{ platform: 'keep', n: 2 }]);
+    expect(await count(a, `SELECT count(*) AS n FROM instance_heartbeats WHERE instance_id LIKE 'old-%'`)).toBe(0);
+    expect(await count(a, `SELECT count(*) AS n FROM instance_heartbeats WHERE instance_id NOT LIKE 'old-%'`)).toBe(3);
   });
 
   it('runs each table at most once per interval across instances', async () => {
@@ -95,6 +102,7 @@ describe('retention', () => {
       refresh_failures: 'skipped',
       webhook_outbox: 'skipped',
       oauth_states: 'skipped',
+      instance_heartbeats: 'skipped',
     });
     // Forced (as a test or an operator may), it runs and finds nothing left to delete.
     expect(await b.app.get(RetentionService).runAll({ force: true })).toEqual({
@@ -103,6 +111,7 @@ describe('retention', () => {
       refresh_failures: 0,
       webhook_outbox: 0,
       oauth_states: 0,
+      instance_heartbeats: 0,
     });
   });
 

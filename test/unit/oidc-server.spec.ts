@@ -149,6 +149,20 @@ describe('oidc-server test harness', () => {
     expect(server.counts().tokenRequests).toEqual({ authorization_code: 1, refresh_token: 2 });
   });
 
+  it('goes down for every token request until it recovers', async () => {
+    const first = await connect(server, 'ivan');
+    const before = server.counts().tokenRequests.refresh_token ?? 0;
+    server.setDown({ status: 503, body: { error: 'temporarily_unavailable' } });
+    for (let i = 0; i < 3; i++) {
+      const failed = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: first.refresh_token! });
+      expect({ status: failed.status, body: failed.body }).toEqual({ status: 503, body: { error: 'temporarily_unavailable' } });
+    }
+    server.setDown();
+    const ok = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: first.refresh_token! });
+    expect(ok.status).toBe(200);
+    expect(server.counts().tokenRequests.refresh_token).toBe(before + 4);
+  });
+
   it('can delay a failure long enough for a client timeout', async () => {
     const first = await connect(server, 'heidi');
     server.failNext(1, { status: 500, raw: '<html>gateway</html>', delayMs: 5_000 });

@@ -1,6 +1,7 @@
 import { api, call, type Summary } from '../api/client';
 import { RefreshChart } from '../components/RefreshChart';
 import { Empty, Section } from '../components/States';
+import { RelativeTime } from '../components/Time';
 import { number } from '../lib/format';
 import { useLoad } from '../lib/hooks';
 import { Link } from '../lib/router';
@@ -130,6 +131,8 @@ function SummaryView({ summary }: { summary: Summary }) {
         )}
       </section>
 
+      <BreakersView breakers={summary.breakers} />
+
       {keyIds.length > 0 ? (
         <section className="card">
           <h2>Encrypted values by key</h2>
@@ -144,5 +147,54 @@ function SummaryView({ summary }: { summary: Summary }) {
         </section>
       ) : null}
     </div>
+  );
+}
+
+const BREAKER_LABELS: Record<Summary['breakers'][number]['state'], string> = { closed: 'closed', open: 'open', half_open: 'half-open (probing)' };
+
+/** Each provider's circuit breaker: open while the provider fails for everyone (refreshes then wait for one probe every few seconds). */
+function BreakersView({ breakers }: { breakers: Summary['breakers'] }) {
+  if (breakers.length === 0) return null;
+  const now = Date.now();
+  return (
+    <section className="card">
+      <h2>Providers</h2>
+      <p className="muted small">
+        A provider&apos;s circuit breaker opens when most of its refreshes fail (at least 5 in 30 s); while open, expired tokens answer 503 at once and one
+        probe goes every few seconds until one succeeds.
+      </p>
+      <div className="table-scroll">
+        <table className="table" data-testid="breaker-table">
+          <thead>
+            <tr>
+              <th scope="col">Platform</th>
+              <th scope="col">Circuit breaker</th>
+              <th scope="col">Since</th>
+              <th scope="col">Next probe</th>
+              <th scope="col" className="num">
+                Failures, 30 s
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {breakers.map((b) => (
+              <tr key={b.platform} data-testid={`breaker-row-${b.platform}`}>
+                <th scope="row">{b.platform}</th>
+                <td>
+                  <span className={`badge badge-${b.state === 'closed' ? 'active' : 'needs_reauth'}`} data-testid="breaker-state" data-state={b.state}>
+                    {BREAKER_LABELS[b.state]}
+                  </span>
+                </td>
+                <td>{b.openedAt ? <RelativeTime iso={b.openedAt} now={now} /> : <span className="muted">—</span>}</td>
+                <td>{b.nextProbeAt ? <RelativeTime iso={b.nextProbeAt} now={now} /> : <span className="muted">—</span>}</td>
+                <td className="num">
+                  {number.format(b.recentFailures)} of {number.format(b.recentAttempts)}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
   );
 }

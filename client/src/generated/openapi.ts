@@ -847,6 +847,25 @@ export interface components {
              */
             scopes: string[];
         };
+        ProviderBreakerDto: {
+            /**
+             * Format: date-time
+             * @description While open: when the next probe may go
+             */
+            nextProbeAt: string | null;
+            /** Format: date-time */
+            openedAt: string | null;
+            platform: string;
+            /** @description Refreshes sent over the last 30 s (as of the last write) */
+            recentAttempts: number;
+            /** @description Of those, transient failures */
+            recentFailures: number;
+            /**
+             * @description `half_open`: open, with one probe in flight
+             * @enum {string}
+             */
+            state: "closed" | "open" | "half_open";
+        };
         RedeliverResultDto: {
             /** Format: uuid */
             eventId: string;
@@ -936,6 +955,8 @@ export interface components {
             userId: string;
         };
         SummaryDto: {
+            /** @description Each enabled provider's circuit breaker */
+            breakers: components["schemas"]["ProviderBreakerDto"][];
             /** @description Failed refreshes in the last 24 hours */
             failures24h: number;
             /** @description 24 hourly buckets, oldest first */
@@ -4698,7 +4719,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `provider_unavailable` (with Retry-After), `database_unavailable` (with Retry-After), `database_busy` (with Retry-After) */
+            /** @description `provider_unavailable` (with Retry-After), `refresh_in_progress` (with Retry-After), `database_unavailable` (with Retry-After), `database_busy` (with Retry-After) */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -4708,7 +4729,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponseDto"] & {
                         /** @enum {string} */
-                        error?: "provider_unavailable" | "database_unavailable" | "database_busy";
+                        error?: "provider_unavailable" | "refresh_in_progress" | "database_unavailable" | "database_busy";
                         /** @enum {integer} */
                         statusCode?: 503;
                     };
