@@ -8,6 +8,7 @@ import { AdminApiKeys1764000420000 } from './1764000420000-admin-api-keys.js';
 import { DemoProvider1764000500000 } from './1764000500000-demo-provider.js';
 import { BackgroundJobs1764000900000 } from './1764000900000-background-jobs.js';
 import { WebhookDelivery1764001000000 } from './1764001000000-webhook-delivery.js';
+import { AdminSearch1764001200000 } from './1764001200000-admin-search.js';
 import { MultiAccount1764001300000 } from './1764001300000-multi-account.js';
 
 /** Migrations in order. Listed explicitly so the app, CLI and tests load the same set under ESM. */
@@ -22,5 +23,6 @@ export const MIGRATIONS = [
   DemoProvider1764000500000,
   BackgroundJobs1764000900000,
   WebhookDelivery1764001000000,
+  AdminSearch1764001200000,
   MultiAccount1764001300000,
 ];

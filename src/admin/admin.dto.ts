@@ -38,7 +38,7 @@ export class ConnectionListQueryDto extends PageQueryDto {
   @MaxLength(255)
   userId?: string;
 
-  @ApiPropertyOptional({ description: 'Substring of the account id or username' })
+  @ApiPropertyOptional({ description: 'Substring of the account id or username (case-insensitive); one or two characters match the start' })
   @IsOptional()
   @IsString()
   @MaxLength(255)

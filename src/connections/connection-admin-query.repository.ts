@@ -76,7 +76,8 @@ export class ConnectionAdminQueryRepository {
     if (q.status === 'expiring') where.push(refreshDueSql(this.config.refresh, p));
     if (q.userId) where.push(`c.user_id LIKE ${p(`${likeEscape(q.userId)}%`)}`);
     if (q.account) {
-      const pattern = p(`%${likeEscape(q.account)}%`);
+      // Trigram indexes serve substrings of three characters or more; shorter ones match the start (served too).
+      const pattern = p(`${q.account.length < 3 ? '' : '%'}${likeEscape(q.account)}%`);
       where.push(`(c.account_id ILIKE ${pattern} OR c.username ILIKE ${pattern})`);
     }
     if (q.cursor) {
