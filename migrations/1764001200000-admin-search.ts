@@ -28,7 +28,8 @@ export class AdminSearch1764001200000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const [name] of [...INDEXES].reverse()) await q.query(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`);
+    // Not CONCURRENTLY: TypeORM reverts in a transaction whatever `transaction` says (a drop is quick).
+    for (const [name] of [...INDEXES].reverse()) await q.query(`DROP INDEX IF EXISTS ${name}`);
     // The extension stays: something else in this database may use it.
   }
 }
