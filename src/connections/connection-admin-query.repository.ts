@@ -53,7 +53,7 @@ const SORTS = {
 const COLUMNS = `c.id, c.user_id, c.platform, c.account_id, c.username, c.status, c.access_token_expires_at, c.refresh_token_expires_at,
   c.last_refreshed_at, c.consecutive_failures, c.last_refresh_error, c.next_retry_at, c.connected_at, c.scopes, c.token_version`;
 
-/** The admin API's read model of `connections`: keyset-paginated lists, one row, per-platform counts. */
+/** The admin API's read model of `connections`: keyset-paginated lists, one row, per-platform counts (in the background). */
 @Injectable()
 export class ConnectionAdminQueryRepository {
   constructor(
@@ -94,6 +94,7 @@ export class ConnectionAdminQueryRepository {
     return resultRows<AdminConnectionRow>(await this.dataSource.query(`SELECT ${COLUMNS} FROM connections c WHERE c.id = $1`, [id]))[0];
   }
 
+  /** One scan of the whole table: ConnectionCountsService runs it in the background, never a request. */
   async countsByPlatform(): Promise<PlatformCounts[]> {
     const { params, p } = sqlParams();
     return resultRows<PlatformCounts>(

@@ -1,11 +1,12 @@
 import { APP_CONFIG, type AppConfig } from '../../src/config/config.types.js';
 import { Connection } from '../../src/connections/connection.entity.js';
-import { ConnectionRepository } from '../../src/connections/connection.repository.js';
 import { ConnectionAdminQueryRepository } from '../../src/connections/connection-admin-query.repository.js';
+import { ConnectionCountsService } from '../../src/connections/connection-counts.service.js';
 import { ConnectionLeaseRepository } from '../../src/connections/connection-lease.repository.js';
 import { refreshDueSql } from '../../src/connections/refresh-due.js';
 import { sqlParams } from '../../src/common/sql-params.js';
 import { Secret } from '../../src/crypto/secret.js';
+import { MetricsService } from '../../src/metrics/metrics.service.js';
 import { RefreshPolicy } from '../../src/tokens/refresh-policy.js';
 import { writeProvidersFile } from '../helpers/providers-file.js';
 import { createTestDb, type TestDb } from '../helpers/test-db.js';
@@ -146,7 +147,8 @@ describe('refresh due', () => {
     expect(page.rows.map((r) => r.user_id).sort()).toEqual(due);
     const [fake] = await t.app.get(ConnectionAdminQueryRepository).countsByPlatform();
     expect(fake).toMatchObject({ platform: 'fake', total: cases.length, expiring: due.length });
-    expect(await t.app.get(ConnectionRepository).countDue()).toBe(due.length);
+    await t.app.get(ConnectionCountsService).refresh({ force: true });
+    expect((await t.app.get(MetricsService).render()).body).toMatch(new RegExp(`^oc_refresh_backlog ${due.length}$`, 'm'));
   });
 
   it('is what the scheduler claims (among connections it can refresh)', async () => {
