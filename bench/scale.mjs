@@ -4,7 +4,9 @@
 // each figure next to its goal and the 100,000-row figure.
 // Run: BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:scale
 // Settings: BENCH_SIZES=100000,1000000 (connections per round), BENCH_RUNS=15 (requests per figure),
-// BENCH_EXPLAIN=1 (print the plan of every admin list query).
+// BENCH_EXPLAIN=1 (also print the plan shape of every admin read), BENCH_REUSE=<database name> (one
+// round on that database, seeded only when empty, kept afterwards, without the destructive parts:
+// partitions and retention; to iterate on queries without reseeding).
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,12 +19,16 @@ import { AdminApiKeyService } from '../dist/src/auth/admin-api-key.service.js';
 import { AdminSessionService } from '../dist/src/auth/admin-session.service.js';
 import { AppLogger } from '../dist/src/common/app-logger.js';
 import { ConnectionAdminQueryRepository } from '../dist/src/connections/connection-admin-query.repository.js';
+import { ConnectionCountsService } from '../dist/src/connections/connection-counts.service.js';
 import { ConnectionLeaseRepository } from '../dist/src/connections/connection-lease.repository.js';
 import { OAuthStateRepository } from '../dist/src/connections/oauth-state.repository.js';
 import { KeyRing } from '../dist/src/crypto/key-ring.js';
+import { KeyUsageService } from '../dist/src/crypto/key-usage.service.js';
 import { TokenAccessAuditRepository } from '../dist/src/internal/token-access-audit.repository.js';
 import { RetentionService } from '../dist/src/jobs/retention.service.js';
+import { MetricsService } from '../dist/src/metrics/metrics.service.js';
 import { loadStartupConfig } from '../dist/src/startup-config.js';
+import { RefreshHistoryQueryRepository } from '../dist/src/tokens/refresh-history-query.repository.js';
 import { RefreshHistoryRepository } from '../dist/src/tokens/refresh-history.repository.js';
 import { WebhookOutboxRepository } from '../dist/src/webhooks/webhook-outbox.repository.js';
 import { appEnv, createPostgresDb, percentile, removeDir, tempDir } from './lib.mjs';
@@ -30,6 +36,7 @@ import { appEnv, createPostgresDb, percentile, removeDir, tempDir } from './lib.
 const SIZES = (process.env.BENCH_SIZES ?? '100000,1000000').split(',').map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const EXPLAIN = process.env.BENCH_EXPLAIN === '1';
+const REUSE = process.env.BENCH_REUSE;
 const PLATFORMS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel'];
 const SERVICES = ['publisher', 'analytics', 'inbox', 'scheduler', 'reports'];
 const DAY_MS = 86_400_000;
@@ -146,8 +153,8 @@ async function seed(client, n, ring) {
     [Math.round(n * 0.05), PLATFORMS, n],
   );
   await client.query(
-    `INSERT INTO webhook_outbox (event_type, payload, created_at, attempts, delivered_at)
-     SELECT 'connection.refreshed', '{"connectionId":"x"}', t, 1, t + interval '1 second'
+    `INSERT INTO webhook_outbox (event_type, payload, connection_id, seq, created_at, attempts, delivered_at)
+     SELECT 'connection.refreshed', '{"connectionId":"x"}', gen_random_uuid(), 1, t, 1, t + interval '1 second'
      FROM (SELECT now() - ((g * 0.7320508) % 1) * interval '14 days' AS t FROM generate_series(1, $1::int) g) s`,
     [Math.round(n * 0.1)],
   );
@@ -159,6 +166,13 @@ async function seed(client, n, ring) {
   );
   await client.query('VACUUM (ANALYZE)');
   return { tConnections, tAll: Date.now() - t0 };
+}
+
+/** An existing database on BENCH_DATABASE_URL's server (BENCH_REUSE), never dropped. */
+function reuseDb(name) {
+  const url = new URL(process.env.BENCH_DATABASE_URL);
+  url.pathname = `/${name}`;
+  return { name, url: url.toString(), drop: async () => undefined };
 }
 
 /** p50 of `runs` sequential GETs after two warm-ups (fewer runs when one takes over a second). */
@@ -180,7 +194,7 @@ async function timeGet(url, path, auth) {
 }
 
 async function round(n) {
-  const db = await createPostgresDb(process.env.BENCH_DATABASE_URL, 'oc_bench_scale');
+  const db = REUSE ? reuseDb(REUSE) : await createPostgresDb(process.env.BENCH_DATABASE_URL, 'oc_bench_scale');
   const dataDir = tempDir('oc-bench-scale-');
   let app;
   const client = new pg.Client({ connectionString: db.url });
@@ -208,9 +222,16 @@ async function round(n) {
     const auth = `Bearer ${(await app.get(AdminApiKeyService).issue(admin.id)).key}`;
 
     console.log(`\n== ${int(n)} connections (database ${db.name}) ==`);
-    const seeded = await seed(client, n, app.get(KeyRing));
-    record('seed: connections (bulk INSERT ... SELECT generate_series)', 'info', n, sec(seeded.tConnections));
-    record('seed: everything, with VACUUM ANALYZE', 'info', n, sec(seeded.tAll));
+    const existing = Number((await client.query('SELECT count(*) AS n FROM connections')).rows[0].n);
+    let seeded = { tAll: 0 };
+    if (existing === 0) {
+      seeded = await seed(client, n, app.get(KeyRing));
+      record('seed: connections (bulk INSERT ... SELECT generate_series)', 'info', n, sec(seeded.tConnections));
+      record('seed: everything, with VACUUM ANALYZE', 'info', n, sec(seeded.tAll));
+    } else {
+      console.log(`reusing ${db.name}: ${int(existing)} connections already there`);
+      await client.query('VACUUM (ANALYZE)');
+    }
     const sizes = (
       await client.query(
         `SELECT relname, n_live_tup::bigint AS n, pg_total_relation_size(relid) AS bytes FROM pg_stat_user_tables WHERE relname IN ('connections', 'token_access_audit', 'refresh_log', 'refresh_failures', 'webhook_outbox', 'oauth_states') ORDER BY relname`,
@@ -219,63 +240,89 @@ async function round(n) {
     console.log(
       `seeded in ${sec(seeded.tAll)}: ${sizes.map((r) => `${r.relname} ${int(Number(r.n))} rows (${(Number(r.bytes) / 1048576).toFixed(0)} MB)`).join(', ')}`,
     );
-    // Background jobs (shared counts) may run right after start: give them a moment on the seeded data.
-    await new Promise((r) => setTimeout(r, 2000));
+    // The counts the summary and /metrics serve, computed in the background (one instance, at most every 30 s / 10 min): their cost, off any request.
+    const timed = async (call) => {
+      const t = performance.now();
+      await call();
+      return performance.now() - t;
+    };
+    const countsMs = await timed(() => app.get(ConnectionCountsService).refresh({ force: true }));
+    const keysMs = await timed(() => app.get(KeyUsageService).refresh({ force: true }));
+    const outboxMs = await timed(() => app.get(MetricsService).refreshGauges());
+    record('background: connection counts (every 30 s, one instance)', 'off requests', n, fmt(countsMs));
+    record('background: values per key id (every 10 min, and keys:rotate)', 'off requests', n, fmt(keysMs));
+    record('background: webhook outbox depth (every 30 s)', 'off requests', n, fmt(outboxMs));
+    console.log(`background counts: connections ${fmt(countsMs)}, values per key id ${fmt(keysMs)}, outbox depth ${fmt(outboxMs)}`);
 
     // Admin reads and /metrics, as an admin calls them.
     const firstPage = JSON.parse((await timeGet(url, '/admin/api/connections?limit=50', auth)).body);
     const someUser = `user-${String(Math.round(n / 8) + 45).padStart(8, '0')}`;
     const nameFragment = (await client.query(`SELECT substr(username, 11, 6) AS f FROM connections WHERE user_id = $1`, [someUser])).rows[0].f;
+    const conns = app.get(ConnectionAdminQueryRepository);
+    const history = app.get(RefreshHistoryQueryRepository);
+    const audits = app.get(TokenAccessAuditRepository);
+    const list = (q) => () => conns.list({ limit: 50, ...q });
+    const failures = (q) => () => history.listFailures({ limit: 50, ...q });
+    const audit = (q) => () => audits.list({ limit: 50, ...q });
+    const oneDay = { from: new Date(Date.now() - 31 * DAY_MS).toISOString(), to: new Date(Date.now() - 30 * DAY_MS).toISOString() };
+    // [figure, path, the statement behind it (EXPLAIN ANALYZE, BUFFERS)]
     const reads = [
-      ['summary', '/admin/api/summary'],
-      ['connections: default (expiry, asc)', '/admin/api/connections'],
-      ['connections: page 2 (cursor)', `/admin/api/connections?cursor=${encodeURIComponent(firstPage.nextCursor)}`],
+      // The summary's one statement left per request (the counts are the background ones above).
+      ['summary', '/admin/api/summary', () => history.hourly()],
+      ['connections: default (expiry, asc)', '/admin/api/connections', list({})],
+      ['connections: page 2 (cursor)', `/admin/api/connections?cursor=${encodeURIComponent(firstPage.nextCursor)}`, list({ cursor: firstPage.nextCursor })],
       ...['expiry', 'last_refresh', 'failures', 'connected'].flatMap((sort) =>
-        ['asc', 'desc'].map((order) => [`connections: sort ${sort} ${order}`, `/admin/api/connections?sort=${sort}&order=${order}`]),
+        ['asc', 'desc'].map((order) => [`connections: sort ${sort} ${order}`, `/admin/api/connections?sort=${sort}&order=${order}`, list({ sort, order })]),
       ),
-      ['connections: platform', '/admin/api/connections?platform=charlie'],
-      ...['active', 'expiring', 'failing', 'needs_reauth'].map((s) => [`connections: status ${s}`, `/admin/api/connections?status=${s}`]),
-      ['connections: platform + failing, by failures desc', '/admin/api/connections?platform=delta&status=failing&sort=failures&order=desc'],
-      ['connections: user id prefix (1 %)', '/admin/api/connections?userId=user-0001'],
-      ['connections: one user id', `/admin/api/connections?userId=${someUser}`],
-      ['connections: account substring, 1 row', `/admin/api/connections?account=${nameFragment}`],
-      ['connections: account id substring', '/admin/api/connections?account=4567891'],
-      ['connections: account substring, every row', '/admin/api/connections?account=creator'],
-      ['connections: account substring, 2 characters', '/admin/api/connections?account=q9'],
-      ['connections: account substring + sort connected desc', `/admin/api/connections?account=${nameFragment.slice(0, 4)}&sort=connected&order=desc`],
-      ['failures: newest', '/admin/api/refresh-failures'],
-      ['failures: platform', '/admin/api/refresh-failures?platform=echo'],
-      ['failures: rare class', '/admin/api/refresh-failures?failureClass=invalid_client'],
-      ['failures: a class with no rows', '/admin/api/refresh-failures?failureClass=undecryptable'],
+      ['connections: platform', '/admin/api/connections?platform=charlie', list({ platform: 'charlie' })],
+      ...['active', 'expiring', 'failing', 'needs_reauth'].map((status) => [
+        `connections: status ${status}`,
+        `/admin/api/connections?status=${status}`,
+        list({ status }),
+      ]),
       [
-        'failures: one day',
-        `/admin/api/refresh-failures?from=${new Date(Date.now() - 31 * DAY_MS).toISOString()}&to=${new Date(Date.now() - 30 * DAY_MS).toISOString()}`,
+        'connections: platform + failing, by failures desc',
+        '/admin/api/connections?platform=delta&status=failing&sort=failures&order=desc',
+        list({ platform: 'delta', status: 'failing', sort: 'failures', order: 'desc' }),
       ],
-      ['failures: one connection', '/admin/api/refresh-failures?connectionId=00000000-0000-4000-8000-000000000000'],
-      ['audit: newest', '/admin/api/audit'],
-      ['audit: service', '/admin/api/audit?service=reports'],
-      ['audit: one user', `/admin/api/audit?userId=${someUser}`],
-      ['audit: platform', '/admin/api/audit?platform=golf'],
-      ['audit: a service with no rows', '/admin/api/audit?service=nobody'],
+      ['connections: user id prefix (1 %)', '/admin/api/connections?userId=user-0001', list({ userId: 'user-0001' })],
+      ['connections: one user id', `/admin/api/connections?userId=${someUser}`, list({ userId: someUser })],
+      ['connections: account substring, 1 row', `/admin/api/connections?account=${nameFragment}`, list({ account: nameFragment })],
+      ['connections: account id substring', '/admin/api/connections?account=4567891', list({ account: '4567891' })],
+      ['connections: account substring, every row', '/admin/api/connections?account=creator', list({ account: 'creator' })],
+      ['connections: account substring, 2 characters', '/admin/api/connections?account=q9', list({ account: 'q9' })],
+      [
+        'connections: account substring + sort connected desc',
+        `/admin/api/connections?account=${nameFragment.slice(0, 4)}&sort=connected&order=desc`,
+        list({ account: nameFragment.slice(0, 4), sort: 'connected', order: 'desc' }),
+      ],
+      ['failures: newest', '/admin/api/refresh-failures', failures({})],
+      ['failures: platform', '/admin/api/refresh-failures?platform=echo', failures({ platform: 'echo' })],
+      ['failures: rare class', '/admin/api/refresh-failures?failureClass=invalid_client', failures({ failureClass: 'invalid_client' })],
+      ['failures: a class with no rows', '/admin/api/refresh-failures?failureClass=undecryptable', failures({ failureClass: 'undecryptable' })],
+      ['failures: one day', `/admin/api/refresh-failures?from=${oneDay.from}&to=${oneDay.to}`, failures(oneDay)],
+      [
+        'failures: one connection',
+        '/admin/api/refresh-failures?connectionId=00000000-0000-4000-8000-000000000000',
+        failures({ connectionId: '00000000-0000-4000-8000-000000000000' }),
+      ],
+      ['audit: newest', '/admin/api/audit', audit({})],
+      ['audit: service', '/admin/api/audit?service=reports', audit({ service: 'reports' })],
+      ['audit: one user', `/admin/api/audit?userId=${someUser}`, audit({ userId: someUser })],
+      ['audit: platform', '/admin/api/audit?platform=golf', audit({ platform: 'golf' })],
+      ['audit: a service with no rows', '/admin/api/audit?service=nobody', audit({ service: 'nobody' })],
       ['metrics', '/metrics'],
     ];
-    for (const [name, path] of reads) {
+    for (const [name, path, call] of reads) {
       const { p50, p90 } = await timeGet(url, path, auth);
       record(`${name} p50`, name === 'metrics' ? '≤ 50 ms' : '≤ 100 ms', n, fmt(p50));
-      console.log(`${name.padEnd(58)} p50 ${fmt(p50).padStart(8)}  p90 ${fmt(p90).padStart(8)}`);
-    }
-    if (EXPLAIN) {
-      const queries = app.get(ConnectionAdminQueryRepository);
-      for (const [name, q] of [
-        ['expiring', { status: 'expiring' }],
-        ['account', { account: nameFragment }],
-        ['account + connected desc', { account: nameFragment.slice(0, 4), sort: 'connected', order: 'desc' }],
-        ['user prefix', { userId: 'user-0001' }],
-      ]) {
-        const c = await capture(dataSource, () => queries.list({ limit: 50, ...q }));
+      let plan = '';
+      if (call) {
+        const c = await capture(dataSource, call);
         const e = await explain(client, c.sql, c.params);
-        console.log(`  plan of list ${name}: ${fmt(e.ms)}, ${int(e.hit + e.read)} buffers: ${e.shape}`);
+        plan = `  statement ${fmt(e.ms).padStart(8)}, ${int(e.hit + e.read).padStart(7)} buffers${EXPLAIN ? `: ${e.shape}` : ''}`;
       }
+      console.log(`${name.padEnd(58)} p50 ${fmt(p50).padStart(8)}  p90 ${fmt(p90).padStart(8)}${plan}`);
     }
 
     // The scheduler's claim as it is today: one batch of 20, with EXPLAIN (ANALYZE, BUFFERS), rolled back.
@@ -301,6 +348,10 @@ async function round(n) {
     console.log(`scheduler claim: ${int(due)} rows due by expiry; head ${fmt(head.ms)} (${int(head.hit)} hit + ${int(head.read)} read) ${head.shape}`);
     console.log(`                 all leased ${fmt(tail.ms)} (${int(tail.hit)} hit + ${int(tail.read)} read) ${tail.shape}`);
 
+    if (REUSE) {
+      console.log('BENCH_REUSE: partitions and retention skipped (they delete rows)');
+      return;
+    }
     await partitions(client, n);
 
     // Retention: each delete's plan, then one forced pass over every table.
@@ -427,7 +478,7 @@ try {
       .map((l) => l.toFixed(2))
       .join(' ')}`,
   );
-  for (const n of SIZES) await round(n);
+  for (const n of REUSE ? SIZES.slice(-1) : SIZES) await round(n);
 } catch (error) {
   failed = true;
   console.error(`bench:scale failed: ${error?.stack ?? error}`);

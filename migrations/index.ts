@@ -9,6 +9,7 @@ import { DemoProvider1764000500000 } from './1764000500000-demo-provider.js';
 import { BackgroundJobs1764000900000 } from './1764000900000-background-jobs.js';
 import { WebhookDelivery1764001000000 } from './1764001000000-webhook-delivery.js';
 import { Outages1764001100000 } from './1764001100000-outages.js';
+import { AdminSearch1764001200000 } from './1764001200000-admin-search.js';
 import { MultiAccount1764001300000 } from './1764001300000-multi-account.js';
 
 /** Migrations in order. Listed explicitly so the app, CLI and tests load the same set under ESM. */
@@ -24,5 +25,6 @@ export const MIGRATIONS = [
   BackgroundJobs1764000900000,
   WebhookDelivery1764001000000,
   Outages1764001100000,
+  AdminSearch1764001200000,
   MultiAccount1764001300000,
 ];

@@ -38,7 +38,7 @@ export class ConnectionListQueryDto extends PageQueryDto {
   @MaxLength(255)
   userId?: string;
 
-  @ApiPropertyOptional({ description: 'Substring of the account id or username' })
+  @ApiPropertyOptional({ description: 'Substring of the account id or username (case-insensitive); one or two characters match the start' })
   @IsOptional()
   @IsString()
   @MaxLength(255)
@@ -204,13 +204,17 @@ export class ProviderBreakerDto {
 }
 
 export class SummaryDto {
-  @ApiProperty({ type: [PlatformCountsDto] }) platforms!: PlatformCountsDto[];
+  @ApiProperty({ type: [PlatformCountsDto], description: 'Every enabled platform, and any other that has connections' }) platforms!: PlatformCountsDto[];
   @ApiProperty({ type: PlatformCountsDto }) totals!: PlatformCountsDto;
   @ApiProperty({ description: 'Successful refreshes in the last 24 hours' }) refreshes24h!: number;
   @ApiProperty({ description: 'Failed refreshes in the last 24 hours' }) failures24h!: number;
   @ApiProperty({ type: [HourBucketDto], description: '24 hourly buckets, oldest first' }) hourly!: HourBucketDto[];
   @ApiProperty({ description: 'Encrypted values per key id', type: 'object', additionalProperties: { type: 'number' } }) valuesByKeyId!: Record<string, number>;
   @ApiProperty({ type: [ProviderBreakerDto], description: "Each enabled provider's circuit breaker" }) breakers!: ProviderBreakerDto[];
+  @ApiProperty({ type: String, format: 'date-time', description: 'When platforms and totals were counted (in the background, at most every 30 s)' })
+  countedAt!: string;
+  @ApiProperty({ type: String, format: 'date-time', description: 'When valuesByKeyId was counted (every 10 minutes, and by keys:rotate)' })
+  keysCountedAt!: string;
 }
 
 export class RefreshResultDto extends AdminConnectionDto {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ProviderBreakerService } from '../breaker/provider-breaker.service.js';
 import { type AdminConnectionRow, ConnectionAdminReadService } from '../connections/connection-admin-read.service.js';
+import { ConnectionCountsService, type PlatformCounts } from '../connections/connection-counts.service.js';
 import { ConnectionsService, missingScopes } from '../connections/connections.service.js';
 import { ConnectionsException } from '../connections/connections.exception.js';
 import { KeyUsageService } from '../crypto/key-usage.service.js';
@@ -69,6 +70,7 @@ function toFailure(r: RefreshFailureRow): RefreshFailureDto {
 export class AdminService {
   constructor(
     private readonly connectionQueries: ConnectionAdminReadService,
+    private readonly counts: ConnectionCountsService,
     private readonly historyQueries: RefreshHistoryService,
     private readonly audits: TokenAuditService,
     private readonly encrypted: KeyUsageService,
@@ -83,20 +85,27 @@ export class AdminService {
   }
 
   async summary(): Promise<SummaryDto> {
-    const [counts, hourly, valuesByKeyId, breakers] = await Promise.all([
-      this.connectionQueries.countsByPlatform(),
+    // The counts are the background ones (ConnectionCountsService, KeyUsageService): no request scans the tables.
+    const [counts, hourly, keys, breakers] = await Promise.all([
+      this.counts.latest(),
       this.historyQueries.hourly(),
       this.encrypted.valuesByKeyId(),
       this.breakers.states(),
     ]);
-    const platforms = counts.map((r) => ({
-      platform: r.platform,
-      total: r.total,
-      active: r.active,
-      expiring: r.expiring,
-      failing: r.failing,
-      needsReauth: r.needs_reauth,
-    }));
+    // Every enabled platform (the provider catalogue), with no connections too, and any other that has some.
+    const counted = new Map(counts.value.map((r) => [r.platform, r]));
+    const none = (platform: string): PlatformCounts => ({ platform, total: 0, active: 0, expiring: 0, due: 0, failing: 0, needs_reauth: 0 });
+    const names = [...new Set([...this.registry.list().map((p) => p.config.id), ...counted.keys()])].sort();
+    const platforms = names
+      .map((name) => counted.get(name) ?? none(name))
+      .map((r) => ({
+        platform: r.platform,
+        total: r.total,
+        active: r.active,
+        expiring: r.expiring,
+        failing: r.failing,
+        needsReauth: r.needs_reauth,
+      }));
     const totals = platforms.reduce(
       (t, p) => ({
         platform: 'all',
@@ -129,7 +138,9 @@ export class AdminService {
       refreshes24h: buckets.reduce((n, b) => n + b.refreshes, 0),
       failures24h: buckets.reduce((n, b) => n + b.failures, 0),
       hourly: buckets,
-      valuesByKeyId,
+      valuesByKeyId: keys.value,
+      countedAt: counts.computedAt.toISOString(),
+      keysCountedAt: keys.computedAt.toISOString(),
       breakers: breakers.map((b) => ({ ...b, openedAt: iso(b.openedAt), nextProbeAt: iso(b.nextProbeAt) })),
     };
   }

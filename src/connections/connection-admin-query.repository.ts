@@ -8,6 +8,7 @@ import { sqlParams } from '../common/sql-params.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import { ProviderRegistry } from '../providers/provider-registry.service.js';
 import { expiringSql, type RenewalModes } from './expiring.js';
+import { refreshDueSql } from './refresh-due.js';
 
 /** A connection as admins see it: no token column is ever selected. */
 export type AdminConnectionRow = {
@@ -48,7 +49,8 @@ export type ConnectionListFilter = {
   cursor?: string;
 };
 
-export type PlatformCounts = { platform: string; total: number; active: number; expiring: number; failing: number; needs_reauth: number };
+/** `expiring`: expiring.ts; `due`: due for refresh (refresh-due.ts, the backlog gauge). */
+export type PlatformCounts = { platform: string; total: number; active: number; expiring: number; due: number; failing: number; needs_reauth: number };
 
 // One index per sort order (migration 1764000300000), id as tie-breaker.
 const SORTS = {
@@ -62,7 +64,7 @@ const COLUMNS = `c.id, c.user_id, c.platform, c.account_id, c.username, c.status
   c.last_refreshed_at, c.consecutive_failures, c.last_refresh_error, c.next_retry_at, c.connected_at, c.scopes, c.scopes_source, c.requested_scopes, c.label,
   c.reconnected_at, c.reconnect_count, c.token_version`;
 
-/** The admin API's read model of `connections`: keyset-paginated lists, one row, per-platform counts. */
+/** The admin API's read model of `connections`: keyset-paginated lists, one row, per-platform counts (in the background). */
 @Injectable()
 export class ConnectionAdminQueryRepository {
   constructor(
@@ -95,7 +97,8 @@ export class ConnectionAdminQueryRepository {
     if (q.status === 'expiring') where.push(this.expiring(p));
     if (q.userId) where.push(`c.user_id LIKE ${p(`${likeEscape(q.userId)}%`)}`);
     if (q.account) {
-      const pattern = p(`%${likeEscape(q.account)}%`);
+      // Trigram indexes serve substrings of three characters or more; shorter ones match the start (served too).
+      const pattern = p(`${q.account.length < 3 ? '' : '%'}${likeEscape(q.account)}%`);
       where.push(`(c.account_id ILIKE ${pattern} OR c.username ILIKE ${pattern})`);
     }
     if (q.cursor) {
@@ -114,6 +117,7 @@ export class ConnectionAdminQueryRepository {
     return resultRows<AdminConnectionRow>(await this.dataSource.query(sql, params))[0];
   }
 
+  /** One scan of the whole table: ConnectionCountsService runs it in the background, never a request. */
   async countsByPlatform(): Promise<PlatformCounts[]> {
     const { params, p } = sqlParams();
     return resultRows<PlatformCounts>(
@@ -121,6 +125,7 @@ export class ConnectionAdminQueryRepository {
         `SELECT c.platform, count(*)::int AS total,
            count(*) FILTER (WHERE c.status = 'active')::int AS active,
            count(*) FILTER (WHERE ${this.expiring(p)})::int AS expiring,
+           count(*) FILTER (WHERE ${refreshDueSql(this.config.refresh, p)})::int AS due,
            count(*) FILTER (WHERE c.status = 'active' AND c.consecutive_failures > 0)::int AS failing,
            count(*) FILTER (WHERE c.status = 'needs_reauth')::int AS needs_reauth
          FROM connections c GROUP BY c.platform ORDER BY c.platform`,

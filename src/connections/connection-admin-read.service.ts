@@ -1,13 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { Page } from '../common/keyset-cursor.js';
-import {
-  type AdminConnectionRow,
-  ConnectionAdminQueryRepository,
-  type ConnectionListFilter,
-  type PlatformCounts,
-} from './connection-admin-query.repository.js';
+import { type AdminConnectionRow, ConnectionAdminQueryRepository, type ConnectionListFilter } from './connection-admin-query.repository.js';
 
-export type { AdminConnectionRow, ConnectionListFilter, PlatformCounts } from './connection-admin-query.repository.js';
+export type { AdminConnectionRow, ConnectionListFilter } from './connection-admin-query.repository.js';
 
 /** The admin API's read model of `connections` (no token column is ever selected). */
 @Injectable()
@@ -21,9 +16,5 @@ export class ConnectionAdminReadService {
 
   findById(id: string): Promise<AdminConnectionRow | undefined> {
     return this.queries.findById(id);
-  }
-
-  countsByPlatform(): Promise<PlatformCounts[]> {
-    return this.queries.countsByPlatform();
   }
 }

@@ -73,14 +73,4 @@ export class ConnectionStoreService {
   ): Promise<number> {
     return this.leases.recordFailure(manager, c, owner, f);
   }
-
-  /** The oc_connections gauge. */
-  countByPlatformAndStatus(): Promise<{ platform: string; status: string; n: number }[]> {
-    return this.connections.countByPlatformAndStatus();
-  }
-
-  /** The oc_refresh_backlog gauge: connections due for refresh. */
-  countDue(): Promise<number> {
-    return this.connections.countDue();
-  }
 }

@@ -21,6 +21,9 @@ export type ScopesSource = 'token' | 'introspection' | 'assumed';
 @Index('ix_connections_user_prefix', { synchronize: false })
 // UNIQUE (user_id, platform, coalesce(account_id, '')), migration 1764001300000.
 @Index('uq_connections_user_account', { synchronize: false })
+// Trigram indexes of the admin account/username substring filter (migration 1764001200000).
+@Index('ix_connections_account_trgm', { synchronize: false })
+@Index('ix_connections_username_trgm', { synchronize: false })
 export class Connection {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

@@ -3,11 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Pool } from 'pg';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
-import { sqlParams } from '../common/sql-params.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import type { Secret } from '../crypto/secret.js';
 import { Connection, type ScopesSource } from './connection.entity.js';
-import { refreshDueSql } from './refresh-due.js';
 
 export type NewGrant = {
   userId: string;
@@ -153,23 +151,5 @@ export class ConnectionRepository {
   async deleteOwned(manager: EntityManager, userId: string, id: string): Promise<boolean> {
     const result = await this.repo(manager).delete({ id, userId });
     return (result.affected ?? 0) > 0;
-  }
-
-  /** The oc_connections gauge (ix_connections_platform_status). */
-  async countByPlatformAndStatus(): Promise<{ platform: string; status: string; n: number }[]> {
-    return (await this.dataSource.query('SELECT platform, status, count(*)::int AS n FROM connections GROUP BY platform, status')) as {
-      platform: string;
-      status: string;
-      n: number;
-    }[];
-  }
-
-  /** The oc_refresh_backlog gauge: connections due for refresh (refresh-due.ts). */
-  async countDue(): Promise<number> {
-    const { params, p } = sqlParams();
-    const [row] = (await this.dataSource.query(`SELECT count(*)::int AS n FROM connections c WHERE ${refreshDueSql(this.config.refresh, p)}`, params)) as {
-      n: number;
-    }[];
-    return row?.n ?? 0;
   }
 }

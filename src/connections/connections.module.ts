@@ -5,6 +5,7 @@ import { ConnectionRepository } from './connection.repository.js';
 import { ConnectionAdminQueryRepository } from './connection-admin-query.repository.js';
 import { ConnectionLeaseRepository } from './connection-lease.repository.js';
 import { ConnectionAdminReadService } from './connection-admin-read.service.js';
+import { ConnectionCountsService } from './connection-counts.service.js';
 import { ConnectionStoreService } from './connection-store.service.js';
 import { ConnectionsController } from './connections.controller.js';
 import { ConnectionsService } from './connections.service.js';
@@ -19,6 +20,7 @@ import { OAuthStateRetentionService } from './oauth-state-retention.service.js';
     ConnectionsService,
     ConnectionStoreService,
     ConnectionAdminReadService,
+    ConnectionCountsService,
     ConnectionRepository,
     ConnectionLeaseRepository,
     ConnectionAdminQueryRepository,
@@ -26,6 +28,6 @@ import { OAuthStateRetentionService } from './oauth-state-retention.service.js';
     OAuthStateRetentionService,
   ],
   // Every read and write of `connections` goes through these repositories; other features use the services.
-  exports: [ConnectionsService, ConnectionStoreService, ConnectionAdminReadService],
+  exports: [ConnectionsService, ConnectionStoreService, ConnectionAdminReadService, ConnectionCountsService],
 })
 export class ConnectionsModule {}

@@ -1,9 +1,11 @@
 import type { DataSource } from 'typeorm';
 import { likeEscape } from '../common/like-escape.js';
 import { sleep } from '../common/sleep.js';
+import { BackgroundJobsService } from '../jobs/background-jobs.service.js';
 import { DecryptionError } from './crypto.exception.js';
 import { type EncryptedColumnRef, EncryptedColumnRepository, type RotationBatchRow } from './encrypted-column.repository.js';
 import type { KeyRing } from './key-ring.js';
+import { KEY_USAGE_JOB } from './key-usage.service.js';
 
 export type { EncryptedColumnRef, RotationBatchRow };
 
@@ -31,7 +33,7 @@ export type RotationResult = {
   undecryptable: number;
   /** The first MAX_REPORTED undecryptable values (row ids only). */
   failures: UndecryptableValue[];
-  /** Encrypted values per key id after the run, current key included (as GET /admin/api/summary shows). */
+  /** Encrypted values per key id after the run, current key included (stored for GET /admin/api/summary to show). */
   remaining: Record<string, number>;
   durationMs: number;
 };
@@ -52,12 +54,14 @@ const MAX_REPORTED = 100;
  */
 export class KeyRotationService {
   private readonly values: EncryptedColumnRepository;
+  private readonly jobs: BackgroundJobsService;
 
   constructor(
     dataSource: DataSource,
     private readonly ring: KeyRing,
   ) {
     this.values = new EncryptedColumnRepository(dataSource);
+    this.jobs = BackgroundJobsService.forDataSource(dataSource);
   }
 
   /** Every column of every entity that uses the encrypted-column transformer. */
@@ -110,6 +114,8 @@ export class KeyRotationService {
       }
     }
     result.remaining = await this.valuesByKeyId();
+    // The admin summary shows these at once, not after the next background count.
+    await this.jobs.store(KEY_USAGE_JOB, result.remaining);
     result.durationMs = Date.now() - started;
     return result;
   }
@@ -119,7 +125,7 @@ export class KeyRotationService {
     return this.values.replaceIfUnchanged(ref, rows);
   }
 
-  /** Encrypted values per key id over every encrypted column (the admin summary's valuesByKeyId). */
+  /** Encrypted values per key id over every encrypted column, counted now (the admin summary's valuesByKeyId is the stored count). */
   valuesByKeyId(): Promise<Record<string, number>> {
     return this.values.valuesByKeyId();
   }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { loadOrCreateDevSecrets } from '../config/secrets.js';
 import { scramCredentials } from './pglite-socket-auth.js';
@@ -42,7 +43,8 @@ export class EmbeddedPostgres {
     try {
       // A fresh cluster starts from the template made at install time when there is one (initdb is slow).
       const template = pgDir && existsSync(pgDir) ? undefined : readPgliteTemplate();
-      const db = await PGlite.create({ ...(pgDir ? { dataDir: pgDir } : {}), ...(template ? { loadDataDir: template } : {}) });
+      // Contrib extensions must be loaded here for CREATE EXTENSION to find them (pg_trgm: the admin substring search).
+      const db = await PGlite.create({ ...(pgDir ? { dataDir: pgDir } : {}), ...(template ? { loadDataDir: template } : {}), extensions: { pg_trgm } });
       // The template's files arrive 0666, and an older DATA_DIR/pg may be open to everyone.
       if (pgDir) makePrivate(pgDir);
       const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: options.maxConnections });

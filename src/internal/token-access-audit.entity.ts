@@ -4,6 +4,10 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 @Entity({ name: 'token_access_audit' })
 // Newest first: (accessed_at DESC, id DESC) in the migration; the sort order is not compared.
 @Index('ix_token_access_audit_time', ['accessedAt', 'id'])
+// The admin list filtered by user, service or platform (migration 1764001200000), newest first.
+@Index('ix_token_access_audit_user_time', ['userId', 'accessedAt', 'id'])
+@Index('ix_token_access_audit_service_time', ['service', 'accessedAt', 'id'])
+@Index('ix_token_access_audit_platform_time', ['platform', 'accessedAt', 'id'])
 export class TokenAccessAudit {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;

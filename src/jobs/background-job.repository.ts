@@ -47,6 +47,18 @@ export class BackgroundJobRepository {
     await this.dataSource.query('UPDATE background_jobs SET lease_owner = NULL, lease_expires_at = NULL WHERE name = $1 AND lease_owner = $2', [name, owner]);
   }
 
+  /**
+   * Records a result computed elsewhere (the key-rotation command's counts) as the latest run. A
+   * run in progress loses its lease, so its older result cannot overwrite this one.
+   */
+  async store(name: string, result: unknown): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO background_jobs (name, finished_at, result) VALUES ($1, now(), $2::jsonb)
+       ON CONFLICT (name) DO UPDATE SET finished_at = now(), result = excluded.result, lease_owner = NULL, lease_expires_at = NULL`,
+      [name, JSON.stringify(result ?? null)],
+    );
+  }
+
   async latest<T>(name: string): Promise<FinishedJob<T> | undefined> {
     const [row] = resultRows<{ result: T; finished_at: Date }>(
       await this.dataSource.query('SELECT result, finished_at FROM background_jobs WHERE name = $1 AND finished_at IS NOT NULL', [name]),

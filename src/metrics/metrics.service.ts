@@ -1,16 +1,23 @@
-import { Injectable } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { CONNECTION_COUNTS, ConnectionCountsService } from '../connections/connection-counts.service.js';
+import { BackgroundJobsService, type SharedSnapshot } from '../jobs/background-jobs.service.js';
 import { ProviderBreakerService } from '../breaker/provider-breaker.service.js';
 import type { BreakerState } from '../breaker/breaker.types.js';
-import { ConnectionStoreService } from '../connections/connection-store.service.js';
 import { WebhookOutboxService } from '../webhooks/webhook-outbox.service.js';
 
 /**
- * Prometheus metrics. Counters and histograms are updated on the hot paths; gauges that need the
- * database (connections by status, backlog, outbox depth) are computed at scrape time.
+ * Prometheus metrics. Counters and histograms are updated on the hot paths. Gauges that need the
+ * database (connections by status, backlog, outbox depth) are counted in the background by one
+ * instance at a time at most every 30 s and stored (ConnectionCountsService, background_jobs): a
+ * scrape reads the stored figures, so every instance reports the same ones at the same cost.
  */
 @Injectable()
-export class MetricsService {
+export class MetricsService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Metrics');
+  private readonly outboxPending: SharedSnapshot<number>;
+  private stop?: () => Promise<void>;
+
   readonly registry = new Registry();
 
   readonly refreshes = new Counter({
@@ -49,24 +56,36 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  constructor(connections: ConnectionStoreService, outbox: WebhookOutboxService, breakers: ProviderBreakerService) {
+  constructor(counts: ConnectionCountsService, outbox: WebhookOutboxService, jobs: BackgroundJobsService, breakers: ProviderBreakerService) {
     collectDefaultMetrics({ register: this.registry, prefix: 'oc_' });
+    const outboxPending = (this.outboxPending = jobs.snapshot('webhook-outbox-pending', CONNECTION_COUNTS, () => outbox.pendingCount()));
     new Gauge({
       name: 'oc_connections',
-      help: 'Connections by platform and status',
+      help: 'Connections by platform and status (counted in the background at most every 30 s; see oc_connection_counts_timestamp_seconds)',
       labelNames: ['platform', 'status'] as const,
       registers: [this.registry],
       async collect() {
         this.reset();
-        for (const r of await connections.countByPlatformAndStatus()) this.set({ platform: r.platform, status: r.status }, r.n);
+        for (const r of (await counts.latest()).value) {
+          this.set({ platform: r.platform, status: 'active' }, r.active);
+          this.set({ platform: r.platform, status: 'needs_reauth' }, r.needs_reauth);
+        }
       },
     });
     new Gauge({
       name: 'oc_refresh_backlog',
-      help: 'Connections due for refresh (active, not in backoff; see src/connections/refresh-due.ts)',
+      help: 'Connections due for refresh (active, not in backoff; see src/connections/refresh-due.ts), counted with oc_connections',
       registers: [this.registry],
       async collect() {
-        this.set(await connections.countDue());
+        this.set((await counts.latest()).value.reduce((n, r) => n + r.due, 0));
+      },
+    });
+    new Gauge({
+      name: 'oc_connection_counts_timestamp_seconds',
+      help: 'When oc_connections and oc_refresh_backlog were counted (Unix time)',
+      registers: [this.registry],
+      async collect() {
+        this.set((await counts.latest()).computedAt.getTime() / 1000);
       },
     });
     const states: BreakerState[] = ['closed', 'open', 'half_open'];
@@ -82,12 +101,25 @@ export class MetricsService {
     });
     new Gauge({
       name: 'oc_webhook_outbox_pending',
-      help: 'Webhook events not yet delivered',
+      help: 'Webhook events not yet delivered (counted in the background at most every 30 s)',
       registers: [this.registry],
       async collect() {
-        this.set(await outbox.pendingCount());
+        this.set((await outboxPending.read()).value);
       },
     });
+  }
+
+  onApplicationBootstrap(): void {
+    this.stop = this.outboxPending.start(this.logger);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.stop?.();
+  }
+
+  /** Recounts the outbox depth now (tests; the connection counts are ConnectionCountsService.refresh). */
+  refreshGauges(): Promise<unknown> {
+    return this.outboxPending.refresh({ force: true });
   }
 
   async render(): Promise<{ contentType: string; body: string }> {

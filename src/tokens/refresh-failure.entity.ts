@@ -9,6 +9,7 @@ import type { RefreshTrigger } from './refresh-history.repository.js';
 @Index('ix_refresh_failures_time', ['occurredAt', 'id'])
 @Index('ix_refresh_failures_connection', ['connectionId', 'occurredAt'])
 @Index('ix_refresh_failures_platform_time', ['platform', 'occurredAt', 'id'])
+@Index('ix_refresh_failures_class_time', ['failureClass', 'occurredAt', 'id'])
 export class RefreshFailure {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { AdminSessionService } from '../../src/auth/admin-session.service.js';
 import { Connection } from '../../src/connections/connection.entity.js';
+import { ConnectionCountsService } from '../../src/connections/connection-counts.service.js';
 import { Secret } from '../../src/crypto/secret.js';
 import { type FakeProvider, startFakeProvider } from '../helpers/fake-provider.js';
 import { writeProvidersFile } from '../helpers/providers-file.js';
@@ -323,6 +324,8 @@ describeUi('admin UI in a browser', () => {
   });
 
   it('takes screenshots at laptop and phone widths', async () => {
+    // The overview's counts are background ones (at most 30 s old): count after the disconnect above.
+    await t.app.get(ConnectionCountsService).refresh({ force: true });
     await open('/');
     await textOf(page.getByTestId('total-total'), /^5$/);
     await page.getByTestId('refresh-chart').waitFor();

@@ -1,6 +1,8 @@
 import request from 'supertest';
 import { AdminSessionService } from '../../src/auth/admin-session.service.js';
 import { Connection } from '../../src/connections/connection.entity.js';
+import { ConnectionCountsService } from '../../src/connections/connection-counts.service.js';
+import { KeyUsageService } from '../../src/crypto/key-usage.service.js';
 import { Secret } from '../../src/crypto/secret.js';
 import { startFakeProvider, type FakeProvider } from '../helpers/fake-provider.js';
 import { writeProvidersFile } from '../helpers/providers-file.js';
@@ -72,6 +74,9 @@ describe('admin API', () => {
   });
 
   it('summarises connections by platform and status, never with tokens', async () => {
+    // Counted in the background (admin-counts.spec): count the rows inserted above now.
+    await t.app.get(ConnectionCountsService).refresh({ force: true });
+    await t.app.get(KeyUsageService).refresh({ force: true });
     const res = await get('/admin/api/summary').expect(200);
     expect(res.body.totals).toEqual({ platform: 'all', total: 30, active: 27, needsReauth: 3, failing: expect.any(Number), expiring: expect.any(Number) });
     expect(res.body.platforms.map((p: { platform: string }) => p.platform)).toEqual(['alpha', 'beta']);

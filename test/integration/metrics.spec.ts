@@ -1,6 +1,8 @@
 import request from 'supertest';
 import { Connection } from '../../src/connections/connection.entity.js';
+import { ConnectionCountsService } from '../../src/connections/connection-counts.service.js';
 import { Secret } from '../../src/crypto/secret.js';
+import { MetricsService } from '../../src/metrics/metrics.service.js';
 import { startFakeProvider, type FakeProvider } from '../helpers/fake-provider.js';
 import { writeProvidersFile } from '../helpers/providers-file.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
@@ -48,6 +50,9 @@ describe('GET /metrics', () => {
     await request(t.url).post('/social/alpha/internal-token').set('Authorization', svc).send({ userId: 'u1' }).expect(200);
     await request(t.url).post('/social/alpha/internal-token').set('Authorization', svc).send({ userId: 'u2' }).expect(409);
     await request(t.url).post('/social/alpha/internal-token').set('Authorization', svc).send({ userId: 'nobody' }).expect(404);
+    // Gauges are counted in the background (admin-counts.spec): count the rows inserted above now.
+    await t.app.get(ConnectionCountsService).refresh({ force: true });
+    await t.app.get(MetricsService).refreshGauges();
     const res = await request(t.url)
       .get('/metrics')
       .set('Authorization', `Bearer ${await t.adminKey()}`)

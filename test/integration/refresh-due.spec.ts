@@ -1,10 +1,11 @@
 import { APP_CONFIG, type AppConfig } from '../../src/config/config.types.js';
 import { Connection } from '../../src/connections/connection.entity.js';
-import { ConnectionRepository } from '../../src/connections/connection.repository.js';
+import { ConnectionCountsService } from '../../src/connections/connection-counts.service.js';
 import { ConnectionLeaseRepository } from '../../src/connections/connection-lease.repository.js';
 import { refreshDueSql } from '../../src/connections/refresh-due.js';
 import { sqlParams } from '../../src/common/sql-params.js';
 import { Secret } from '../../src/crypto/secret.js';
+import { MetricsService } from '../../src/metrics/metrics.service.js';
 import { RefreshPolicy } from '../../src/tokens/refresh-policy.js';
 import { writeProvidersFile } from '../helpers/providers-file.js';
 import { createTestDb, type TestDb } from '../helpers/test-db.js';
@@ -141,7 +142,8 @@ describe('refresh due', () => {
   });
 
   it('is what the backlog gauge counts', async () => {
-    expect(await t.app.get(ConnectionRepository).countDue()).toBe(due.length);
+    await t.app.get(ConnectionCountsService).refresh({ force: true });
+    expect((await t.app.get(MetricsService).render()).body).toMatch(new RegExp(`^oc_refresh_backlog ${due.length}$`, 'm'));
   });
 
   it('is what the scheduler claims (among connections it can refresh)', async () => {

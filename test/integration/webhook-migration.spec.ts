@@ -42,7 +42,8 @@ describe('migration 1764001000000 (webhook order, dead letters) on existing even
     );
 
     await ds.destroy();
-    ds = new DataSource({ type: 'postgres', url: db.url, migrations: MIGRATIONS, migrationsTableName: 'migrations', logging: false });
+    // Up to this migration, so that the revert below is this migration's.
+    ds = new DataSource({ type: 'postgres', url: db.url, migrations: MIGRATIONS.slice(0, at + 1), migrationsTableName: 'migrations', logging: false });
     await ds.initialize();
     await ds.runMigrations({ transaction: 'each' });
 

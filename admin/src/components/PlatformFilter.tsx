@@ -1,6 +1,6 @@
 import { usePlatforms } from '../lib/platforms';
 
-/** The platform menu of the list pages: platforms that have connections, plus the one in the URL. */
+/** The platform menu of the list pages: the summary's platforms (enabled ones, and others with connections), plus the one in the URL. */
 export function PlatformFilter({ value, onChange, testId }: { value: string; onChange: (platform: string) => void; testId: string }) {
   const platforms = usePlatforms();
   return (

@@ -75,7 +75,7 @@ function SummaryView({ summary }: { summary: Summary }) {
 
       <section className="card">
         <h2>By platform</h2>
-        {summary.platforms.length === 0 ? (
+        {summary.totals.total === 0 ? (
           <Empty title="No connections yet" testId="platforms-empty">
             Connections appear here once users connect a provider account.
           </Empty>

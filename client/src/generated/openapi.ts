@@ -957,10 +957,21 @@ export interface components {
         SummaryDto: {
             /** @description Each enabled provider's circuit breaker */
             breakers: components["schemas"]["ProviderBreakerDto"][];
+            /**
+             * Format: date-time
+             * @description When platforms and totals were counted (in the background, at most every 30 s)
+             */
+            countedAt: string;
             /** @description Failed refreshes in the last 24 hours */
             failures24h: number;
             /** @description 24 hourly buckets, oldest first */
             hourly: components["schemas"]["HourBucketDto"][];
+            /**
+             * Format: date-time
+             * @description When valuesByKeyId was counted (every 10 minutes, and by keys:rotate)
+             */
+            keysCountedAt: string;
+            /** @description Every enabled platform, and any other that has connections */
             platforms: components["schemas"]["PlatformCountsDto"][];
             /** @description Successful refreshes in the last 24 hours */
             refreshes24h: number;
@@ -1136,7 +1147,7 @@ export interface operations {
                 status?: "active" | "expiring" | "failing" | "needs_reauth";
                 /** @description User id prefix */
                 userId?: string;
-                /** @description Substring of the account id or username */
+                /** @description Substring of the account id or username (case-insensitive); one or two characters match the start */
                 account?: string;
                 sort?: "expiry" | "last_refresh" | "failures" | "connected";
                 order?: "asc" | "desc";
