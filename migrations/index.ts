@@ -11,6 +11,7 @@ import { WebhookDelivery1764001000000 } from './1764001000000-webhook-delivery.j
 import { Outages1764001100000 } from './1764001100000-outages.js';
 import { AdminSearch1764001200000 } from './1764001200000-admin-search.js';
 import { MultiAccount1764001300000 } from './1764001300000-multi-account.js';
+import { TokenRejected1764001310000 } from './1764001310000-token-rejected.js';
 
 /** Migrations in order. Listed explicitly so the app, CLI and tests load the same set under ESM. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   Outages1764001100000,
   AdminSearch1764001200000,
   MultiAccount1764001300000,
+  TokenRejected1764001310000,
 ];

@@ -27,9 +27,11 @@ export class LruCache<V> {
     this.entries.delete(key);
   }
 
-  /** Deletes every entry `match` selects. Linear, for rare events (a rejected token). */
-  deleteWhere(match: (value: V) => boolean): void {
-    for (const [key, value] of this.entries) if (match(value)) this.entries.delete(key);
+  /** Deletes every entry `match` selects and returns their keys. Linear, for rare events (a rejected token). */
+  deleteWhere(match: (value: V) => boolean): string[] {
+    const keys = [...this.entries].filter(([, value]) => match(value)).map(([key]) => key);
+    for (const key of keys) this.entries.delete(key);
+    return keys;
   }
 
   find(match: (value: V) => boolean): V | undefined {

@@ -193,7 +193,8 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     const known = cache.get(key) ?? cache.find((c) => c.accessToken === accessToken);
     // The token is dead whatever the service says next: no caller gets it from here again.
     forget(key);
-    cache.deleteWhere((c) => c.accessToken === accessToken);
+    // Every request that was served this token (by connectionId, accountId or neither) gets the new one.
+    const servedAs = cache.deleteWhere((c) => c.accessToken === accessToken);
     const connectionId = report.connectionId ?? known?.connectionId ?? null;
     if (connectionId === null) {
       throw new TokenServiceError({
@@ -212,7 +213,7 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
       { connectionId, accountId: known?.accountId ?? null, scopes: known?.grantedScopes ?? [], expiresAt: null, ...tokenAnswer },
       marginMs,
     );
-    remember(key, entry);
+    for (const k of new Set([key, ...servedAs])) remember(k, entry);
     return toResult(entry);
   }
 

@@ -18,6 +18,8 @@ export const markInternal = (req: IncomingMessage): void => void ((req as Marked
 
 /** The route pattern served only on INTERNAL_PORT when it is set (the router resolves every spelling to it). */
 export const INTERNAL_TOKEN_ROUTE = '/social/:platform/internal-token';
+/** Every route for backend jobs: with INTERNAL_PORT, served there and nowhere else. */
+export const INTERNAL_ROUTES: ReadonlySet<string> = new Set([INTERNAL_TOKEN_ROUTE, '/social/connections/:connectionId/token-rejected']);
 const HEALTH_ROUTE = /^\/health(\/|$)/;
 const ADMIN_ROUTE = /^\/(admin|metrics)(\/|$)/i;
 const UTF8 = /^"?utf-?8"?$/i;
@@ -51,7 +53,7 @@ export async function installPipeline(fastify: FastifyInstance, options: Pipelin
     fastify.addHook('onRequest', (request, _reply, done) => {
       const route = request.routeOptions.url;
       const onInternal = (request.raw as MarkedRequest)[VIA_INTERNAL_PORT] === true;
-      if ((route === INTERNAL_TOKEN_ROUTE) === onInternal || (route !== undefined && HEALTH_ROUTE.test(route))) return done();
+      if (INTERNAL_ROUTES.has(route ?? '') === onInternal || (route !== undefined && HEALTH_ROUTE.test(route))) return done();
       done(CommonException.routeNotFound());
     });
   }

@@ -169,7 +169,10 @@ export const ENV = {
     parse: duration({ min: '1h' }),
     description: 'How long delivered webhook events are kept in `webhook_outbox`. Undelivered events stay until they are delivered.',
   },
-  INTERNAL_PORT: { parse: int(0, 65535), description: 'When set, the internal-token endpoint is served only on this port (keep it off the public network).' },
+  INTERNAL_PORT: {
+    parse: int(0, 65535),
+    description: 'When set, the routes for backend jobs (internal-token, token-rejected) are served only on this port (keep it off the public network).',
+  },
   WEBHOOK_URL: { parse: url(['http:', 'https:']), description: 'Receiver of connection events (POST, JSON, signed). Unset: no events are recorded.' },
   WEBHOOK_SECRET: {
     parse: webhookSecrets(),

@@ -17,6 +17,7 @@ import { toErrorBody } from '../common/http-exception.filter.js';
 import { type RateLimitRule, RateLimitService } from '../rate-limit/rate-limit.service.js';
 import { ConnectionsException } from './connections.exception.js';
 import { ConnectionRepository, type NewGrant } from './connection.repository.js';
+import { tokenHash } from './connection-lease.repository.js';
 import { OAuthStateRepository } from './oauth-state.repository.js';
 
 const MAX_PENDING_STATES = 20;
@@ -188,7 +189,7 @@ export class ConnectFlowService {
         if (existing?.id !== target.id) throw ConnectionsException.accountMismatch();
       }
       if (existing) {
-        const connection = await this.connections.reconnectGrant(m, existing.id, grant);
+        const connection = await this.connections.reconnectGrant(m, existing.id, grant, tokenHash(existing.accessToken.reveal()));
         await this.outbox.enqueue(m, 'connection.reconnected', this.event(connection));
         return { connection, reconnected: true };
       }

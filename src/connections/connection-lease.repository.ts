@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -13,6 +14,9 @@ import { refreshDueSql } from './refresh-due.js';
 export const LEASE_MS = 30_000;
 
 export type LeaseState = { tokenVersion: number; leaseOwner: string | null; leaseExpiresAt: Date | null; status: string };
+
+/** SHA-256 hex of an access token: how a job names the token it reports (token-rejected). */
+export const tokenHash = (token: string): string => createHash('sha256').update(token).digest('hex');
 
 const plus = (s: number | undefined) => (s === undefined ? undefined : new Date(Date.now() + s * 1000));
 
@@ -121,6 +125,7 @@ export class ConnectionLeaseRepository {
   async saveRefreshed(manager: EntityManager, c: Connection, tokens: TokenSet): Promise<boolean> {
     const set: Record<string, unknown> = {
       accessToken: Secret.fromPlaintext(tokens.accessToken),
+      previousAccessTokenHash: tokenHash(c.accessToken.reveal()),
       accessTokenExpiresAt: plus(tokens.expiresIn) ?? null,
       accessTokenIssuedAt: new Date(),
       tokenVersion: () => 'token_version + 1',

@@ -5,7 +5,7 @@ import type { Connection } from './connection.entity.js';
 import { ConnectionRepository, type ConnectionSelector } from './connection.repository.js';
 import { type ClaimablePlatform, ConnectionLeaseRepository, type LeaseState } from './connection-lease.repository.js';
 
-export { type ClaimablePlatform, LEASE_MS, type LeaseState } from './connection-lease.repository.js';
+export { type ClaimablePlatform, LEASE_MS, type LeaseState, tokenHash } from './connection-lease.repository.js';
 export type { ConnectionSelector } from './connection.repository.js';
 
 /**
@@ -28,6 +28,10 @@ export class ConnectionStoreService {
   /** The connection as stored (with tokens), or an error when it is gone. */
   findByIdOrFail(id: string): Promise<Connection> {
     return this.connections.findByIdOrFail(id);
+  }
+
+  findById(id: string): Promise<Connection | null> {
+    return this.connections.findById(id);
   }
 
   leaseState(id: string): Promise<LeaseState | null> {

@@ -74,6 +74,10 @@ export class Connection {
   @Column({ name: 'access_token_issued_at', type: 'timestamptz', nullable: true })
   accessTokenIssuedAt!: Date | null;
 
+  /** SHA-256 (hex) of the access token the last token write replaced: a job may still report it as rejected. */
+  @Column({ name: 'previous_access_token_hash', type: 'char', length: 64, nullable: true })
+  previousAccessTokenHash!: string | null;
+
   /** Bumped on every token write; writers update only the version they read. */
   @Column({ name: 'token_version', type: 'integer', default: 1 })
   tokenVersion!: number;

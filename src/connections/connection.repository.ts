@@ -76,6 +76,10 @@ export class ConnectionRepository {
     return this.repo().findOneByOrFail({ id });
   }
 
+  findById(id: string): Promise<Connection | null> {
+    return this.repo().findOneBy({ id });
+  }
+
   /** One of the user's connections, or null (another user's id finds nothing). */
   findOwned(userId: string, id: string, manager?: EntityManager): Promise<Connection | null> {
     return this.repo(manager).findOneBy({ id, userId });
@@ -110,12 +114,13 @@ export class ConnectionRepository {
   }
 
   /** A reconnect in place: new tokens and scopes, status active, failure state and lease cleared. */
-  async reconnectGrant(manager: EntityManager, id: string, grant: NewGrant): Promise<Connection> {
+  async reconnectGrant(manager: EntityManager, id: string, grant: NewGrant, previousAccessTokenHash: string): Promise<Connection> {
     await this.repo(manager)
       .createQueryBuilder()
       .update(Connection)
       .set({
         username: grant.username,
+        previousAccessTokenHash,
         scopes: grant.scopes,
         scopesSource: grant.scopesSource,
         requestedScopes: grant.requestedScopes,

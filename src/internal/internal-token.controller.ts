@@ -8,7 +8,8 @@ import { CommonException } from '../common/common.exception.js';
 import { ProvidersException } from '../providers/provider.exception.js';
 import { TokensException } from '../tokens/tokens.exception.js';
 import { PlatformParamDto } from '../connections/connections.dto.js';
-import { INTERNAL_TOKEN_SCHEMA, InternalTokenDto, InternalTokenRequestDto } from './internal.dto.js';
+import { INTERNAL_TOKEN_SCHEMA, InternalTokenDto, InternalTokenRequestDto, TokenRejectedDto, TokenRejectedResultDto } from './internal.dto.js';
+import { ConnectionIdParamDto } from '../connections/connections.dto.js';
 import { InternalTokenService } from './internal-token.service.js';
 
 @ApiTags('internal')
@@ -45,5 +46,31 @@ export class InternalTokenController {
     @Body() body: InternalTokenRequestDto,
   ): Promise<InternalTokenDto> {
     return this.internal.issue(service, platform, body);
+  }
+
+  @Post('connections/:connectionId/token-rejected')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ServiceAuth()
+  @ApiOperation({
+    summary: 'Report an access token the provider refused: answers a new token (refreshed now), the current one, or 409 reauth_required',
+  })
+  @ApiOkResponse({ type: TokenRejectedResultDto })
+  @ApiErrors(
+    ...jsonBodyErrors('accessTokenHash must be the SHA-256 of the access token, 64 hex digits'),
+    TokensException.connectionNotFound(),
+    TokensException.tokenUnknown(),
+    TokensException.reauthRequired('tiktok'),
+    TokensException.tooManyReports(30_000),
+    TokensException.providerUnavailable('tiktok', 30_000),
+    ...DATABASE_ERRORS,
+    CommonException.credentialUnreadable(),
+  )
+  reportRejected(
+    @CurrentService() service: ServicePrincipal,
+    @Param() { connectionId }: ConnectionIdParamDto,
+    @Body() body: TokenRejectedDto,
+  ): Promise<TokenRejectedResultDto> {
+    return this.internal.reportRejected(service, connectionId, body);
   }
 }

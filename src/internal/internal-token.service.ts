@@ -4,7 +4,9 @@ import { toErrorBody } from '../common/http-exception.filter.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { TokenAccessService } from '../tokens/token-access.service.js';
 import { TokensException } from '../tokens/tokens.exception.js';
-import type { InternalTokenDto, InternalTokenRequestDto } from './internal.dto.js';
+import { TokenRejectionService } from '../tokens/token-rejection.service.js';
+import type { Connection } from '../connections/connection.entity.js';
+import type { InternalTokenDto, InternalTokenRequestDto, TokenRejectedDto, TokenRejectedResultDto } from './internal.dto.js';
 import { TokenAuditService } from './token-audit.service.js';
 
 @Injectable()
@@ -13,22 +15,38 @@ export class InternalTokenService {
     private readonly tokens: TokenAccessService,
     private readonly audit: TokenAuditService,
     private readonly metrics: MetricsService,
+    private readonly rejections: TokenRejectionService,
   ) {}
+
+  private static answer(c: Connection): InternalTokenDto {
+    // Decrypted before anything is counted or audited as served.
+    return {
+      accessToken: c.accessToken.reveal(),
+      expiresAt: c.accessTokenExpiresAt?.toISOString() ?? null,
+      connectionId: c.id,
+      accountId: c.accountId,
+      grantedScopes: c.scopes,
+      scopes: c.scopes,
+    };
+  }
+
+  /** A job's report that the provider refused a token: the token to use now, or why there is none. */
+  async reportRejected(service: ServicePrincipal, connectionId: string, report: TokenRejectedDto): Promise<TokenRejectedResultDto> {
+    const c = await this.rejections.find(connectionId);
+    if (service.platforms && !service.platforms.includes(c.platform)) throw TokensException.connectionNotFound();
+    const { connection, outcome } = await this.rejections.report(c, report.accessTokenHash, report.status);
+    // Superseded or still valid: the current token, refreshed first when it is near expiry.
+    const current = outcome === 'refreshed' ? connection : await this.tokens.getValidToken(c.userId, c.platform, 'lazy', { connectionId: c.id });
+    const answer = { ...InternalTokenService.answer(current), outcome };
+    this.audit.record(service.service, c.userId, c.platform);
+    return answer;
+  }
 
   async issue(service: ServicePrincipal, platform: string, { userId, ...want }: InternalTokenRequestDto): Promise<InternalTokenDto> {
     let answer: InternalTokenDto;
     try {
       if (service.platforms && !service.platforms.includes(platform)) throw TokensException.platformNotAllowed(platform);
-      const c = await this.tokens.getValidToken(userId, platform, 'lazy', want);
-      // Decrypted before anything is counted or audited as served.
-      answer = {
-        accessToken: c.accessToken.reveal(),
-        expiresAt: c.accessTokenExpiresAt?.toISOString() ?? null,
-        connectionId: c.id,
-        accountId: c.accountId,
-        grantedScopes: c.scopes,
-        scopes: c.scopes,
-      };
+      answer = InternalTokenService.answer(await this.tokens.getValidToken(userId, platform, 'lazy', want));
     } catch (error) {
       // The error code the caller gets: database_unavailable and credential_unreadable are not bugs.
       this.metrics.internalTokens.inc({ platform, outcome: toErrorBody(error).body.error });

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { PLATFORM_PATTERN, SCOPE_PATTERN } from '../connections/connections.dto.js';
 
 export class InternalTokenRequestDto {
@@ -37,6 +37,27 @@ export class InternalTokenRequestDto {
   requiredScopes?: string[];
 }
 
+export class TokenRejectedDto {
+  @ApiProperty({
+    example: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+    description: 'SHA-256 (hex) of the access token the provider refused',
+  })
+  @Matches(/^[0-9a-fA-F]{64}$/, { message: 'accessTokenHash must be the SHA-256 of the access token, 64 hex digits' })
+  accessTokenHash!: string;
+
+  @ApiProperty({ example: 401, description: 'The HTTP status the provider answered the job' })
+  @IsInt()
+  @Min(100)
+  @Max(599)
+  status!: number;
+
+  @ApiPropertyOptional({ example: 'invalid_token', description: "The provider's error code, if it gave one (not its message)" })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  error?: string;
+}
+
 export class InternalTokenDto {
   @ApiProperty({ description: 'A provider access token, valid for at least the refresh window when the provider allows' })
   accessToken!: string;
@@ -55,6 +76,15 @@ export class InternalTokenDto {
 
   @ApiProperty({ type: [String], deprecated: true, description: 'Same as grantedScopes' })
   scopes!: string[];
+}
+
+export class TokenRejectedResultDto extends InternalTokenDto {
+  @ApiProperty({
+    enum: ['refreshed', 'superseded', 'valid'],
+    description:
+      'refreshed: a new token; superseded: the reported one was already replaced, here is the current one; valid: the provider still accepts it (the job failed for another reason)',
+  })
+  outcome!: string;
 }
 
 // Printable ASCII: class-validator counts some other characters differently from JSON schema.

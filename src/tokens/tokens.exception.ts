@@ -43,6 +43,22 @@ export class TokensException extends AppException {
       { 'Retry-After': String(seconds) },
     );
   }
+  static connectionNotFound(): TokensException {
+    return new TokensException(404, 'not_connected', 'No connection has this connectionId');
+  }
+  static tokenUnknown(): TokensException {
+    return new TokensException(
+      409,
+      'token_unknown',
+      "accessTokenHash is neither this connection's current access token nor the one it replaced; report the token you got from internal-token (SHA-256, hex)",
+    );
+  }
+  static tooManyReports(waitMs: number): TokensException {
+    const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+    return new TokensException(429, 'too_many_requests', `Too many rejected-token reports for this connection; retry in ${seconds} s`, {
+      'Retry-After': String(seconds),
+    });
+  }
   static platformNotAllowed(platform: string): TokensException {
     return new TokensException(403, 'forbidden', `This service token may not read ${platform} tokens`);
   }

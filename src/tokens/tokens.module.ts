@@ -9,6 +9,7 @@ import { TokenAccessService } from './token-access.service.js';
 import { RefreshHistoryQueryRepository } from './refresh-history-query.repository.js';
 import { RefreshHistoryService } from './refresh-history.service.js';
 import { TokenRefreshService } from './token-refresh.service.js';
+import { TokenRejectionService } from './token-rejection.service.js';
 
 @Module({
   imports: [ProvidersModule, ConnectionsModule, BreakerModule],
@@ -16,11 +17,12 @@ import { TokenRefreshService } from './token-refresh.service.js';
     TokenAccessService,
     DemandRefreshService,
     TokenRefreshService,
+    TokenRejectionService,
     RefreshHistoryRepository,
     RefreshHistoryQueryRepository,
     RefreshHistoryService,
     RefreshHistoryRetentionService,
   ],
-  exports: [TokenAccessService, TokenRefreshService, RefreshHistoryService],
+  exports: [TokenAccessService, TokenRefreshService, TokenRejectionService, RefreshHistoryService],
 })
 export class TokensModule {}

@@ -35,8 +35,8 @@ describe('background counts of the admin summary and /metrics', () => {
   let adminB: string;
   let n = 0;
 
-  /** A connection of `platform`; `due`: its token expires within the scheduled window. */
-  const insert = async (t: TestApp, platform: string, fields: { due?: boolean; status?: 'active' | 'needs_reauth'; failures?: number } = {}) => {
+  /** A connection of `platform`; `expiring`: its refresh token ends in two days (src/connections/expiring.ts). */
+  const insert = async (t: TestApp, platform: string, fields: { expiring?: boolean; status?: 'active' | 'needs_reauth'; failures?: number } = {}) => {
     n++;
     await t.dataSource.getRepository(Connection).insert({
       userId: `user-${n}`,
@@ -45,7 +45,8 @@ describe('background counts of the admin summary and /metrics', () => {
       consecutiveFailures: fields.failures ?? 0,
       accessToken: Secret.fromPlaintext(`at-${n}`),
       refreshToken: Secret.fromPlaintext(`rt-${n}`),
-      accessTokenExpiresAt: new Date(Date.now() + (fields.due ? HOUR : 5 * 24 * HOUR)),
+      accessTokenExpiresAt: new Date(Date.now() + (fields.expiring ? HOUR : 5 * 24 * HOUR)),
+      refreshTokenExpiresAt: fields.expiring ? new Date(Date.now() + 48 * HOUR) : null,
       accessTokenIssuedAt: new Date(Date.now() - 23 * HOUR),
       lastRefreshedAt: new Date(Date.now() - 23 * HOUR),
       scopes: [],
@@ -64,11 +65,11 @@ describe('background counts of the admin summary and /metrics', () => {
     b = await startTestApp({ db, env });
     adminA = `Bearer ${await a.adminKey()}`;
     adminB = `Bearer ${await b.adminKey()}`;
-    await insert(a, 'alpha', { due: true });
+    await insert(a, 'alpha', { expiring: true });
     await insert(a, 'alpha');
     await insert(a, 'alpha', { failures: 2 });
     await insert(a, 'alpha', { status: 'needs_reauth' });
-    await insert(a, 'beta', { due: true });
+    await insert(a, 'beta', { expiring: true });
     // A platform no longer configured, whose connections remain.
     await insert(a, 'retired');
   });
@@ -103,7 +104,7 @@ describe('background counts of the admin summary and /metrics', () => {
     const counts = a.app.get(ConnectionCountsService);
     await counts.refresh({ force: true });
     const before = await summary(a, adminA);
-    await insert(a, 'beta', { due: true });
+    await insert(a, 'beta', { expiring: true });
     await insert(a, 'gamma', { status: 'needs_reauth' });
     await a.dataSource.query(`INSERT INTO webhook_outbox (event_type, payload, connection_id, seq, head) VALUES ('test', '{}', gen_random_uuid(), 1, true)`);
 

@@ -380,6 +380,23 @@ export interface paths {
         patch: operations["ConnectionsController_setLabel"];
         trace?: never;
     };
+    "/social/connections/{connectionId}/token-rejected": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Report an access token the provider refused: answers a new token (refreshed now), the current one, or 409 reauth_required */
+        post: operations["InternalTokenController_reportRejected"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/social/platforms": {
         parameters: {
             query?: never;
@@ -980,6 +997,43 @@ export interface components {
             valuesByKeyId: {
                 [key: string]: number;
             };
+        };
+        TokenRejectedDto: {
+            /**
+             * @description SHA-256 (hex) of the access token the provider refused
+             * @example 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+             */
+            accessTokenHash: string;
+            /**
+             * @description The provider's error code, if it gave one (not its message)
+             * @example invalid_token
+             */
+            error?: string;
+            /**
+             * @description The HTTP status the provider answered the job
+             * @example 401
+             */
+            status: number;
+        };
+        TokenRejectedResultDto: {
+            /** @description A provider access token, valid for at least the refresh window when the provider allows */
+            accessToken: string;
+            accountId: string | null;
+            /** Format: uuid */
+            connectionId: string;
+            /** Format: date-time */
+            expiresAt: string | null;
+            grantedScopes: string[];
+            /**
+             * @description refreshed: a new token; superseded: the reported one was already replaced, here is the current one; valid: the provider still accepts it (the job failed for another reason)
+             * @enum {string}
+             */
+            outcome: "refreshed" | "superseded" | "valid";
+            /**
+             * @deprecated
+             * @description Same as grantedScopes
+             */
+            scopes: string[];
         };
         WebhookStatusDto: {
             /** @description WEBHOOK_URL and WEBHOOK_SECRET are set */
@@ -4069,6 +4123,164 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"] & {
                         /** @enum {string} */
                         error?: "database_unavailable" | "database_busy";
+                        /** @enum {integer} */
+                        statusCode?: 503;
+                    };
+                };
+            };
+        };
+    };
+    InternalTokenController_reportRejected: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A connectionId from GET /social/connections */
+                connectionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TokenRejectedDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenRejectedResultDto"];
+                };
+            };
+            /** @description `validation_failed`, `invalid_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"] & {
+                        /** @enum {string} */
+                        error?: "validation_failed" | "invalid_json";
+                        /** @enum {integer} */
+                        statusCode?: 400;
+                    };
+                };
+            };
+            /** @description `unauthorized` (with WWW-Authenticate) */
+            401: {
+                headers: {
+                    /** @description The authentication scheme expected (`Bearer`) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"] & {
+                        /** @enum {string} */
+                        error?: "unauthorized";
+                        /** @enum {integer} */
+                        statusCode?: 401;
+                    };
+                };
+            };
+            /** @description `not_connected` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"] & {
+                        /** @enum {string} */
+                        error?: "not_connected";
+                        /** @enum {integer} */
+                        statusCode?: 404;
+                    };
+                };
+            };
+            /** @description `token_unknown`, `reauth_required` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"] & {
+                        /** @enum {string} */
+                        error?: "token_unknown" | "reauth_required";
+                        /** @enum {integer} */
+                        statusCode?: 409;
+                    };
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"] & {
+                        /** @enum {string} */
+                        error?: "payload_too_large";
+                        /** @enum {integer} */
+                        statusCode?: 413;
+                    };
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"] & {
+                        /** @enum {string} */
+                        error?: "unsupported_media_type";
+                        /** @enum {integer} */
+                        statusCode?: 415;
+                    };
+                };
+            };
+            /** @description `too_many_requests` (with Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"] & {
+                        /** @enum {string} */
+                        error?: "too_many_requests";
+                        /** @enum {integer} */
+                        statusCode?: 429;
+                    };
+                };
+            };
+            /** @description `credential_unreadable`, `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"] & {
+                        /** @enum {string} */
+                        error?: "credential_unreadable" | "internal_error";
+                        /** @enum {integer} */
+                        statusCode?: 500;
+                    };
+                };
+            };
+            /** @description `provider_unavailable` (with Retry-After), `database_unavailable` (with Retry-After), `database_busy` (with Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"] & {
+                        /** @enum {string} */
+                        error?: "provider_unavailable" | "database_unavailable" | "database_busy";
                         /** @enum {integer} */
                         statusCode?: 503;
                     };

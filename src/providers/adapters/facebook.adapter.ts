@@ -33,6 +33,19 @@ export class FacebookAdapter extends GraphAdapter {
     return this.profileFrom(this.expectJson(res, 'user info'), tokens);
   }
 
+  /** debug_token says whether the token is valid (is_valid), which is the one check Facebook documents. */
+  override async checkToken(accessToken: string): Promise<boolean | undefined> {
+    if (!this.p.introspectionUrl) return super.checkToken(accessToken);
+    const res = await this.graphGet(
+      this.p.introspectionUrl,
+      { input_token: accessToken, access_token: `${this.p.clientId}|${this.p.clientSecret}` },
+      'debug_token',
+    );
+    if (res.status !== 200) return undefined;
+    const valid = (res.json as { data?: { is_valid?: unknown } } | undefined)?.data?.is_valid;
+    return typeof valid === 'boolean' ? valid : undefined;
+  }
+
   /** debug_token (with the app token) lists the scopes the user granted: the token response does not. */
   override async introspectScopes(tokens: TokenSet): Promise<string[] | undefined> {
     if (!this.p.introspectionUrl) return undefined;

@@ -126,6 +126,20 @@ export class StandardAdapter {
     };
   }
 
+  /**
+   * Whether the provider still accepts this access token, asked where it can be (its userinfo):
+   * true, false (401), or undefined when it cannot tell (no endpoint, or another failure).
+   */
+  async checkToken(accessToken: string): Promise<boolean | undefined> {
+    if (!this.p.userInfoUrl) return undefined;
+    try {
+      await this.fetchProfile({ accessToken });
+      return true;
+    } catch (error) {
+      return error instanceof ProviderError && error.details.status === 401 ? false : undefined;
+    }
+  }
+
   /** The granted scopes where the token response omits them: RFC 7662 introspection, when the provider has an endpoint. */
   async introspectScopes(tokens: TokenSet): Promise<string[] | undefined> {
     if (!this.p.introspectionUrl) return undefined;
