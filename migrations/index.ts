@@ -12,6 +12,7 @@ import { Outages1764001100000 } from './1764001100000-outages.js';
 import { AdminSearch1764001200000 } from './1764001200000-admin-search.js';
 import { MultiAccount1764001300000 } from './1764001300000-multi-account.js';
 import { TokenRejected1764001310000 } from './1764001310000-token-rejected.js';
+import { ExpiryWarnings1764001320000 } from './1764001320000-expiry-warnings.js';
 
 /** Migrations in order. Listed explicitly so the app, CLI and tests load the same set under ESM. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   AdminSearch1764001200000,
   MultiAccount1764001300000,
   TokenRejected1764001310000,
+  ExpiryWarnings1764001320000,
 ];

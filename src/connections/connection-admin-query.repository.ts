@@ -7,7 +7,7 @@ import { resultRows } from '../common/query-result.js';
 import { sqlParams } from '../common/sql-params.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import { ProviderRegistry } from '../providers/provider-registry.service.js';
-import { expiringSql, type RenewalModes } from './expiring.js';
+import { expiringSql, renewalModes } from './expiring.js';
 import { refreshDueSql } from './refresh-due.js';
 
 /** A connection as admins see it: no token column is ever selected. */
@@ -74,12 +74,7 @@ export class ConnectionAdminQueryRepository {
   ) {}
 
   private expiring(p: (value: unknown) => string): string {
-    const modes: RenewalModes = { none: [], accessToken: [] };
-    for (const { config } of this.registry.list()) {
-      if (config.refresh === 'none') modes.none.push(config.id);
-      if (config.refresh === 'access_token') modes.accessToken.push(config.id);
-    }
-    return expiringSql(modes, this.config.expiryWarningMs, p);
+    return expiringSql(renewalModes(this.registry.list()), this.config.expiryWarningMs, p);
   }
 
   async list(q: ConnectionListFilter): Promise<Page<AdminConnectionRow>> {

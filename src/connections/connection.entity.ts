@@ -74,6 +74,13 @@ export class Connection {
   @Column({ name: 'access_token_issued_at', type: 'timestamptz', nullable: true })
   accessTokenIssuedAt!: Date | null;
 
+  /** Which connection.expiring warning was sent (0 none, 1 at EXPIRY_WARNING, 2 one day before) for the end date below. */
+  @Column({ name: 'expiry_warned', type: 'smallint', default: 0 })
+  expiryWarned!: number;
+
+  @Column({ name: 'expiry_warned_until', type: 'timestamptz', nullable: true })
+  expiryWarnedUntil!: Date | null;
+
   /** SHA-256 (hex) of the access token the last token write replaced: a job may still report it as rejected. */
   @Column({ name: 'previous_access_token_hash', type: 'char', length: 64, nullable: true })
   previousAccessTokenHash!: string | null;

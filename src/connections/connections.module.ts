@@ -9,6 +9,8 @@ import { ConnectionCountsService } from './connection-counts.service.js';
 import { ConnectionStoreService } from './connection-store.service.js';
 import { ConnectionsController } from './connections.controller.js';
 import { ConnectionsService } from './connections.service.js';
+import { ExpiryWarningRepository } from './expiry-warning.repository.js';
+import { ExpiryWarningService } from './expiry-warning.service.js';
 import { OAuthStateRepository } from './oauth-state.repository.js';
 import { OAuthStateRetentionService } from './oauth-state-retention.service.js';
 
@@ -26,6 +28,8 @@ import { OAuthStateRetentionService } from './oauth-state-retention.service.js';
     ConnectionAdminQueryRepository,
     OAuthStateRepository,
     OAuthStateRetentionService,
+    ExpiryWarningService,
+    ExpiryWarningRepository,
   ],
   // Every read and write of `connections` goes through these repositories; other features use the services.
   exports: [ConnectionsService, ConnectionStoreService, ConnectionAdminReadService, ConnectionCountsService],

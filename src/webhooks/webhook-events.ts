@@ -1,6 +1,7 @@
 export const WEBHOOK_EVENTS = [
   'connection.created',
   'connection.reconnected',
+  'connection.expiring',
   'connection.refresh_failed',
   'connection.reauth_required',
   'connection.recovered',
@@ -21,4 +22,8 @@ export type ConnectionEventData = {
   /** created and reconnected: what the user granted, and the required scopes they did not. */
   grantedScopes?: string[];
   missingScopes?: string[];
+  /** expiring: when the grant ends, which credential ends, and whether this is the first or the final (one day) warning. */
+  expiresAt?: string;
+  reason?: 'refresh_token_expires' | 'access_token_expires';
+  warning?: 'first' | 'final';
 };

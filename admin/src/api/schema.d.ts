@@ -750,7 +750,7 @@ export interface components {
             /** @description The event's sequence number within its connection */
             sequence: number;
             /** @enum {string} */
-            type: "connection.created" | "connection.reconnected" | "connection.refresh_failed" | "connection.reauth_required" | "connection.recovered" | "connection.deleted";
+            type: "connection.created" | "connection.reconnected" | "connection.expiring" | "connection.refresh_failed" | "connection.reauth_required" | "connection.recovered" | "connection.deleted";
             userId: string | null;
         };
         DeadLetterPageDto: {
