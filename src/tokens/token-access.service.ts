@@ -55,7 +55,7 @@ export class TokenAccessService {
     if (c.status === 'needs_reauth') throw TokensException.reauthRequired(platform);
     if (RefreshPolicy.isExpired(c)) {
       if (!RefreshPolicy.renewable(c, provider.config)) {
-        await this.expireWithoutRefresh(c);
+        await this.requireReauth(c, 'expired');
         throw TokensException.reauthRequired(platform);
       }
       if (inProgress) throw TokensException.refreshInProgress(platform, retryInMs ?? 1_000);
@@ -64,17 +64,20 @@ export class TokenAccessService {
     return c;
   }
 
-  /** An expired token that nothing can renew (Facebook, no refresh token): the user must reconnect. */
-  private async expireWithoutRefresh(c: Connection): Promise<void> {
+  /**
+   * The user must reconnect, found without a refresh failure: an expired token that nothing can renew
+   * (`expired`), or a token the provider confirmed dead after a job reported it (`rejected`).
+   */
+  async requireReauth(c: Connection, failureClass: 'expired' | 'rejected'): Promise<void> {
     await this.dataSource.transaction(async (m) => {
-      if (await this.connections.markNeedsReauth(m, c, { failureClass: 'expired' })) {
+      if (await this.connections.markNeedsReauth(m, c, { failureClass })) {
         await this.outbox.enqueue(m, 'connection.reauth_required', {
           connectionId: c.id,
           userId: c.userId,
           platform: c.platform,
           accountId: c.accountId,
           status: 'needs_reauth',
-          failureClass: 'expired',
+          failureClass,
         });
       }
     });

@@ -1,12 +1,10 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import type { Connection } from '../connections/connection.entity.js';
 import { ConnectionStoreService, tokenHash } from '../connections/connection-store.service.js';
 import { ProviderRegistry } from '../providers/provider-registry.service.js';
 import { type RateLimitRule, RateLimitService } from '../rate-limit/rate-limit.service.js';
-import { WebhookOutboxService } from '../webhooks/webhook-outbox.service.js';
+import { TokenAccessService } from './token-access.service.js';
 import { RefreshPolicy } from './refresh-policy.js';
 import { TokenRefreshService } from './token-refresh.service.js';
 import { TokensException } from './tokens.exception.js';
@@ -29,11 +27,10 @@ export class TokenRejectionService {
   private readonly logger = new Logger('TokenRejection');
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly registry: ProviderRegistry,
     private readonly connections: ConnectionStoreService,
     private readonly refresher: TokenRefreshService,
-    private readonly outbox: WebhookOutboxService,
+    private readonly access: TokenAccessService,
     private readonly limits: RateLimitService,
   ) {}
 
@@ -59,18 +56,7 @@ export class TokenRejectionService {
     // Nothing renews it without the user (Facebook's 60-day tokens, no refresh token): ask the provider.
     const verdict = await provider.adapter.checkToken(c.accessToken.reveal());
     if (verdict === true) return { connection: c, outcome: 'valid' };
-    await this.dataSource.transaction(async (m) => {
-      if (await this.connections.markNeedsReauth(m, c, { failureClass: 'rejected' })) {
-        await this.outbox.enqueue(m, 'connection.reauth_required', {
-          connectionId: c.id,
-          userId: c.userId,
-          platform: c.platform,
-          accountId: c.accountId,
-          status: 'needs_reauth',
-          failureClass: 'rejected',
-        });
-      }
-    });
+    await this.access.requireReauth(c, 'rejected');
     throw TokensException.reauthRequired(c.platform);
   }
 
