@@ -9,6 +9,7 @@ import { DemoProvider1764000500000 } from './1764000500000-demo-provider.js';
 import { BackgroundJobs1764000900000 } from './1764000900000-background-jobs.js';
 import { WebhookDelivery1764001000000 } from './1764001000000-webhook-delivery.js';
 import { MultiAccount1764001300000 } from './1764001300000-multi-account.js';
+import { ConnectSessions1764001400000 } from './1764001400000-connect-sessions.js';
 
 /** Migrations in order. Listed explicitly so the app, CLI and tests load the same set under ESM. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   BackgroundJobs1764000900000,
   WebhookDelivery1764001000000,
   MultiAccount1764001300000,
+  ConnectSessions1764001400000,
 ];

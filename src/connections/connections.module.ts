@@ -26,6 +26,6 @@ import { OAuthStateRetentionService } from './oauth-state-retention.service.js';
     OAuthStateRetentionService,
   ],
   // Every read and write of `connections` goes through these repositories; other features use the services.
-  exports: [ConnectionsService, ConnectionStoreService, ConnectionAdminReadService],
+  exports: [ConnectionsService, ConnectionStoreService, ConnectionAdminReadService, ConnectFlowService],
 })
 export class ConnectionsModule {}

@@ -1,6 +1,7 @@
 import { AdminApiKey } from '../auth/admin-api-key.entity.js';
 import { AdminSession } from '../auth/admin-session.entity.js';
 import { AdminUser } from '../auth/admin-user.entity.js';
+import { ConnectSession } from '../connect-sessions/connect-session.entity.js';
 import { Connection } from '../connections/connection.entity.js';
 import { OAuthState } from '../connections/oauth-state.entity.js';
 import { RateLimitCounter } from '../rate-limit/rate-limit.entity.js';
@@ -32,4 +33,5 @@ export const ENTITIES = [
   WebhookEndpointState,
   TokenAccessAudit,
   BackgroundJob,
+  ConnectSession,
 ];
