@@ -57,15 +57,11 @@ export class ConnectSessionsService {
    * The development settings page's hosted variant (src/demo, on loopback only): a session whose
    * returnUrl is that page, chosen by this service rather than by the caller.
    */
-  createForDevelopment(userId: string, returnUrl: string): Promise<ConnectSessionDto> {
+  async createForDevelopment(userId: string, returnUrl: string, connectionId?: string): Promise<ConnectSessionDto> {
     if (!this.config.devConveniences) throw new Error('Development sessions exist only with the development conveniences');
-    return this.issue(
-      userId,
-      this.registry.list().map((p) => p.config.id),
-      {},
-      returnUrl,
-      'development-settings-page',
-    );
+    const service: ServicePrincipal = { kind: 'service', service: 'development-settings-page' };
+    const platforms = await this.platformsOf(service, { userId, connectionId, returnUrl });
+    return this.issue(userId, platforms, { connectionId }, returnUrl, service.service);
   }
 
   private async issue(

@@ -162,4 +162,50 @@ describeBrowser('hosted connect in Chromium', () => {
     expect(await phone.getByRole('alert').textContent()).toMatch(/start connecting again/);
     expect(violations).toEqual([]);
   });
+
+  it('the reference settings page: several accounts, display names, no token expiry, confirmed disconnects, and the hosted variant', async () => {
+    const p = await (await browser.newContext()).newPage();
+    watch(p);
+    await p.goto(`${t.url}/my/settings/social`);
+    await p.locator('#dev-user').fill('settings-user');
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.locator('#platforms li', { hasText: 'Demo provider' }).getByRole('button', { name: 'Connect' }).click();
+    await p.locator('#account').fill('first-account');
+    await p.getByRole('button', { name: 'Allow' }).click();
+    await p.locator('#message', { hasText: 'Connected Demo provider as first-account' }).waitFor();
+    await p.getByRole('button', { name: 'Connect another Demo provider account' }).click();
+    await p.locator('#account').fill('second-account');
+    await p.getByRole('button', { name: 'Allow' }).click();
+    await p.locator('#platforms li', { hasText: 'Demo provider: second-account' }).waitFor();
+    const rows = await p.locator('#platforms li').allTextContents();
+    expect(rows.filter((r) => r.startsWith('Demo provider: '))).toHaveLength(2);
+    expect(rows.join(' ')).not.toMatch(/valid until|expires|token/i);
+
+    // Disconnect asks first: dismissed, nothing happens; accepted, that one account goes.
+    const first = p.locator('#platforms li', { hasText: 'Demo provider: first-account' });
+    p.once('dialog', (d) => void d.dismiss());
+    await first.getByRole('button', { name: 'Disconnect' }).click();
+    await p.locator('#platforms button[aria-busy=true]').waitFor({ state: 'detached' }); // the click's action has settled
+    const listed = async () =>
+      ((await (await fetch(`${t.url}/social/connections`, { headers: { authorization: `Bearer ${t.userToken('settings-user')}` } })).json()) as unknown[])
+        .length;
+    expect(await listed()).toBe(2);
+    p.once('dialog', (d) => void d.accept());
+    await first.getByRole('button', { name: 'Disconnect' }).click();
+    await p.locator('#message', { hasText: 'Disconnected Demo provider first-account' }).waitFor();
+    expect(await first.count()).toBe(0);
+    expect(await listed()).toBe(1);
+
+    // The hosted variant: the popup runs the flow, the page hears the result and lists the account.
+    await p.goto(`${t.url}/my/settings/social-hosted`);
+    const [popup] = await Promise.all([p.waitForEvent('popup'), p.getByRole('button', { name: 'Connect an account' }).click()]);
+    watch(popup);
+    await popup.getByRole('button', { name: 'Continue with Demo provider' }).click();
+    await popup.locator('#account').fill('hosted-account');
+    await popup.getByRole('button', { name: 'Allow' }).click();
+    await popup.waitForEvent('close');
+    await p.locator('#message', { hasText: 'Connected.' }).waitFor();
+    await p.locator('#platforms li', { hasText: 'Demo provider: hosted-account' }).waitFor();
+    expect(violations).toEqual([]);
+  });
 });
