@@ -13,6 +13,7 @@ import { AdminSearch1764001200000 } from './1764001200000-admin-search.js';
 import { MultiAccount1764001300000 } from './1764001300000-multi-account.js';
 import { TokenRejected1764001310000 } from './1764001310000-token-rejected.js';
 import { ExpiryWarnings1764001320000 } from './1764001320000-expiry-warnings.js';
+import { ConnectSessions1764001400000 } from './1764001400000-connect-sessions.js';
 
 /** Migrations in order. Listed explicitly so the app, CLI and tests load the same set under ESM. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   MultiAccount1764001300000,
   TokenRejected1764001310000,
   ExpiryWarnings1764001320000,
+  ConnectSessions1764001400000,
 ];

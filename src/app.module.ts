@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AdminModule } from './admin/admin.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { ConnectSessionsModule } from './connect-sessions/connect-sessions.module.js';
 import { ConnectionsModule } from './connections/connections.module.js';
 import { ConfigModule } from './config/config.module.js';
 import { CryptoModule } from './crypto/crypto.module.js';
@@ -34,6 +35,7 @@ export class AppModule {
         HealthModule,
         ProvidersModule,
         ConnectionsModule,
+        ConnectSessionsModule,
         InternalModule,
         SchedulerModule,
         WebhooksModule,

@@ -1,4 +1,20 @@
-import { bool, choice, cronOrOff, duration, int, oneOf, origins, type Parser, path, size, text, trustProxy, url, webhookSecrets } from './env-parsers.js';
+import {
+  bool,
+  choice,
+  cronOrOff,
+  duration,
+  int,
+  oneOf,
+  origins,
+  type Parser,
+  path,
+  returnUrls,
+  size,
+  text,
+  trustProxy,
+  url,
+  webhookSecrets,
+} from './env-parsers.js';
 
 /**
  * The single source of truth for every environment variable the service reads: its parser (and so
@@ -199,6 +215,11 @@ export const ENV = {
     parse: origins(),
     description:
       'Comma-separated exact origins (`https://app.example.com`) whose pages may call the API from the browser (CORS, with the `Authorization` header; no cookies). Unset: none; same-origin pages and servers need no entry.',
+  },
+  CONNECT_RETURN_URLS: {
+    parse: returnUrls(),
+    description:
+      'Where the hosted connect page (`POST /connect-sessions`) may send users back: comma-separated exact origins (`https://app.example.com`: any page on it) or URL prefixes (`https://app.example.com/settings/`: that path and below). A `returnUrl` is compared parsed (scheme, host, port, path), never as text. Unset: no connect session can be created.',
   },
   TRUST_PROXY: {
     default: 'false',

@@ -75,6 +75,10 @@ export type AppConfig = {
   bodyLimit: number;
   /** Fastify `trustProxy`: false, a hop count or a list of proxy addresses (never `true`). */
   trustProxy: false | number | string;
+  /** Where the hosted connect page may send users back (CONNECT_RETURN_URLS): origins or URL prefixes; empty: none. */
+  connectReturnUrls: string[];
+  /** The hosted connect flow's redirect URI, `$APP_URL/connect/callback` (register it at every provider). */
+  connectCallbackUri: string;
   /** Browser origins allowed to call the API cross-origin (CORS); empty: none. */
   corsOrigins: string[];
   /** Development only: secrets taken from DATA_DIR/secrets.json, and which of them were generated on this start. */

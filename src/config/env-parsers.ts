@@ -97,6 +97,47 @@ export function origins(): Parser<string[]> {
   };
 }
 
+/**
+ * Comma-separated return URLs of the hosted connect page: exact origins (`https://app.example.com`,
+ * any path on it) or URL prefixes (`https://app.example.com/settings/`). No query, fragment,
+ * userinfo or wildcard; http(s) only. Kept as written, normalised by the URL parser.
+ */
+export function returnUrls(): Parser<string[]> {
+  return (value, { name, problem }) => {
+    const found: string[] = [];
+    let valid = true;
+    for (const entry of value
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean)) {
+      let parsed: URL | undefined;
+      try {
+        parsed = new URL(entry);
+      } catch {
+        parsed = undefined;
+      }
+      const ok =
+        parsed !== undefined &&
+        ['http:', 'https:'].includes(parsed.protocol) &&
+        !parsed.username &&
+        !parsed.password &&
+        !parsed.search &&
+        !parsed.hash &&
+        !entry.includes('*') &&
+        !entry.endsWith('?') &&
+        !entry.endsWith('#');
+      if (ok) found.push(parsed!.origin === entry ? entry : parsed!.href);
+      else {
+        valid = false;
+        problem(
+          `${name}: "${entry.slice(0, 100)}" is not an origin or URL prefix; write scheme://host[:port] or scheme://host[:port]/path/ with no query, fragment, user name or wildcard (e.g. https://app.example.com/settings/)`,
+        );
+      }
+    }
+    return valid ? found : undefined;
+  };
+}
+
 /** A duration in milliseconds, in `ms`'s notation (`90s`, `10m`, `2h`, `1d`, or plain milliseconds), within `min`..`max`. */
 export function duration(bounds: { min?: string; max?: string } = {}): Parser<number> {
   const bound = (b: string) => toMs(b) ?? fail(`duration bound ${b} is not a duration`);

@@ -90,6 +90,7 @@ export function loadConfig(env: Env = process.env, features?: FeatureSettings): 
 
   // Unset: none (the schema's description).
   const corsOrigins = r.get('CORS_ORIGINS') ?? [];
+  const connectReturnUrls = r.get('CONNECT_RETURN_URLS') ?? [];
   const oauthRedirectUri = r.get('OAUTH_REDIRECT_URI');
   const demoMode = r.get('DEMO_PROVIDER');
   const demoAccessTokenTtlMs = r.get('DEMO_ACCESS_TOKEN_TTL');
@@ -212,6 +213,8 @@ export function loadConfig(env: Env = process.env, features?: FeatureSettings): 
     bodyLimit,
     trustProxy,
     corsOrigins,
+    connectReturnUrls,
+    connectCallbackUri: `${appUrl}/connect/callback`,
     devSecrets,
   };
 }

@@ -18,7 +18,7 @@ import { type RateLimitRule, RateLimitService } from '../rate-limit/rate-limit.s
 import { ConnectionsException } from './connections.exception.js';
 import { ConnectionRepository, type NewGrant } from './connection.repository.js';
 import { tokenHash } from './connection-lease.repository.js';
-import { OAuthStateRepository } from './oauth-state.repository.js';
+import { type ConsumedState, OAuthStateRepository } from './oauth-state.repository.js';
 
 const MAX_PENDING_STATES = 20;
 // What one authorization may ask for (the platform's scopes, earlier ones and the extra ones together).
@@ -70,6 +70,31 @@ export class ConnectFlowService {
    * asked for on top of the platform's, and a reconnect keeps the ones the connection asked for before.
    */
   async connectUrl(userId: string, platform: string, opts: { connectionId?: string; scopes?: string } = {}): Promise<ConnectUrlDto> {
+    return this.authorize(userId, platform, { connectionId: opts.connectionId, extra: opts.scopes ? opts.scopes.split(',') : [] });
+  }
+
+  /**
+   * The hosted connect page's authorization (src/connect-sessions): the same as connectUrl, with the
+   * service's own callback as redirect URI, and the state remembering the connect session.
+   */
+  async hostedConnectUrl(
+    userId: string,
+    platform: string,
+    opts: { connectSessionId: string; connectionId: string | null; scopes: string[] | null },
+  ): Promise<ConnectUrlDto> {
+    return this.authorize(userId, platform, {
+      connectionId: opts.connectionId ?? undefined,
+      extra: opts.scopes ?? [],
+      connectSessionId: opts.connectSessionId,
+      redirectUri: this.config.connectCallbackUri,
+    });
+  }
+
+  private async authorize(
+    userId: string,
+    platform: string,
+    opts: { connectionId?: string; extra: string[]; connectSessionId?: string; redirectUri?: string },
+  ): Promise<ConnectUrlDto> {
     const provider = this.registry.get(platform);
     await this.throttle(CONNECT_URL_LIMIT, userId);
     let earlier: string[] = [];
@@ -78,26 +103,28 @@ export class ConnectFlowService {
       if (!target) throw ConnectionsException.connectionNotFound();
       earlier = target.requestedScopes;
     }
-    const extra = opts.scopes ? opts.scopes.split(',') : [];
+    const { extra } = opts;
     const scopes = [...new Set([...provider.config.scopes, ...earlier, ...extra])];
     if (scopes.length > MAX_SCOPES) throw ConnectionsException.invalidScopes(`would ask for ${scopes.length} scopes; at most ${MAX_SCOPES}`);
     if ((await this.states.pruneAndCountPending(userId)) >= MAX_PENDING_STATES) throw ConnectionsException.tooManyPending(MAX_PENDING_STATES);
     const state = randomBytes(32).toString('base64url');
     const verifier = provider.config.pkce ? randomBytes(48).toString('base64url') : undefined;
     const custom = extra.length > 0 || earlier.length > 0;
+    const redirectUri = opts.redirectUri ?? provider.redirectUri;
     await this.states.insert({
       stateHash: sha256(state, 'hex'),
       userId,
       platform,
-      redirectUri: provider.redirectUri,
+      redirectUri,
       codeVerifier: verifier ? Secret.fromPlaintext(verifier) : null,
       expiresAt: new Date(Date.now() + this.config.connectStateTtlMs),
       connectionId: opts.connectionId ?? null,
       scopes: custom ? scopes : null,
+      connectSessionId: opts.connectSessionId ?? null,
     });
     const url = provider.adapter.authorizationUrl({
       state,
-      redirectUri: provider.redirectUri,
+      redirectUri,
       codeChallenge: verifier && sha256(verifier, 'base64url'),
       scopes: custom ? scopes : undefined,
     });
@@ -111,6 +138,32 @@ export class ConnectFlowService {
     if (body.error === undefined && !body.code) throw ConnectionsException.missingCode();
     const pending = await this.states.consume(sha256(body.state, 'hex'), userId, platform);
     if (!pending) throw ConnectionsException.invalidState();
+    return this.complete(provider, pending, body);
+  }
+
+  /**
+   * GET /connect/callback (src/connect-sessions): the state alone names the user, the platform and
+   * the connect session. An unknown state throws `invalid_state` (there is no session to return to);
+   * every other outcome is answered with the session, as the connection or the error code. No
+   * throttle: each state was throttled when it was issued, and is spent here.
+   */
+  async finishHosted(body: ConnectDto): Promise<{ connectSessionId: string; platform: string; result?: ConnectResultDto; error?: string }> {
+    const pending = await this.states.consumeHosted(sha256(body.state, 'hex'));
+    if (!pending?.connectSessionId) throw ConnectionsException.invalidState();
+    const done = { connectSessionId: pending.connectSessionId, platform: pending.platform };
+    try {
+      if (body.error === undefined && !body.code) throw ConnectionsException.missingCode();
+      return { ...done, result: await this.complete(this.registry.get(pending.platform), pending, body) };
+    } catch (error) {
+      const { body: answer } = toErrorBody(error);
+      if (answer.statusCode >= 500 && answer.statusCode !== 503) throw error;
+      return { ...done, error: answer.error };
+    }
+  }
+
+  /** After the state is consumed: its expiry, the issuer, the exchange and the save. */
+  private async complete(provider: Provider, pending: ConsumedState, body: ConnectDto): Promise<ConnectResultDto> {
+    const { userId, platform } = pending;
     if (pending.expiresAt.getTime() < Date.now()) throw ConnectionsException.stateExpired();
     // Checked before anything else in the response. The state is already spent, so a refused
     // response ends the attempt and the user starts again (the existing connection is untouched).

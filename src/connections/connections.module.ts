@@ -32,6 +32,6 @@ import { OAuthStateRetentionService } from './oauth-state-retention.service.js';
     ExpiryWarningRepository,
   ],
   // Every read and write of `connections` goes through these repositories; other features use the services.
-  exports: [ConnectionsService, ConnectionStoreService, ConnectionAdminReadService, ConnectionCountsService],
+  exports: [ConnectionsService, ConnectionStoreService, ConnectionAdminReadService, ConnectionCountsService, ConnectFlowService],
 })
 export class ConnectionsModule {}

@@ -35,6 +35,10 @@ export class OAuthState {
   @Column({ type: 'text', array: true, nullable: true })
   scopes!: string[] | null;
 
+  /** The hosted connect session this authorization belongs to (src/connect-sessions); null for connect-url. */
+  @Column({ name: 'connect_session_id', type: 'uuid', nullable: true })
+  connectSessionId!: string | null;
+
   @Column({ name: 'expires_at', type: 'timestamptz' })
   expiresAt!: Date;
 

@@ -14,7 +14,10 @@ export type ConsumedState = {
   expiresAt: Date;
   connectionId: string | null;
   scopes: string[] | null;
+  connectSessionId: string | null;
 };
+
+const RETURNED = 'user_id, platform, redirect_uri, code_verifier, expires_at, connection_id, scopes, connect_session_id';
 
 @Injectable()
 export class OAuthStateRepository {
@@ -24,7 +27,10 @@ export class OAuthStateRepository {
   ) {}
 
   async insert(
-    state: Pick<OAuthState, 'stateHash' | 'userId' | 'platform' | 'redirectUri' | 'codeVerifier' | 'expiresAt' | 'connectionId' | 'scopes'>,
+    state: Pick<
+      OAuthState,
+      'stateHash' | 'userId' | 'platform' | 'redirectUri' | 'codeVerifier' | 'expiresAt' | 'connectionId' | 'scopes' | 'connectSessionId'
+    >,
     manager?: EntityManager,
   ): Promise<void> {
     await (manager ?? this.dataSource.manager).getRepository(OAuthState).insert(state);
@@ -40,16 +46,30 @@ export class OAuthStateRepository {
 
   /**
    * Marks the state used, atomically, only for the user and platform it was issued to, so a
-   * replayed, foreign or cross-platform state matches nothing.
+   * replayed, foreign or cross-platform state matches nothing. A hosted flow's state is not taken here.
    */
   async consume(stateHash: string, userId: string, platform: string): Promise<ConsumedState | undefined> {
     const rows = await this.dataSource.query(
       `UPDATE oauth_states SET used_at = now()
-       WHERE state_hash = $1 AND user_id = $2 AND platform = $3 AND used_at IS NULL
-       RETURNING user_id, platform, redirect_uri, code_verifier, expires_at, connection_id, scopes`,
+       WHERE state_hash = $1 AND user_id = $2 AND platform = $3 AND used_at IS NULL AND connect_session_id IS NULL
+       RETURNING ${RETURNED}`,
       [stateHash, userId, platform],
     );
-    const row = resultRows(rows)[0];
+    return this.toConsumed(resultRows(rows)[0]);
+  }
+
+  /** The hosted flow's callback: the state alone names its user, platform and connect session. */
+  async consumeHosted(stateHash: string): Promise<ConsumedState | undefined> {
+    const rows = await this.dataSource.query(
+      `UPDATE oauth_states SET used_at = now()
+       WHERE state_hash = $1 AND used_at IS NULL AND connect_session_id IS NOT NULL
+       RETURNING ${RETURNED}`,
+      [stateHash],
+    );
+    return this.toConsumed(resultRows(rows)[0]);
+  }
+
+  private toConsumed(row: Record<string, unknown> | undefined): ConsumedState | undefined {
     if (!row) return undefined;
     return {
       userId: row.user_id as string,
@@ -59,6 +79,7 @@ export class OAuthStateRepository {
       expiresAt: new Date(row.expires_at as string),
       connectionId: (row.connection_id as string | null) ?? null,
       scopes: (row.scopes as string[] | null) ?? null,
+      connectSessionId: (row.connect_session_id as string | null) ?? null,
     };
   }
 

@@ -2,6 +2,7 @@ import { AdminApiKey } from '../auth/admin-api-key.entity.js';
 import { AdminSession } from '../auth/admin-session.entity.js';
 import { AdminUser } from '../auth/admin-user.entity.js';
 import { ProviderBreaker } from '../breaker/provider-breaker.entity.js';
+import { ConnectSession } from '../connect-sessions/connect-session.entity.js';
 import { Connection } from '../connections/connection.entity.js';
 import { OAuthState } from '../connections/oauth-state.entity.js';
 import { RateLimitCounter } from '../rate-limit/rate-limit.entity.js';
@@ -36,4 +37,5 @@ export const ENTITIES = [
   BackgroundJob,
   ProviderBreaker,
   InstanceHeartbeat,
+  ConnectSession,
 ];

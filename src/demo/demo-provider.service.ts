@@ -51,6 +51,9 @@ const withParams = (url: string, params: Record<string, string | undefined>) => 
  * endpoint failures. Codes and tokens are kept (hashed) in the database, so a restart changes
  * nothing; expired ones are deleted every 10 minutes.
  */
+// The consent page may run in the hosted connect popup: as a provider's sign-in page in a popup, it keeps window.opener.
+const KEEP_OPENER = { 'cross-origin-opener-policy': 'unsafe-none' };
+
 @Injectable()
 export class DemoProviderService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('DemoProvider');
@@ -81,7 +84,8 @@ export class DemoProviderService implements OnApplicationBootstrap, OnModuleDest
         client_id: provider.clientId,
         client_secret: provider.clientSecret,
         client_name: 'oauth-connections',
-        redirect_uris: [provider.redirectUri ?? config.oauthRedirectUri],
+        // The settings page's redirect URI, and the hosted connect page's callback (src/connect-sessions).
+        redirect_uris: [provider.redirectUri ?? config.oauthRedirectUri, config.connectCallbackUri],
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
         token_endpoint_auth_method: provider.clientAuthMethod,
@@ -224,12 +228,16 @@ export class DemoProviderService implements OnApplicationBootstrap, OnModuleDest
 
   private authorizeResponse(query: Record<string, string | undefined>, res: OAuthResponse, page: { account?: string; error?: string }): DemoResponse {
     // Every redirect goes to the client's registered redirect_uri: add the issuer (RFC 9207).
-    if (res.redirect !== undefined) return { status: 302, redirect: withParams(res.redirect, { iss: this.issuer }) };
+    if (res.redirect !== undefined) return { status: 302, redirect: withParams(res.redirect, { iss: this.issuer }), headers: KEEP_OPENER };
     if (res.status !== 200 || !isConsent(res.body)) return { status: res.status, json: res.body, headers: NO_STORE };
     const params = Object.fromEntries(AUTHORIZE_PARAMS.flatMap((k) => (query[k] === undefined ? [] : [[k, query[k]!]])));
     // The form posts here and the answer redirects to the client: allow both in form-action.
     const csp = `default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self' ${new URL(query.redirect_uri!).origin}; frame-ancestors 'none'; base-uri 'none'`;
-    return { status: 200, html: consentPage({ ...res.body.consent, params, ...page }), headers: { ...NO_STORE, 'content-security-policy': csp } };
+    return {
+      status: 200,
+      html: consentPage({ ...res.body.consent, params, ...page }),
+      headers: { ...NO_STORE, ...KEEP_OPENER, 'content-security-policy': csp },
+    };
   }
 
   private async issueTokens({ subject, scopes, client }: IssueTokensArgs): Promise<IssuedTokens> {

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 
 export class DemoFailuresDto {
   @ApiProperty({ example: 1, description: 'How many of the next token endpoint requests fail (0 clears)' })
@@ -54,4 +54,11 @@ export class DevSessionDto {
 
   @ApiProperty({ example: 3600 })
   expiresIn!: number;
+}
+
+export class DevConnectSessionDto {
+  @ApiPropertyOptional({ format: 'uuid', description: 'Reconnect this connection of the signed-in user' })
+  @IsOptional()
+  @IsUUID('all', { message: 'connectionId must be a UUID' })
+  connectionId?: string;
 }

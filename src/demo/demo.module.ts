@@ -1,5 +1,6 @@
 import { type DynamicModule, Module, type Provider, type Type } from '@nestjs/common';
 import type { AppConfig } from '../config/config.types.js';
+import { ConnectSessionsModule } from '../connect-sessions/connect-sessions.module.js';
 import { DemoProviderController } from './demo-provider.controller.js';
 import { DemoProviderService } from './demo-provider.service.js';
 import { DemoProviderTokenRepository } from './demo-provider-token.repository.js';
@@ -21,6 +22,6 @@ export class DemoModule {
       controllers.push(DemoProviderController);
       providers.push(DemoProviderService, DemoProviderTokenRepository);
     }
-    return { module: DemoModule, controllers, providers };
+    return { module: DemoModule, imports: [ConnectSessionsModule], controllers, providers };
   }
 }

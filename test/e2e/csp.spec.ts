@@ -83,7 +83,7 @@ describe('Content-Security-Policy', () => {
       await page.fill('#account', 'browser-account');
       await page.click('button[value=allow]');
       await page.waitForURL(/\/my\/settings\/social/);
-      await page.locator('#message', { hasText: 'Connected demo as browser-account' }).waitFor();
+      await page.locator('#message', { hasText: 'Connected Demo provider as browser-account' }).waitFor();
       expect(violations).toEqual([]);
     });
 

@@ -240,7 +240,17 @@ describe('demo provider', () => {
       .get('/my/settings/social.js')
       .expect(200)
       .expect('content-type', /javascript/);
-    for (const call of ['/social/platforms', '/connect-url', '/connect`', '/status`', '/disconnect`', 'OAUTH_CONNECTIONS_SESSION', 'sessionStorage'])
+    for (const call of [
+      '/social/platforms',
+      '/social/connections',
+      '/connect-url',
+      '/connect`',
+      'DELETE',
+      'OAUTH_CONNECTIONS_SESSION',
+      'sessionStorage',
+      'oauth-connections:connect',
+      'window.confirm',
+    ])
       expect(script.text).toContain(call);
     expect(script.text).not.toContain('sourceMappingURL');
 

@@ -72,12 +72,29 @@ describe('retention', () => {
       `INSERT INTO instance_heartbeats (instance_id, process, started_at, beat_at) SELECT 'old-' || g, 'host:1', now() - interval '3 days', now() - interval '25 hours' FROM generate_series(1, 2) g`,
     );
     await q(`INSERT INTO instance_heartbeats (instance_id, process, beat_at) VALUES ('keep-1', 'host:2', now() - interval '1 hour')`);
+    // Connect sessions: an hour of grace plus CONNECT_STATE_TTL (10 minutes) after they expire.
+    const session = (userId: string, expiresSql: string) =>
+      q(
+        `INSERT INTO connect_sessions (token_hash, user_id, platforms, return_url, created_by, expires_at) VALUES ($1, $2, '{demo}', 'https://app.example.com/', 'svc', ${expiresSql})`,
+        [randomBytes(32).toString('hex'), userId],
+      );
+    for (let i = 0; i < 3; i++) await session('old', `now() - interval '2 hours'`);
+    await session('keep', `now() - interval '65 minutes'`);
+    await session('keep', `now() + interval '10 minutes'`);
   }
 
   it('deletes only rows past their age, in batches, and keeps undelivered events', async () => {
     await seed();
     const report = await a.app.get(RetentionService).runAll({ force: true });
-    expect(report).toEqual({ token_access_audit: 5200, refresh_log: 2100, refresh_failures: 3, webhook_outbox: 3, oauth_states: 3, instance_heartbeats: 2 });
+    expect(report).toEqual({
+      token_access_audit: 5200,
+      refresh_log: 2100,
+      refresh_failures: 3,
+      webhook_outbox: 3,
+      oauth_states: 3,
+      instance_heartbeats: 2,
+      connect_sessions: 3,
+    });
     expect(await count(a, `SELECT count(*) AS n FROM token_access_audit WHERE service <> 'keep'`)).toBe(0);
     expect(await count(a, `SELECT count(*) AS n FROM token_access_audit WHERE service = 'keep'`)).toBe(3);
     expect(await count(a, `SELECT count(*) AS n FROM refresh_log WHERE platform <> 'keep'`)).toBe(0);
@@ -91,6 +108,7 @@ describe('retention', () => {
     expect((await a.dataSource.query(`SELECT platform, count(*)::int AS n FROM oauth_states GROUP BY 1`)) as unknown[]).toEqual([{ platform: 'keep', n: 2 }]);
     expect(await count(a, `SELECT count(*) AS n FROM instance_heartbeats WHERE instance_id LIKE 'old-%'`)).toBe(0);
     expect(await count(a, `SELECT count(*) AS n FROM instance_heartbeats WHERE instance_id NOT LIKE 'old-%'`)).toBe(3);
+    expect((await a.dataSource.query(`SELECT user_id, count(*)::int AS n FROM connect_sessions GROUP BY 1`)) as unknown[]).toEqual([{ user_id: 'keep', n: 2 }]);
   });
 
   it('runs each table at most once per interval across instances', async () => {
@@ -103,6 +121,7 @@ describe('retention', () => {
       webhook_outbox: 'skipped',
       oauth_states: 'skipped',
       instance_heartbeats: 'skipped',
+      connect_sessions: 'skipped',
     });
     // Forced (as a test or an operator may), it runs and finds nothing left to delete.
     expect(await b.app.get(RetentionService).runAll({ force: true })).toEqual({
@@ -112,6 +131,7 @@ describe('retention', () => {
       webhook_outbox: 0,
       oauth_states: 0,
       instance_heartbeats: 0,
+      connect_sessions: 0,
     });
   });
 

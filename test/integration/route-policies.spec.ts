@@ -17,6 +17,17 @@ describe('every route declares its authentication', () => {
     expect(routes).toEqual(expect.arrayContaining([expect.objectContaining({ path: '/health', kind: 'public' })]));
   });
 
+  it('serves hosted connect: sessions for services, the pages in public (the link token or the OAuth state is the credential)', () => {
+    const kinds = Object.fromEntries(collectRoutes(t).map((r) => [`${r.method} ${r.path}`, r.kind]));
+    expect({
+      create: kinds['POST /connect-sessions'],
+      page: kinds['GET /connect/:token'],
+      start: kinds['POST /connect/:token'],
+      callback: kinds['GET /connect/callback'],
+      script: kinds['GET /connect/hosted-connect.js'],
+    }).toEqual({ create: 'service', page: 'public', start: 'public', callback: 'public', script: 'public' });
+  });
+
   it('has a policy on every route', () => {
     const missing = collectRoutes(t).filter((r) => !['public', 'user', 'service', 'admin'].includes(r.kind ?? ''));
     expect(missing.map((r) => `${r.method} ${r.path} (${r.name})`)).toEqual([]);

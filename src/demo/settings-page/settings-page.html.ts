@@ -2,8 +2,8 @@
  * The reference settings page (GET /my/settings/social). All behaviour is in settings-page.js,
  * served next to it as social.js: no inline script.
  */
-export function settingsPageHtml(opts: { devSessionPath?: string }): string {
-  const dev = opts.devSessionPath ? ` data-dev-session="${opts.devSessionPath}"` : '';
+export function settingsPageHtml(opts: { devSessionPath?: string; hosted?: boolean }): string {
+  const dev = (opts.devSessionPath ? ` data-dev-session="${opts.devSessionPath}"` : '') + (opts.hosted ? ' data-variant="hosted"' : '');
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -17,7 +17,9 @@ export function settingsPageHtml(opts: { devSessionPath?: string }): string {
     li span { flex: 1; }
     ul { list-style: none; padding: 0; }
     .error { color: #b00020; }
-    button { font: inherit; padding: .25rem .9rem; cursor: pointer; }
+    button { font: inherit; padding: .25rem .9rem; cursor: pointer; min-height: 2.25rem; }
+    button[aria-busy=true] { cursor: progress; opacity: .6; }
+    li { flex-wrap: wrap; }
   </style>
   <script type="module" src="social.js"></script>
 </head>
@@ -31,7 +33,9 @@ export function settingsPageHtml(opts: { devSessionPath?: string }): string {
   </form>
   <p id="who" hidden>Signed in as <strong id="who-user"></strong> (development session) <button id="sign-out" type="button">Switch user</button></p>
   <p id="message" role="status"></p>
+  <button id="connect-hosted" type="button" hidden>Connect an account</button>
   <ul id="platforms"></ul>
+  <div id="more" hidden><h2>Connect another account</h2><p id="more-buttons"></p></div>
 </body>
 </html>
 `;

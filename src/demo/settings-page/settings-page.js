@@ -1,7 +1,8 @@
 /* global window, document, location, history, sessionStorage, URLSearchParams */
-// Reference settings page for oauth-connections: a signed-in user lists the platforms, connects,
-// sees the status of and disconnects provider accounts. Copy it into your frontend and keep the
-// calls; the markup is yours. (Served by the service at GET /my/settings/social.)
+// Reference settings page for oauth-connections: a signed-in user lists their connections (several
+// accounts per platform), connects, reconnects and disconnects provider accounts. Copy it into your
+// frontend and keep the calls; the markup is yours. (Served by the service at GET /my/settings/social;
+// the hosted variant, where the service's own page runs the provider flow, at /my/settings/social-hosted.)
 //
 // SESSION. Every call except GET /social/platforms sends `Authorization: Bearer <session JWT>`,
 // a JWT your app signs with SESSION_JWT_SECRET (sub = user id). Provide it before this script runs:
@@ -17,6 +18,7 @@
 
 const API = ''; // base URL of oauth-connections; '' = the origin of this page
 const DEV_SESSION_PATH = document.body.dataset.devSession;
+const HOSTED = document.body.dataset.variant === 'hosted';
 const $ = (id) => document.getElementById(id);
 
 function say(text, isError = false) {
@@ -50,66 +52,145 @@ async function api(method, path, body) {
 }
 
 // ---- Connect: leave for the provider… ---------------------------------------------------------
-async function connect(platform) {
-  const { url } = await api('GET', `/social/${platform}/connect-url`);
-  sessionStorage.setItem(`oc.pending.${new URL(url).searchParams.get('state')}`, platform);
+// connectionId (optional) reconnects that connection; scopes (optional) are asked for on top of the platform's.
+async function connect(platform, { connectionId, scopes } = {}) {
+  const query = new URLSearchParams();
+  if (connectionId) query.set('connectionId', connectionId);
+  if (scopes?.length) query.set('scopes', scopes.join(','));
+  const { url } = await api('GET', `/social/${platform.id}/connect-url${query.size ? `?${query}` : ''}`);
+  sessionStorage.setItem(`oc.pending.${new URL(url).searchParams.get('state')}`, platform.id);
   location.assign(url);
 }
 
 // ---- …and come back here with ?code&state&iss or ?error&state ---------------------------------
-async function finishConnect() {
+async function finishConnect(platforms) {
   const params = new URLSearchParams(location.search);
   const state = params.get('state');
   if (!state || !(params.has('code') || params.has('error'))) return;
   history.replaceState(null, '', location.pathname); // keep the code out of the address bar and history
-  const platform = sessionStorage.getItem(`oc.pending.${state}`);
+  const id = sessionStorage.getItem(`oc.pending.${state}`);
   sessionStorage.removeItem(`oc.pending.${state}`);
-  if (!platform) return say('This sign-in was not started from this tab; please connect again.', true);
+  if (!id) return say('This sign-in was not started from this tab; please connect again.', true);
+  const name = platforms.find((p) => p.id === id)?.displayName ?? id;
   const body = { state };
   for (const key of ['code', 'iss', 'error', 'error_description']) if (params.has(key)) body[key] = params.get(key);
   try {
-    const result = await api('POST', `/social/${platform}/connect`, body); // the server checks state, PKCE and iss
-    say(`Connected ${platform} as ${result.username ?? result.accountId ?? 'your account'}.`);
+    const result = await api('POST', `/social/${id}/connect`, body); // the server checks state, PKCE and iss
+    say(`Connected ${name} as ${result.username ?? result.accountId ?? 'your account'}.`);
   } catch (e) {
-    say(e.code === 'access_denied' ? `You did not allow access to ${platform}.` : `Could not connect ${platform}: ${e.message}`, true);
+    say(connectError(e.code, name, e.message), true);
   }
 }
 
-// ---- List platforms with their status ---------------------------------------------------------
-async function render() {
-  const platforms = await (await fetch(`${API}/social/platforms`)).json(); // public
-  const statuses = await Promise.all(platforms.map((p) => api('GET', `/social/${p.id}/status`)));
-  $('platforms').replaceChildren(...platforms.map((p, i) => row(p, statuses[i])));
-  if (platforms.length === 0) say('No platform is configured on the server.');
+function connectError(code, name, message) {
+  if (code === 'access_denied') return `You did not allow access to ${name}.`;
+  if (code === 'account_mismatch') return `${name} signed you in as another account; sign in there as the account you are reconnecting.`;
+  return `Could not connect ${name}: ${message ?? code}`;
 }
 
-function row(platform, status) {
+// ---- Hosted variant (/my/settings/social-hosted): no redirect handling here at all ----------------
+// Your backend creates a connect session (POST /connect-sessions with a service JWT:
+// { userId, returnUrl, connectionId? }) and hands this page its url; the hosted page runs the
+// provider flow and posts the result back to this window. Development stands in for your backend.
+async function connectHosted(connectionId) {
+  const popup = window.open('', 'oauth-connections', 'popup,width=480,height=720'); // open on the click, or it is blocked
+  const { url } = await api('POST', '/my/dev-connect-session', connectionId ? { connectionId } : {}); // your backend
+  popup.location = url;
+  window.addEventListener('message', function onResult(event) {
+    if (event.origin !== new URL(url).origin || event.data?.type !== 'oauth-connections:connect') return;
+    window.removeEventListener('message', onResult);
+    if (event.data.status === 'connected') say('Connected.');
+    else say(connectError(event.data.error, 'the account', event.data.error), true);
+    void run(render);
+  });
+}
+
+// The hosted page sends the browser here (returnUrl) when it was not a popup: ?status=…
+function hostedReturn() {
+  const params = new URLSearchParams(location.search);
+  if (!params.has('status')) return;
+  history.replaceState(null, '', location.pathname);
+  if (params.get('status') === 'connected') say('Connected.');
+  else say(connectError(params.get('error'), 'the account', params.get('error')), true);
+}
+
+// ---- List the user's connections: one call, several accounts per platform ----------------------
+let platformList;
+const platforms = () => (platformList ??= fetch(`${API}/social/platforms`).then((res) => res.json())); // public: ids and display names
+
+async function render() {
+  const all = await platforms();
+  const connections = await api('GET', '/social/connections');
+  const rows = [];
+  for (const p of all) {
+    const mine = connections.filter((c) => c.platform === p.id);
+    if (mine.length === 0) rows.push(platformRow(p));
+    for (const c of mine) rows.push(connectionRow(p, c));
+  }
+  $('platforms').replaceChildren(...rows);
+  // Connect another account of a platform already connected (an agency with three TikTok accounts).
+  const more = all.filter((p) => connections.some((c) => c.platform === p.id));
+  $('more').hidden = more.length === 0 || HOSTED;
+  $('more-buttons').replaceChildren(...more.map((p) => button(`Connect another ${p.displayName} account`, () => connect(p))));
+  if (all.length === 0) say('No platform is configured on the server.');
+}
+
+function platformRow(platform) {
   const li = document.createElement('li');
   const text = document.createElement('span');
-  text.textContent = !status.connected
-    ? `${platform.displayName}: not connected`
-    : `${platform.displayName}: ${status.username ?? status.accountId ?? 'connected'}` +
-      (status.status === 'needs_reauth' ? ' (access lost: connect again)' : '') +
-      (status.accessTokenExpiresAt ? `, token valid until ${new Date(status.accessTokenExpiresAt).toLocaleTimeString()}` : '');
+  text.textContent = `${platform.displayName}: not connected`;
   li.append(text);
-  if (!status.connected || status.status === 'needs_reauth') li.append(button('Connect', () => connect(platform.id)));
-  if (status.connected) {
-    li.append(
-      button('Disconnect', async () => {
-        await api('DELETE', `/social/${platform.id}/disconnect`); // revokes at the provider, then forgets
-        say(`Disconnected ${platform.displayName}.`);
-        await render();
-      }),
-    );
-  }
+  if (!HOSTED) li.append(button('Connect', () => connect(platform)));
   return li;
 }
 
+// Never the token's expiry: that is the service's business (it renews tokens by itself).
+function connectionRow(platform, c) {
+  const li = document.createElement('li');
+  const text = document.createElement('span');
+  const name = c.username ?? c.accountId ?? 'connected';
+  text.textContent =
+    `${platform.displayName}: ${name}` +
+    (c.label ? ` (${c.label})` : '') +
+    (c.status === 'needs_reauth' ? ' (access lost: reconnect)' : '') +
+    (c.missingScopes.length ? ` (missing permissions: ${c.missingScopes.join(', ')})` : '');
+  li.append(text);
+  if (c.status === 'needs_reauth' || c.missingScopes.length) {
+    const again = () => (HOSTED ? connectHosted(c.connectionId) : connect(platform, { connectionId: c.connectionId, scopes: c.missingScopes }));
+    li.append(button('Reconnect', again));
+  }
+  li.append(
+    button('Disconnect', async () => {
+      const who = `${platform.displayName} ${c.label ?? name}`;
+      if (!window.confirm(`Disconnect ${who}? Your app loses access to it.`)) return;
+      await api('DELETE', `/social/connections/${c.connectionId}`); // revokes at the provider, then forgets
+      say(`Disconnected ${who}.`);
+      await render();
+    }),
+  );
+  return li;
+}
+
+// A button that shows it is busy (disabled, aria-busy) until its action settles.
 function button(label, action) {
   const b = document.createElement('button');
+  b.type = 'button';
   b.textContent = label;
-  b.addEventListener('click', () => run(action));
+  busyWhile(b, action);
   return b;
+}
+
+function busyWhile(b, action) {
+  b.addEventListener('click', async () => {
+    b.disabled = true;
+    b.setAttribute('aria-busy', 'true');
+    try {
+      await run(action);
+    } finally {
+      b.disabled = false;
+      b.removeAttribute('aria-busy');
+    }
+  });
 }
 
 // ---- Start, and the development sign-in -------------------------------------------------------
@@ -127,6 +208,8 @@ function showDevSignIn(message = '') {
   $('who').hidden = true;
   $('dev-signin').hidden = false;
   $('platforms').replaceChildren();
+  $('more').hidden = true;
+  $('connect-hosted').hidden = true;
   say(message);
 }
 
@@ -138,7 +221,11 @@ async function start() {
   $('dev-signin').hidden = true;
   $('who').hidden = !DEV_SESSION_PATH || !sessionStorage.getItem('oc.devUser');
   $('who-user').textContent = sessionStorage.getItem('oc.devUser') ?? '';
-  await finishConnect();
+  if (HOSTED) {
+    $('connect-hosted').hidden = false;
+    hostedReturn();
+  }
+  if (!HOSTED) await finishConnect(await platforms());
   await render();
 }
 
@@ -150,4 +237,5 @@ $('dev-signin').addEventListener('submit', (event) => {
   });
 });
 $('sign-out').addEventListener('click', () => showDevSignIn());
+busyWhile($('connect-hosted'), () => connectHosted());
 run(start);
