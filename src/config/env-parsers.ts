@@ -69,8 +69,11 @@ export function url(protocols: string[]): Parser<string> {
   };
 }
 
-/** Comma-separated exact origins (`https://app.example.com`): no paths, no wildcards. */
-export function origins(): Parser<string[]> {
+/**
+ * A comma-separated list of http(s) URLs: `accept` returns what to keep of a parsed entry (or
+ * undefined to refuse it, with `complaint`'s message); one problem per bad entry.
+ */
+function urlList(accept: (entry: string, parsed: URL) => string | undefined, complaint: string): Parser<string[]> {
   return (value, { name, problem }) => {
     const found: string[] = [];
     let valid = true;
@@ -78,23 +81,29 @@ export function origins(): Parser<string[]> {
       .split(',')
       .map((e) => e.trim())
       .filter(Boolean)) {
-      let origin: string | undefined;
+      let kept: string | undefined;
       try {
         const parsed = new URL(entry);
-        if (['http:', 'https:'].includes(parsed.protocol) && parsed.origin === entry) origin = entry;
+        if (['http:', 'https:'].includes(parsed.protocol)) kept = accept(entry, parsed);
       } catch {
-        origin = undefined;
+        kept = undefined;
       }
-      if (origin) found.push(origin);
+      if (kept !== undefined) found.push(kept);
       else {
         valid = false;
-        problem(
-          `${name}: "${entry.slice(0, 100)}" is not an exact origin; write scheme://host[:port] with no path, trailing slash or wildcard (e.g. https://app.example.com)`,
-        );
+        problem(`${name}: "${entry.slice(0, 100)}" ${complaint}`);
       }
     }
     return valid ? found : undefined;
   };
+}
+
+/** Comma-separated exact origins (`https://app.example.com`): no paths, no wildcards. */
+export function origins(): Parser<string[]> {
+  return urlList(
+    (entry, parsed) => (parsed.origin === entry ? entry : undefined),
+    'is not an exact origin; write scheme://host[:port] with no path, trailing slash or wildcard (e.g. https://app.example.com)',
+  );
 }
 
 /**
@@ -103,39 +112,12 @@ export function origins(): Parser<string[]> {
  * userinfo or wildcard; http(s) only. Kept as written, normalised by the URL parser.
  */
 export function returnUrls(): Parser<string[]> {
-  return (value, { name, problem }) => {
-    const found: string[] = [];
-    let valid = true;
-    for (const entry of value
-      .split(',')
-      .map((e) => e.trim())
-      .filter(Boolean)) {
-      let parsed: URL | undefined;
-      try {
-        parsed = new URL(entry);
-      } catch {
-        parsed = undefined;
-      }
-      const ok =
-        parsed !== undefined &&
-        ['http:', 'https:'].includes(parsed.protocol) &&
-        !parsed.username &&
-        !parsed.password &&
-        !parsed.search &&
-        !parsed.hash &&
-        !entry.includes('*') &&
-        !entry.endsWith('?') &&
-        !entry.endsWith('#');
-      if (ok) found.push(parsed!.origin === entry ? entry : parsed!.href);
-      else {
-        valid = false;
-        problem(
-          `${name}: "${entry.slice(0, 100)}" is not an origin or URL prefix; write scheme://host[:port] or scheme://host[:port]/path/ with no query, fragment, user name or wildcard (e.g. https://app.example.com/settings/)`,
-        );
-      }
-    }
-    return valid ? found : undefined;
-  };
+  return urlList((entry, parsed) => {
+    const plain =
+      !parsed.username && !parsed.password && !parsed.search && !parsed.hash && !entry.includes('*') && !entry.endsWith('?') && !entry.endsWith('#');
+    if (!plain) return undefined;
+    return parsed.origin === entry ? entry : parsed.href;
+  }, 'is not an origin or URL prefix; write scheme://host[:port] or scheme://host[:port]/path/ with no query, fragment, user name or wildcard (e.g. https://app.example.com/settings/)');
 }
 
 /** A duration in milliseconds, in `ms`'s notation (`90s`, `10m`, `2h`, `1d`, or plain milliseconds), within `min`..`max`. */
