@@ -91,7 +91,7 @@ export class ConnectSessionsService {
     const mayOffer = (p: string) => !service.platforms || service.platforms.includes(p);
     let platforms: string[];
     if (dto.connectionId !== undefined) {
-      const target = (await this.connections.list(dto.userId)).find((c) => c.connectionId === dto.connectionId);
+      const target = await this.connections.find(dto.userId, dto.connectionId);
       if (!target) throw ConnectionsException.connectionNotFound();
       if (dto.platforms && !dto.platforms.includes(target.platform))
         throw ConnectSessionsException.invalid(`platforms must include ${target.platform}, the platform of connectionId (or be left out)`);
@@ -131,7 +131,7 @@ export class ConnectSessionsService {
     });
     let reconnect: { displayName: string; account: string | null } | undefined;
     if (s.connectionId && platforms[0]) {
-      const c = (await this.connections.list(s.userId)).find((x) => x.connectionId === s.connectionId);
+      const c = await this.connections.find(s.userId, s.connectionId);
       reconnect = { displayName: platforms[0].displayName, account: c ? (c.label ?? c.username ?? c.accountId) : null };
     }
     const html = choosePage({ action: `/connect/${token}`, platforms, returnOrigin: new URL(s.returnUrl).origin, reconnect });

@@ -74,6 +74,12 @@ export class ConnectionsService {
     return (await this.connections.listForUser(userId)).map((c) => this.view(c));
   }
 
+  /** One of the user's connections, or null (another user's id finds nothing). */
+  async find(userId: string, connectionId: string): Promise<ConnectionDto | null> {
+    const c = await this.connections.findOwned(userId, connectionId);
+    return c ? this.view(c) : null;
+  }
+
   async setLabel(userId: string, connectionId: string, label: string | null): Promise<ConnectionDto> {
     if (!(await this.connections.setLabel(userId, connectionId, label))) throw ConnectionsException.connectionNotFound();
     const c = await this.connections.findOwned(userId, connectionId);
