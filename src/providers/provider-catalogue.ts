@@ -102,6 +102,32 @@ export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
     // No refresh token: the long-lived token itself is renewed (ig_refresh_token), once it is 24 hours old.
     refresh: 'access_token',
     minRefreshAgeMs: 24 * 3_600_000,
+    longLivedToken: { exchangeGrant: 'ig_exchange_token', refreshGrant: 'ig_refresh_token', profileFields: 'user_id,username' },
+    errorMap: GRAPH_ERRORS,
+  },
+  threads: {
+    ...STANDARD_DEFAULTS,
+    adapter: 'threads',
+    displayName: 'Threads',
+    // The Authorization Window moved to threads.com; the API stays on graph.threads.net
+    // (developers.facebook.com/documentation/threads/get-started/get-access-tokens-and-permissions,
+    // updated 12 Aug 2026, and .../long-lived-tokens, read 2026-12-04).
+    authorizationUrl: 'https://threads.com/oauth/authorize',
+    tokenUrl: 'https://graph.threads.net/oauth/access_token',
+    refreshUrl: 'https://graph.threads.net/refresh_access_token',
+    userInfoUrl: 'https://graph.threads.net/v1.0/me',
+    // threads_basic is required for every endpoint; publishing and insights each need their own.
+    scopes: ['threads_basic', 'threads_content_publish', 'threads_manage_insights'],
+    requiredScopes: ['threads_content_publish', 'threads_manage_insights'],
+    scopeSeparator: ',',
+    pkce: false,
+    accountIdField: 'id',
+    usernameField: 'username',
+    // As Instagram: a 1-hour token exchanged for a 60-day one (th_exchange_token), extended with
+    // th_refresh_token once it is 24 hours old and not yet expired; no refresh token, no revocation endpoint.
+    refresh: 'access_token',
+    minRefreshAgeMs: 24 * 3_600_000,
+    longLivedToken: { exchangeGrant: 'th_exchange_token', refreshGrant: 'th_refresh_token', profileFields: 'id,username' },
     errorMap: GRAPH_ERRORS,
   },
   google: {

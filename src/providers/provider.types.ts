@@ -53,7 +53,7 @@ export function isReservedAuthorizationParam(name: string): boolean {
 export type ProviderFileEntry = Partial<Pick<ProviderConfig, (typeof PROVIDER_FIELDS)[number]>>;
 
 /** Which code handles a provider's deviations from the standard. */
-export type AdapterKind = 'standard' | 'tiktok' | 'instagram' | 'google' | 'youtube' | 'x' | 'linkedin' | 'facebook' | 'pinterest';
+export type AdapterKind = 'standard' | 'tiktok' | 'instagram' | 'google' | 'youtube' | 'x' | 'linkedin' | 'facebook' | 'pinterest' | 'threads';
 
 /** A fully resolved, enabled provider. */
 export type ProviderConfig = {
@@ -92,7 +92,16 @@ export type ProviderConfig = {
   apiVersion?: string;
   /** A connect whose profile yields no account id is refused with this error (YouTube: no channel). */
   accountRequired?: AccountRequired;
+  /** Meta's long-lived token grants (Instagram Login, Threads): see LongLivedToken. */
+  longLivedToken?: LongLivedToken;
 };
+
+/**
+ * How Instagram Login and Threads turn a 1-hour token into a 60-day one and extend it: the grant
+ * types sent to `/access_token` and to `refreshUrl` on the refresh host, and the profile fields
+ * asked of `userInfoUrl`.
+ */
+export type LongLivedToken = { exchangeGrant: string; refreshGrant: string; profileFields: string };
 
 /**
  * One entry of a provider's error map: every field given must match the error answer, and the

@@ -10,7 +10,7 @@ const G = 'https://www.googleapis.com/auth/';
 
 // Read 2026-12-03: TikTok content-posting-api-get-started; Instagram API with Instagram Login;
 // YouTube videos.insert; X v2 authentication mapping; LinkedIn Share on LinkedIn; Facebook Pages API
-// manage-pages; Pinterest scopes.
+// manage-pages; Pinterest scopes; Threads get-started (read 2026-12-04).
 const EXPECTED: Record<string, { scope: string; required: string[] }> = {
   tiktok: { scope: 'user.info.basic,user.info.profile,video.publish,video.upload', required: ['video.publish', 'video.upload'] },
   instagram: {
@@ -26,6 +26,7 @@ const EXPECTED: Record<string, { scope: string; required: string[] }> = {
     required: ['pages_show_list', 'pages_manage_posts', 'pages_read_engagement'],
   },
   pinterest: { scope: 'user_accounts:read,boards:read,pins:read,pins:write', required: ['boards:read', 'pins:read', 'pins:write'] },
+  threads: { scope: 'threads_basic,threads_content_publish,threads_manage_insights', required: ['threads_content_publish', 'threads_manage_insights'] },
 };
 
 describe('default publishing scopes', () => {

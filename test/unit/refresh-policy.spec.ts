@@ -41,6 +41,7 @@ describe('RefreshPolicy', () => {
       linkedin: ['refresh_token', 0, false],
       facebook: ['none', 0, false],
       pinterest: ['refresh_token', 0, true],
+      threads: ['access_token', 24 * H, false],
     });
     // Only the catalogue says a connection without a refresh token can still be renewed.
     expect(RefreshPolicy.renewable({ refreshToken: null }, BUILT_IN_PROVIDERS.instagram!)).toBe(true);

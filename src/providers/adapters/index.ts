@@ -13,6 +13,7 @@ export function createAdapter(config: ProviderConfig, http: ProviderHttpClient):
     case 'tiktok':
       return new TikTokAdapter(config, http);
     case 'instagram':
+    case 'threads':
       return new InstagramAdapter(config, http);
     case 'facebook':
       return new FacebookAdapter(config, http);
