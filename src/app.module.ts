@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AdminModule } from './admin/admin.module.js';
+import { AssetsModule } from './assets/assets.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ConnectSessionsModule } from './connect-sessions/connect-sessions.module.js';
 import { ConnectionsModule } from './connections/connections.module.js';
@@ -36,6 +37,7 @@ export class AppModule {
         ProvidersModule,
         ConnectionsModule,
         ConnectSessionsModule,
+        AssetsModule,
         InternalModule,
         SchedulerModule,
         WebhooksModule,

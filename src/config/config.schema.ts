@@ -180,6 +180,17 @@ export const ENV = {
     parse: duration({ min: '1h' }),
     description: 'How long failed refreshes are kept in `refresh_failures` (the admin failure list).',
   },
+  ASSET_SYNC_INTERVAL: {
+    default: '1d',
+    parse: duration({ min: '1h', max: '30d' }),
+    description:
+      "How often each connection's Pages, organisations and channels are listed again in the background (one instance per connection at a time); a failed listing is retried sooner.",
+  },
+  ASSET_RETENTION: {
+    default: '30d',
+    parse: duration({ min: '1h' }),
+    description: 'How long a removed asset (a Page deleted, a role lost) is kept, so a job asking for it hears `asset_removed` rather than `asset_not_found`.',
+  },
   WEBHOOK_RETENTION: {
     default: '7d',
     parse: duration({ min: '1h' }),

@@ -60,7 +60,9 @@ export type AppConfig = {
     retryFloorMs: number;
   };
   /** How long rows of the growing tables are kept (RetentionService deletes older ones). */
-  retention: { auditMs: number; refreshLogMs: number; refreshFailureMs: number; webhookMs: number };
+  retention: { auditMs: number; refreshLogMs: number; refreshFailureMs: number; webhookMs: number; assetMs: number };
+  /** ASSET_SYNC_INTERVAL: how often each connection's assets are listed again. */
+  assetSyncIntervalMs: number;
   internalPort?: number;
   webhook: {
     url?: string;

@@ -123,6 +123,7 @@ export function loadConfig(env: Env = process.env, features?: FeatureSettings): 
     refreshLogMs: r.get('REFRESH_LOG_RETENTION'),
     refreshFailureMs: r.get('REFRESH_FAILURE_RETENTION'),
     webhookMs: r.get('WEBHOOK_RETENTION'),
+    assetMs: r.get('ASSET_RETENTION'),
   };
   const internalPort = r.get('INTERNAL_PORT');
   const webhook = { url: r.get('WEBHOOK_URL'), secrets: r.get('WEBHOOK_SECRET') ?? [], maxAgeMs: r.get('WEBHOOK_MAX_AGE') };
@@ -204,6 +205,7 @@ export function loadConfig(env: Env = process.env, features?: FeatureSettings): 
     connectStateTtlMs,
     maxConnectionsPerPlatform: r.get('MAX_CONNECTIONS_PER_PLATFORM'),
     expiryWarningMs: r.get('EXPIRY_WARNING'),
+    assetSyncIntervalMs: r.get('ASSET_SYNC_INTERVAL'),
     refresh,
     retention,
     internalPort,

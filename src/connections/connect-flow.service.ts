@@ -16,6 +16,7 @@ import { AppException } from '../common/app.exception.js';
 import { toErrorBody } from '../common/http-exception.filter.js';
 import { type RateLimitRule, RateLimitService } from '../rate-limit/rate-limit.service.js';
 import { ConnectionsException } from './connections.exception.js';
+import { ConnectionGrantHooks } from './connection-grant-hooks.service.js';
 import { ConnectionRepository, type NewGrant } from './connection.repository.js';
 import { tokenHash } from './connection-lease.repository.js';
 import { type ConsumedState, OAuthStateRepository } from './oauth-state.repository.js';
@@ -43,6 +44,7 @@ export class ConnectFlowService {
     private readonly outbox: WebhookOutboxService,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly limits: RateLimitService,
+    private readonly hooks: ConnectionGrantHooks,
   ) {}
 
   private async throttle(rule: RateLimitRule, userId: string): Promise<void> {
@@ -200,6 +202,8 @@ export class ConnectFlowService {
       throw this.toHttp(error, platform);
     }
     const { connection, reconnected } = saved;
+    // The connection's Pages and channels are listed before the answer, so the settings page shows them.
+    await this.hooks.granted({ connectionId: connection.id, userId, platform, how: reconnected ? 'reconnected' : 'connected' });
     const missingScopes = missing(connection.scopes, provider.config.requiredScopes);
     this.logger.log(`User ${reconnected ? 'reconnected' : 'connected'} ${platform}`, { platform, connectionId: connection.id });
     return {

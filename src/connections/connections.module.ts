@@ -4,6 +4,7 @@ import { ConnectFlowService } from './connect-flow.service.js';
 import { ConnectionRepository } from './connection.repository.js';
 import { ConnectionAdminQueryRepository } from './connection-admin-query.repository.js';
 import { ConnectionLeaseRepository } from './connection-lease.repository.js';
+import { ConnectionGrantHooks } from './connection-grant-hooks.service.js';
 import { ConnectionAdminReadService } from './connection-admin-read.service.js';
 import { ConnectionCountsService } from './connection-counts.service.js';
 import { ConnectionStoreService } from './connection-store.service.js';
@@ -19,6 +20,7 @@ import { OAuthStateRetentionService } from './oauth-state-retention.service.js';
   controllers: [ConnectionsController],
   providers: [
     ConnectFlowService,
+    ConnectionGrantHooks,
     ConnectionsService,
     ConnectionStoreService,
     ConnectionAdminReadService,
@@ -32,6 +34,6 @@ import { OAuthStateRetentionService } from './oauth-state-retention.service.js';
     ExpiryWarningRepository,
   ],
   // Every read and write of `connections` goes through these repositories; other features use the services.
-  exports: [ConnectionsService, ConnectionStoreService, ConnectionAdminReadService, ConnectionCountsService, ConnectFlowService],
+  exports: [ConnectionsService, ConnectionStoreService, ConnectionAdminReadService, ConnectionCountsService, ConnectFlowService, ConnectionGrantHooks],
 })
 export class ConnectionsModule {}

@@ -1,3 +1,5 @@
+import { AssetSync } from '../assets/asset-sync.entity.js';
+import { ConnectionAsset } from '../assets/connection-asset.entity.js';
 import { AdminApiKey } from '../auth/admin-api-key.entity.js';
 import { AdminSession } from '../auth/admin-session.entity.js';
 import { AdminUser } from '../auth/admin-user.entity.js';
@@ -38,4 +40,6 @@ export const ENTITIES = [
   ProviderBreaker,
   InstanceHeartbeat,
   ConnectSession,
+  ConnectionAsset,
+  AssetSync,
 ];

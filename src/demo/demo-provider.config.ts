@@ -60,6 +60,7 @@ export function demoProviderConfig(appUrl: string, sessionSecret: string): Provi
     refresh: 'refresh_token',
     minRefreshAgeMs: 0,
     requiredScopes: [],
+    assetKinds: [],
     errorMap: [],
   };
 }

@@ -4,6 +4,7 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentService, ServiceAuth } from '../auth/auth.decorators.js';
 import type { ServicePrincipal } from '../auth/auth.types.js';
 import { ApiErrors, DATABASE_ERRORS, jsonBodyErrors } from '../common/api-errors.js';
+import { AssetsException } from '../assets/assets.exception.js';
 import { CommonException } from '../common/common.exception.js';
 import { ProvidersException } from '../providers/provider.exception.js';
 import { TokensException } from '../tokens/tokens.exception.js';
@@ -33,6 +34,8 @@ export class InternalTokenController {
       { connectionId: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d', accountId: '7987654321', label: null, username: 'creator_jane' },
     ]),
     TokensException.insufficientScope('tiktok', '3f2b8c1e-5d4a-4e7b-9c6f-1a2b3c4d5e6f', ['video.upload']),
+    AssetsException.assetNotFound(),
+    AssetsException.assetRemoved(),
     ProvidersException.unknownPlatform('tiktok'),
     TokensException.reauthRequired('tiktok'),
     TokensException.providerUnavailable('tiktok', 30_000),

@@ -25,6 +25,15 @@ export class InternalTokenRequestDto {
   accountId?: string;
 
   @ApiPropertyOptional({
+    format: 'uuid',
+    description:
+      'A Page, organisation or channel (from GET /social/connections/{connectionId}/assets): a Facebook Page answers its Page token; the others the connection’s token; `asset` names the target',
+  })
+  @IsOptional()
+  @IsUUID('all', { message: 'assetId must be a UUID' })
+  assetId?: string;
+
+  @ApiPropertyOptional({
     type: [String],
     example: ['video.publish'],
     description: 'Scopes the job needs: a grant lacking one answers 409 insufficient_scope without calling the provider',
@@ -58,6 +67,23 @@ export class TokenRejectedDto {
   error?: string;
 }
 
+export class TokenAssetDto {
+  @ApiProperty({ format: 'uuid' })
+  assetId!: string;
+
+  @ApiProperty({ enum: ['facebook_page', 'instagram_account', 'linkedin_organization', 'youtube_channel'] })
+  kind!: string;
+
+  @ApiProperty({ description: "The provider's id of the target (the Page id, the organisation id, the channel id)" })
+  externalId!: string;
+
+  @ApiProperty({ type: String, nullable: true })
+  name!: string | null;
+
+  @ApiProperty({ description: 'Whether accessToken is the asset’s own (a Page token) rather than the connection’s' })
+  ownToken!: boolean;
+}
+
 export class InternalTokenDto {
   @ApiProperty({ description: 'A provider access token, valid for at least the refresh window when the provider allows' })
   accessToken!: string;
@@ -76,6 +102,9 @@ export class InternalTokenDto {
 
   @ApiProperty({ type: [String], deprecated: true, description: 'Same as grantedScopes' })
   scopes!: string[];
+
+  @ApiPropertyOptional({ type: () => TokenAssetDto, description: 'With assetId: the target the token is for' })
+  asset?: TokenAssetDto;
 }
 
 export class TokenRejectedResultDto extends InternalTokenDto {
@@ -87,6 +116,7 @@ export class TokenRejectedResultDto extends InternalTokenDto {
   outcome!: string;
 }
 
+const UUID = { type: 'string', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' } as const;
 // Printable ASCII: class-validator counts some other characters differently from JSON schema.
 const PRINTABLE_ID = { type: 'string', pattern: '^[\\x20-\\x7e]{1,255}$' } as const;
 
@@ -104,7 +134,8 @@ export const INTERNAL_TOKEN_SCHEMA = {
     properties: {
       userId: PRINTABLE_ID,
       accountId: PRINTABLE_ID,
-      connectionId: { type: 'string', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' },
+      connectionId: UUID,
+      assetId: UUID,
       requiredScopes: { type: 'array', maxItems: 50, items: { type: 'string', pattern: SCOPE_PATTERN.source } },
     },
   },

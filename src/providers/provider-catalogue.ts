@@ -1,4 +1,4 @@
-import type { AdapterKind, ErrorRule, ProviderConfig } from './provider.types.js';
+import type { AdapterKind, AssetKindSpec, ErrorRule, ProviderConfig } from './provider.types.js';
 
 type BuiltIn = Omit<ProviderConfig, 'id' | 'clientId' | 'clientSecret' | 'redirectUri'> & { adapter: AdapterKind };
 
@@ -14,6 +14,7 @@ export const STANDARD_DEFAULTS = {
   refresh: 'refresh_token' as const,
   minRefreshAgeMs: 0,
   requiredScopes: [] as readonly string[],
+  assetKinds: [] as readonly AssetKindSpec[],
   errorMap: [] as readonly ErrorRule[],
 };
 
@@ -155,6 +156,10 @@ export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
     requiredScopes: ['https://www.googleapis.com/auth/youtube.upload', 'https://www.googleapis.com/auth/yt-analytics.readonly'],
     accountIdField: 'items.0.id',
     usernameField: 'items.0.snippet.title',
+    // The channel the user picked on Google's consent screen (a brand account's, or their own):
+    // channels.list mine=true (developers.google.com/youtube/v3/docs/channels/list, read 2026-12-04).
+    assetsUrl: 'https://www.googleapis.com/youtube/v3/channels?part=snippet&mine=true&maxResults=50',
+    assetKinds: [{ kind: 'youtube_channel', scopes: ['https://www.googleapis.com/auth/youtube.readonly'] }],
     // channels.list mine=true answers no items for a Google account without a channel.
     accountRequired: {
       error: 'no_channel',
@@ -203,6 +208,14 @@ export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
     // No issuer: LinkedIn's redirect carries only code and state (no RFC 9207 iss), and a declared
     // issuer would make iss required. Its OIDC issuer (https://www.linkedin.com/oauth) names ID tokens only.
     usernameField: 'name',
+    // Organisation pages the member administers (Community Management API, a product LinkedIn approves
+    // separately): listed when PROVIDERS_FILE `scopes` adds r_organization_admin and w_organization_social.
+    // organizationAcls roleAssignee finder and the organization lookup, versioned by the LinkedIn-Version
+    // header (learn.microsoft.com/linkedin/marketing/community-management/organizations/organization-access-control-by-role,
+    // view li-lms-2026-03, read 2026-12-04). PROVIDERS_FILE `apiVersion` moves it.
+    apiVersion: '202603',
+    assetsUrl: 'https://api.linkedin.com/rest/organizationAcls?q=roleAssignee&state=APPROVED',
+    assetKinds: [{ kind: 'linkedin_organization', scopes: ['r_organization_admin', 'w_organization_social'] }],
     // A dead refresh token (365 days from the first grant, or revoked: learn.microsoft.com/linkedin/shared/
     // authentication/programmatic-refresh-tokens, read 2026-12-03) is answered `400 invalid_request` "The
     // provided authorization grant or refresh token is invalid, expired or revoked" (LinkedIn documents no
@@ -224,9 +237,18 @@ export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
     userInfoUrl: 'https://graph.facebook.com/{apiVersion}/me?fields=id,name',
     // The token response names no scopes; debug_token lists the granted ones (users can untick them).
     introspectionUrl: 'https://graph.facebook.com/{apiVersion}/debug_token',
-    // Page publishing: developers.facebook.com/docs/pages-api/manage-pages (read 2026-12-03).
-    scopes: ['public_profile', 'pages_show_list', 'pages_manage_posts', 'pages_read_engagement'],
+    // Page publishing: developers.facebook.com/docs/pages-api/manage-pages (read 2026-12-03); Instagram
+    // professional accounts linked to those Pages publish with the user token, which needs
+    // instagram_basic and instagram_content_publish (instagram-api/reference/ig-user/media_publish, read 2026-12-04).
+    scopes: ['public_profile', 'pages_show_list', 'pages_manage_posts', 'pages_read_engagement', 'instagram_basic', 'instagram_content_publish'],
     requiredScopes: ['pages_show_list', 'pages_manage_posts', 'pages_read_engagement'],
+    // /me/accounts lists the Pages with their Page tokens (which never expire when derived from a
+    // long-lived user token) and each Page's linked Instagram account (pages/access-tokens, read 2026-12-04).
+    assetsUrl: 'https://graph.facebook.com/{apiVersion}/me/accounts',
+    assetKinds: [
+      { kind: 'facebook_page', scopes: ['pages_show_list', 'pages_manage_posts'], ownToken: true },
+      { kind: 'instagram_account', scopes: ['pages_show_list', 'instagram_basic', 'instagram_content_publish'] },
+    ],
     scopeSeparator: ',',
     pkce: false,
     accountIdField: 'id',

@@ -1,6 +1,6 @@
 import type { ProviderConfig, ProviderFileEntry } from './provider.types.js';
 
-const TEMPLATED_URLS = ['authorizationUrl', 'tokenUrl', 'refreshUrl', 'revocationUrl', 'userInfoUrl', 'introspectionUrl'] as const;
+const TEMPLATED_URLS = ['authorizationUrl', 'tokenUrl', 'refreshUrl', 'revocationUrl', 'userInfoUrl', 'introspectionUrl', 'assetsUrl'] as const;
 const API_VERSION = /^[A-Za-z0-9._-]{1,32}$/;
 
 /**
@@ -22,12 +22,13 @@ export function checkDerivedFields(id: string, e: Record<string, unknown>, probl
  * Fills in what an entry leaves to the catalogue. `{apiVersion}` in a URL becomes the (possibly
  * overridden) version, so one setting moves every Graph URL. A file that narrows `scopes` without naming
  * `requiredScopes` requires only the catalogue's required scopes it still requests; a required
- * scope that is not requested is a problem (no grant could ever have it).
+ * scope that is not requested is a problem (no grant could ever have it). An asset kind is reachable
+ * when all its scopes are requested; its scopes are then required too.
  */
 export function resolveDerivedFields(
   id: string,
   entry: ProviderFileEntry,
-  base: Pick<ProviderConfig, 'requiredScopes'>,
+  base: Pick<ProviderConfig, 'requiredScopes' | 'assetKinds'>,
   merged: ProviderConfig,
   problems: string[],
 ): void {
@@ -42,6 +43,8 @@ export function resolveDerivedFields(
   if (!Array.isArray(merged.scopes) || !Array.isArray(merged.requiredScopes)) return; // reported by the shape checks
   const scopes = merged.scopes;
   if (entry.requiredScopes === undefined && entry.scopes !== undefined) merged.requiredScopes = base.requiredScopes.filter((s) => scopes.includes(s));
+  merged.assetKinds = base.assetKinds.filter((k) => k.scopes.every((s) => scopes.includes(s)));
+  if (entry.requiredScopes === undefined) merged.requiredScopes = [...new Set([...merged.requiredScopes, ...merged.assetKinds.flatMap((k) => k.scopes)])];
   const missing = merged.requiredScopes.filter((s) => !scopes.includes(s));
   if (missing.length) problems.push(`PROVIDERS_FILE: ${id}.requiredScopes has ${missing.join(', ')}, which scopes does not request`);
 }

@@ -11,6 +11,7 @@ export const PROVIDER_FIELDS = [
   'revocationUrl',
   'userInfoUrl',
   'introspectionUrl',
+  'assetsUrl',
   'issuer',
   'scopes',
   'scopeSeparator',
@@ -67,6 +68,10 @@ export type ProviderConfig = {
   userInfoUrl?: string;
   /** Where the granted scopes can be read when the token response omits them (RFC 7662; Facebook's debug_token). */
   introspectionUrl?: string;
+  /** Where the adapter lists the connection's assets (Pages, organisations, channels). */
+  assetsUrl?: string;
+  /** The asset kinds this provider's grants can reach: after resolution, only those whose scopes are all requested. */
+  assetKinds: readonly AssetKindSpec[];
   issuer?: string;
   scopes: string[];
   scopeSeparator: string;
@@ -128,6 +133,31 @@ export type AccountRequired = { error: 'no_channel'; message: string };
  * only the user can renew (Facebook's 60-day user tokens).
  */
 export type RefreshMode = 'refresh_token' | 'access_token' | 'none';
+
+/** What a publishing job posts to, beyond the account itself. */
+export const ASSET_KINDS = ['facebook_page', 'instagram_account', 'linkedin_organization', 'youtube_channel'] as const;
+export type AssetKind = (typeof ASSET_KINDS)[number];
+
+/** What the user may do with an asset, from the provider's roles or tasks. */
+export type AssetCapability = 'publish' | 'analytics' | 'moderate' | 'advertise' | 'manage';
+
+/**
+ * An asset kind and the scopes a grant needs to list and publish to it (they are required scopes once
+ * requested); `ownToken`: its assets carry tokens derived from the user's (Facebook Pages).
+ */
+export type AssetKindSpec = { kind: AssetKind; scopes: readonly string[]; ownToken?: true };
+
+/** One asset as the provider lists it; `accessToken` where it has its own (Facebook Page tokens). */
+export type DiscoveredAsset = {
+  kind: AssetKind;
+  externalId: string;
+  name: string | null;
+  pictureUrl: string | null;
+  capabilities: AssetCapability[];
+  accessToken?: string;
+  /** Seconds; absent when the token does not expire (a Page token derived from a long-lived user token). */
+  accessTokenExpiresIn?: number;
+};
 
 /** What every adapter returns from a code exchange or a refresh. */
 export type TokenSet = {

@@ -4,7 +4,7 @@ import { checkDerivedFields, resolveDerivedFields } from './provider-fields.js';
 import { isReservedAuthorizationParam, PROVIDER_FIELDS, type ProviderConfig, type ProviderFileEntry, RESERVED_AUTHORIZATION_PARAMS } from './provider.types.js';
 
 const ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-const URL_FIELDS = ['authorizationUrl', 'tokenUrl', 'refreshUrl', 'revocationUrl', 'userInfoUrl', 'introspectionUrl', 'redirectUri'] as const;
+const URL_FIELDS = ['authorizationUrl', 'tokenUrl', 'refreshUrl', 'revocationUrl', 'userInfoUrl', 'introspectionUrl', 'assetsUrl', 'redirectUri'] as const;
 const STRING_FIELDS = ['displayName', 'issuer', 'scopeSeparator', 'clientId', 'clientSecret', 'accountIdField', 'usernameField', ...URL_FIELDS] as const;
 
 type Env = Record<string, string | undefined>;

@@ -6,6 +6,7 @@ import { sleep } from '../common/sleep.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import type { Connection } from '../connections/connection.entity.js';
 import { ConnectionStoreService } from '../connections/connection-store.service.js';
+import { ConnectionGrantHooks } from '../connections/connection-grant-hooks.service.js';
 import { InstancesService } from '../instances/instances.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ProviderError } from '../providers/provider.exception.js';
@@ -51,6 +52,7 @@ export class TokenRefreshService {
     private readonly metrics: MetricsService,
     private readonly instances: InstancesService,
     private readonly breaker: ProviderBreakerService,
+    private readonly hooks: ConnectionGrantHooks,
   ) {}
 
   /** A lease owner naming this instance (its heartbeat tells others whether the holder lives). */
@@ -135,7 +137,8 @@ export class TokenRefreshService {
       }
       return ok;
     });
-    if (!saved) {
+    if (saved) await this.hooks.granted({ connectionId: c.id, userId: c.userId, platform: c.platform, how: 'refreshed' });
+    else {
       // Our lease expired and someone else wrote newer tokens; theirs win, ours are dropped.
       this.logger.warn(`Refresh of ${c.platform} connection ${c.id} finished after its lease expired; keeping the newer tokens`, { platform: c.platform });
       await this.connections.release(c.id, owner);

@@ -6,6 +6,8 @@ export const WEBHOOK_EVENTS = [
   'connection.reauth_required',
   'connection.recovered',
   'connection.deleted',
+  'asset.added',
+  'asset.removed',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
 
@@ -26,4 +28,6 @@ export type ConnectionEventData = {
   expiresAt?: string;
   reason?: 'refresh_token_expires' | 'access_token_expires';
   warning?: 'first' | 'final';
+  /** asset.added and asset.removed: which Page, organisation or channel. */
+  asset?: { assetId: string; kind: string; externalId: string; name: string | null };
 };

@@ -149,6 +149,7 @@ export function builtInOverrides(id: string, base: string, extra: Record<string,
     revocationUrl: b.revocationUrl,
     userInfoUrl: b.userInfoUrl,
     introspectionUrl: b.introspectionUrl,
+    assetsUrl: b.assetsUrl,
   };
   const moved = Object.entries(urls).flatMap(([k, v]) => (v ? [[k, rehost(v, base)]] : []));
   return { ...Object.fromEntries(moved), ...extra };

@@ -31,6 +31,7 @@ describe('key rotation (keys:rotate)', () => {
   let refreshes = 0;
 
   const COLUMNS = [
+    ['connection_assets', 'access_token'],
     ['connections', 'access_token'],
     ['connections', 'refresh_token'],
     ['oauth_states', 'code_verifier'],
@@ -135,7 +136,7 @@ describe('key rotation (keys:rotate)', () => {
       body: JSON.stringify({ userId }),
     });
 
-  it('finds the three encrypted columns from the entity metadata', () => {
+  it('finds the four encrypted columns from the entity metadata', () => {
     const service = new KeyRotationService(b.dataSource, b.app.get(KeyRing));
     expect(service.encryptedColumns().map((c) => `${c.table}.${c.column}`)).toEqual(COLUMNS.map(([t, c]) => `${t}.${c}`));
   });

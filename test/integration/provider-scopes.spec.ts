@@ -83,7 +83,7 @@ describe('connect: channels and granted scopes of the built-ins', () => {
 
   // debug_token answers data.scopes, the permissions the user granted
   // (developers.facebook.com/docs/graph-api/reference/debug_token, read 2026-12-03).
-  it('Facebook: granted scopes come from debug_token; an unticked permission shows as missing', async () => {
+  it('Facebook: granted scopes come from debug_token; unticked permissions show as missing', async () => {
     debugToken = {
       json: {
         data: {
@@ -97,7 +97,7 @@ describe('connect: channels and granted scopes of the built-ins', () => {
     };
     const res = await callback('facebook', 'fb-user');
     expect(res.status).toBe(200);
-    expect(res.body.missingScopes).toEqual(['pages_manage_posts']);
+    expect(res.body.missingScopes).toEqual(['pages_manage_posts', 'instagram_basic', 'instagram_content_publish']);
     expect(await stored('fb-user')).toEqual([
       { account_id: '10158000000000001', scopes: ['public_profile', 'pages_show_list', 'pages_read_engagement'], scopes_source: 'introspection' },
     ]);
@@ -114,7 +114,7 @@ describe('connect: channels and granted scopes of the built-ins', () => {
     expect(await stored('fb-assumed')).toEqual([
       {
         account_id: '10158000000000001',
-        scopes: ['public_profile', 'pages_show_list', 'pages_manage_posts', 'pages_read_engagement'],
+        scopes: ['public_profile', 'pages_show_list', 'pages_manage_posts', 'pages_read_engagement', 'instagram_basic', 'instagram_content_publish'],
         scopes_source: 'assumed',
       },
     ]);

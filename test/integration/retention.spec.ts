@@ -81,6 +81,17 @@ describe('retention', () => {
     for (let i = 0; i < 3; i++) await session('old', `now() - interval '2 hours'`);
     await session('keep', `now() - interval '65 minutes'`);
     await session('keep', `now() + interval '10 minutes'`);
+    // Assets removed 31 days ago: deleted (ASSET_RETENTION 30 days). Removed 29 days ago, or active: kept.
+    const [c] = await q(`INSERT INTO connections (user_id, platform, access_token) VALUES ('assets-owner', 'p', 'not-a-token') RETURNING id`);
+    const asset = (externalId: string, status: string, removedSql: string) =>
+      q(`INSERT INTO connection_assets (connection_id, kind, external_id, status, removed_at) VALUES ($1, 'facebook_page', $2, $3, ${removedSql})`, [
+        c.id,
+        externalId,
+        status,
+      ]);
+    for (let i = 0; i < 3; i++) await asset(`old-${i}`, 'removed', `now() - interval '31 days'`);
+    await asset('keep-removed', 'removed', `now() - interval '29 days'`);
+    await asset('keep-active', 'active', 'NULL');
   }
 
   it('deletes only rows past their age, in batches, and keeps undelivered events', async () => {
@@ -94,6 +105,7 @@ describe('retention', () => {
       oauth_states: 3,
       instance_heartbeats: 2,
       connect_sessions: 3,
+      connection_assets: 3,
     });
     expect(await count(a, `SELECT count(*) AS n FROM token_access_audit WHERE service <> 'keep'`)).toBe(0);
     expect(await count(a, `SELECT count(*) AS n FROM token_access_audit WHERE service = 'keep'`)).toBe(3);
@@ -109,6 +121,10 @@ describe('retention', () => {
     expect(await count(a, `SELECT count(*) AS n FROM instance_heartbeats WHERE instance_id LIKE 'old-%'`)).toBe(0);
     expect(await count(a, `SELECT count(*) AS n FROM instance_heartbeats WHERE instance_id NOT LIKE 'old-%'`)).toBe(3);
     expect((await a.dataSource.query(`SELECT user_id, count(*)::int AS n FROM connect_sessions GROUP BY 1`)) as unknown[]).toEqual([{ user_id: 'keep', n: 2 }]);
+    expect((await a.dataSource.query(`SELECT external_id FROM connection_assets ORDER BY 1`)) as unknown[]).toEqual([
+      { external_id: 'keep-active' },
+      { external_id: 'keep-removed' },
+    ]);
   });
 
   it('runs each table at most once per interval across instances', async () => {
@@ -122,6 +138,7 @@ describe('retention', () => {
       oauth_states: 'skipped',
       instance_heartbeats: 'skipped',
       connect_sessions: 'skipped',
+      connection_assets: 'skipped',
     });
     // Forced (as a test or an operator may), it runs and finds nothing left to delete.
     expect(await b.app.get(RetentionService).runAll({ force: true })).toEqual({
@@ -132,6 +149,7 @@ describe('retention', () => {
       oauth_states: 0,
       instance_heartbeats: 0,
       connect_sessions: 0,
+      connection_assets: 0,
     });
   });
 

@@ -402,3 +402,45 @@ describe('Facebook Login', () => {
     expect(req!.query).toEqual({ access_token: 'EAAlong' });
   });
 });
+
+describe('asset listings: what a provider answers is checked, not trusted', () => {
+  const facebook = () => adapterFromFile('facebook', overrides('facebook', fake.url, { clientId: 'fb-app', clientSecret: 'fb-secret' })).adapter;
+  const PAGES = new Set(['facebook_page', 'instagram_account'] as const);
+
+  it('follows paging.next only on its own host: a next elsewhere would carry the user token away', async () => {
+    fake.on('GET', '/v26.0/me/accounts', {
+      json: {
+        data: [{ id: '101', name: 'P', access_token: 'page-token', tasks: ['CREATE_CONTENT'] }],
+        paging: { next: 'https://evil.example/collect?access_token=x' },
+      },
+    });
+    const error = await failure(facebook().discoverAssets('EAAlong', PAGES));
+    expect(error.failureClass).toBe('malformed');
+    expect(error.message).not.toContain('EAAlong');
+  });
+
+  it('a data that is not a list, or an entry without an id, is malformed; a bad picture URL is dropped', async () => {
+    fake.on('GET', '/v26.0/me/accounts', { json: { data: { id: '101' } } });
+    expect((await failure(facebook().discoverAssets('EAAlong', PAGES))).failureClass).toBe('malformed');
+    fake.on('GET', '/v26.0/me/accounts', { json: { data: [{ name: 'No id', access_token: 't' }] } });
+    expect((await failure(facebook().discoverAssets('EAAlong', PAGES))).failureClass).toBe('malformed');
+    fake.on('GET', '/v26.0/me/accounts', { json: { data: [{ id: '101', name: 'P', access_token: 't', picture: { data: { url: 'javascript:alert(1)' } } }] } });
+    const [page] = await facebook().discoverAssets('EAAlong', PAGES);
+    expect(page).toMatchObject({ kind: 'facebook_page', externalId: '101', pictureUrl: null, capabilities: [] });
+  });
+
+  it('lists only the kinds asked for: without the Instagram permissions, no Instagram account', async () => {
+    fake.on('GET', '/v26.0/me/accounts', {
+      json: { data: [{ id: '101', name: 'P', access_token: 't', tasks: ['ANALYZE'], instagram_business_account: { id: '178', username: 'p.ig' } }] },
+    });
+    const kinds = (await facebook().discoverAssets('EAAlong', new Set(['facebook_page'] as const))).map((a) => a.kind);
+    expect(kinds).toEqual(['facebook_page']);
+    expect(fake.requestsTo('GET', '/v26.0/me/accounts')[0]!.query).toMatchObject({ access_token: 'EAAlong', limit: '100' });
+  });
+
+  it('a provider without assets lists none and calls nothing', async () => {
+    const tiktok = adapterFromFile('tiktok', overrides('tiktok', fake.url, { clientId: 'k', clientSecret: 's' })).adapter;
+    expect(await tiktok.discoverAssets('act.x', new Set(['facebook_page'] as const))).toEqual([]);
+    expect(fake.requests).toHaveLength(0);
+  });
+});

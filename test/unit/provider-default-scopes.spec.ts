@@ -18,12 +18,16 @@ const EXPECTED: Record<string, { scope: string; required: string[] }> = {
     required: ['instagram_business_content_publish', 'instagram_business_manage_insights'],
   },
   google: { scope: 'openid email profile', required: [] },
-  youtube: { scope: `${G}youtube.readonly ${G}youtube.upload ${G}yt-analytics.readonly`, required: [`${G}youtube.upload`, `${G}yt-analytics.readonly`] },
+  youtube: {
+    scope: `${G}youtube.readonly ${G}youtube.upload ${G}yt-analytics.readonly`,
+    required: [`${G}youtube.upload`, `${G}yt-analytics.readonly`, `${G}youtube.readonly`],
+  },
   x: { scope: 'tweet.read users.read tweet.write media.write offline.access', required: ['tweet.write', 'media.write'] },
   linkedin: { scope: 'openid profile email w_member_social', required: ['w_member_social'] },
+  // The scopes of the asset kinds (Pages, Instagram accounts, channels) are required once requested.
   facebook: {
-    scope: 'public_profile,pages_show_list,pages_manage_posts,pages_read_engagement',
-    required: ['pages_show_list', 'pages_manage_posts', 'pages_read_engagement'],
+    scope: 'public_profile,pages_show_list,pages_manage_posts,pages_read_engagement,instagram_basic,instagram_content_publish',
+    required: ['pages_show_list', 'pages_manage_posts', 'pages_read_engagement', 'instagram_basic', 'instagram_content_publish'],
   },
   pinterest: { scope: 'user_accounts:read,boards:read,pins:read,pins:write', required: ['boards:read', 'pins:read', 'pins:write'] },
   threads: { scope: 'threads_basic,threads_content_publish,threads_manage_insights', required: ['threads_content_publish', 'threads_manage_insights'] },

@@ -47,6 +47,7 @@ describe('custom providers', () => {
     expect(acme).toEqual({
       id: 'acme',
       adapter: 'standard',
+      assetKinds: [],
       displayName: 'acme',
       authorizationUrl: ACME.authorizationUrl,
       tokenUrl: ACME.tokenUrl,

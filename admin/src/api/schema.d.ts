@@ -483,6 +483,40 @@ export interface paths {
         patch: operations["ConnectionsController_setLabel"];
         trace?: never;
     };
+    "/social/connections/{connectionId}/assets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The Pages, organisations and channels of one of the user’s connections (never a token) */
+        get: operations["AssetsController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/social/connections/{connectionId}/assets/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** List them at the provider now: new ones are added, missing ones removed, Page tokens derived again */
+        post: operations["AssetsController_sync"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/social/connections/{connectionId}/token-rejected": {
         parameters: {
             query?: never;
@@ -651,6 +685,66 @@ export interface components {
             email: string;
             /** Format: password */
             password: string;
+        };
+        AssetDto: {
+            /**
+             * Format: uuid
+             * @description Pass as assetId to internal-token
+             */
+            assetId: string;
+            /** @description What the user's role or tasks on it allow */
+            capabilities: ("publish" | "analytics" | "moderate" | "advertise" | "manage")[];
+            /** Format: uuid */
+            connectionId: string;
+            /** Format: date-time */
+            discoveredAt: string;
+            /**
+             * @description The provider's id of the Page, account, organisation or channel
+             * @example 112233445566778
+             */
+            externalId: string;
+            /** @description Whether internal-token answers a token of its own (a Facebook Page token) rather than the connection’s */
+            hasOwnToken: boolean;
+            /** @enum {string} */
+            kind: "facebook_page" | "instagram_account" | "linkedin_organization" | "youtube_channel";
+            name: string | null;
+            pictureUrl: string | null;
+            /** Format: date-time */
+            removedAt: string | null;
+            /**
+             * Format: date-time
+             * @description The last sync that listed it
+             */
+            seenAt: string;
+            /**
+             * @description removed: the provider no longer lists it for this connection
+             * @enum {string}
+             */
+            status: "active" | "removed";
+        };
+        AssetListDto: {
+            assets: components["schemas"]["AssetDto"][];
+            /** @description The failure class of the last failed listing, until one succeeds */
+            lastError: string | null;
+            /**
+             * Format: date-time
+             * @description When the provider last listed them
+             */
+            syncedAt: string | null;
+        };
+        AssetSyncResultDto: {
+            /** @description Assets listed for the first time (or again, after a removal) */
+            added: number;
+            assets: components["schemas"]["AssetDto"][];
+            /** @description The failure class of the last failed listing, until one succeeds */
+            lastError: string | null;
+            /** @description Assets no longer listed, now removed */
+            removed: number;
+            /**
+             * Format: date-time
+             * @description When the provider last listed them
+             */
+            syncedAt: string | null;
         };
         AuditEntryDto: {
             /** Format: date-time */
@@ -901,7 +995,7 @@ export interface components {
             /** @description The event's sequence number within its connection */
             sequence: number;
             /** @enum {string} */
-            type: "connection.created" | "connection.reconnected" | "connection.expiring" | "connection.refresh_failed" | "connection.reauth_required" | "connection.recovered" | "connection.deleted";
+            type: "connection.created" | "connection.reconnected" | "connection.expiring" | "connection.refresh_failed" | "connection.reauth_required" | "connection.recovered" | "connection.deleted" | "asset.added" | "asset.removed";
             userId: string | null;
         };
         DeadLetterPageDto: {
@@ -960,6 +1054,8 @@ export interface components {
             /** @description A provider access token, valid for at least the refresh window when the provider allows */
             accessToken: string;
             accountId: string | null;
+            /** @description With assetId: the target the token is for */
+            asset?: components["schemas"]["TokenAssetDto"];
             /** Format: uuid */
             connectionId: string;
             /** Format: date-time */
@@ -977,6 +1073,11 @@ export interface components {
              * @example 7123456789
              */
             accountId?: string;
+            /**
+             * Format: uuid
+             * @description A Page, organisation or channel (from GET /social/connections/{connectionId}/assets): a Facebook Page answers its Page token; the others the connection’s token; `asset` names the target
+             */
+            assetId?: string;
             /**
              * Format: uuid
              * @description Which of the user's connections of this platform (required when they have several, unless accountId is given)
@@ -1165,6 +1266,17 @@ export interface components {
                 [key: string]: number;
             };
         };
+        TokenAssetDto: {
+            /** Format: uuid */
+            assetId: string;
+            /** @description The provider's id of the target (the Page id, the organisation id, the channel id) */
+            externalId: string;
+            /** @enum {string} */
+            kind: "facebook_page" | "instagram_account" | "linkedin_organization" | "youtube_channel";
+            name: string | null;
+            /** @description Whether accessToken is the asset’s own (a Page token) rather than the connection’s */
+            ownToken: boolean;
+        };
         TokenRejectedDto: {
             /**
              * @description SHA-256 (hex) of the access token the provider refused
@@ -1186,6 +1298,8 @@ export interface components {
             /** @description A provider access token, valid for at least the refresh window when the provider allows */
             accessToken: string;
             accountId: string | null;
+            /** @description With assetId: the target the token is for */
+            asset?: components["schemas"]["TokenAssetDto"];
             /** Format: uuid */
             connectionId: string;
             /** Format: date-time */
@@ -4994,6 +5108,286 @@ export interface operations {
             };
         };
     };
+    AssetsController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A connectionId from GET /social/connections */
+                connectionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssetListDto"];
+                };
+            };
+            /** @description `validation_failed`, `invalid_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"] & {
+                        /** @enum {string} */
+                        error?: "validation_failed" | "invalid_json";
+                        /** @enum {integer} */
+                        statusCode?: 400;
+                    };
+                };
+            };
+            /** @description `unauthorized` (with WWW-Authenticate) */
+            401: {
+                headers: {
+                    /** @description The authentication scheme expected (`Bearer`) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"] & {
+                        /** @enum {string} */
+                        error?: "unauthorized";
+                        /** @enum {integer} */
+                        statusCode?: 401;
+                    };
+                };
+            };
+            /** @description `not_connected` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"] & {
+                        /** @enum {string} */
+                        error?: "not_connected";
+                        /** @enum {integer} */
+                        statusCode?: 404;
+                    };
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"] & {
+                        /** @enum {string} */
+                        error?: "payload_too_large";
+                        /** @enum {integer} */
+                        statusCode?: 413;
+                    };
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"] & {
+                        /** @enum {string} */
+                        error?: "unsupported_media_type";
+                        /** @enum {integer} */
+                        statusCode?: 415;
+                    };
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"] & {
+                        /** @enum {string} */
+                        error?: "internal_error";
+                        /** @enum {integer} */
+                        statusCode?: 500;
+                    };
+                };
+            };
+            /** @description `database_unavailable` (with Retry-After), `database_busy` (with Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"] & {
+                        /** @enum {string} */
+                        error?: "database_unavailable" | "database_busy";
+                        /** @enum {integer} */
+                        statusCode?: 503;
+                    };
+                };
+            };
+        };
+    };
+    AssetsController_sync: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A connectionId from GET /social/connections */
+                connectionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssetSyncResultDto"];
+                };
+            };
+            /** @description `validation_failed`, `invalid_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"] & {
+                        /** @enum {string} */
+                        error?: "validation_failed" | "invalid_json";
+                        /** @enum {integer} */
+                        statusCode?: 400;
+                    };
+                };
+            };
+            /** @description `unauthorized` (with WWW-Authenticate) */
+            401: {
+                headers: {
+                    /** @description The authentication scheme expected (`Bearer`) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"] & {
+                        /** @enum {string} */
+                        error?: "unauthorized";
+                        /** @enum {integer} */
+                        statusCode?: 401;
+                    };
+                };
+            };
+            /** @description `not_connected` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"] & {
+                        /** @enum {string} */
+                        error?: "not_connected";
+                        /** @enum {integer} */
+                        statusCode?: 404;
+                    };
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"] & {
+                        /** @enum {string} */
+                        error?: "payload_too_large";
+                        /** @enum {integer} */
+                        statusCode?: 413;
+                    };
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"] & {
+                        /** @enum {string} */
+                        error?: "unsupported_media_type";
+                        /** @enum {integer} */
+                        statusCode?: 415;
+                    };
+                };
+            };
+            /** @description `provider_unavailable` (with Retry-After), `provider_error` */
+            424: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"] & {
+                        /** @enum {string} */
+                        error?: "provider_unavailable" | "provider_error";
+                        /** @enum {integer} */
+                        statusCode?: 424;
+                    };
+                };
+            };
+            /** @description `too_many_requests` (with Retry-After) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"] & {
+                        /** @enum {string} */
+                        error?: "too_many_requests";
+                        /** @enum {integer} */
+                        statusCode?: 429;
+                    };
+                };
+            };
+            /** @description `internal_error` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"] & {
+                        /** @enum {string} */
+                        error?: "internal_error";
+                        /** @enum {integer} */
+                        statusCode?: 500;
+                    };
+                };
+            };
+            /** @description `database_unavailable` (with Retry-After), `database_busy` (with Retry-After) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"] & {
+                        /** @enum {string} */
+                        error?: "database_unavailable" | "database_busy";
+                        /** @enum {integer} */
+                        statusCode?: 503;
+                    };
+                };
+            };
+        };
+    };
     InternalTokenController_reportRejected: {
         parameters: {
             query?: never;
@@ -5736,7 +6130,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_connected`, `unknown_platform` */
+            /** @description `not_connected`, `asset_not_found`, `unknown_platform` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5744,13 +6138,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponseDto"] & {
                         /** @enum {string} */
-                        error?: "not_connected" | "unknown_platform";
+                        error?: "not_connected" | "asset_not_found" | "unknown_platform";
                         /** @enum {integer} */
                         statusCode?: 404;
                     };
                 };
             };
-            /** @description `connection_ambiguous`, `insufficient_scope`, `reauth_required` */
+            /** @description `connection_ambiguous`, `insufficient_scope`, `asset_removed`, `reauth_required` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5758,7 +6152,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponseDto"] & {
                         /** @enum {string} */
-                        error?: "connection_ambiguous" | "insufficient_scope" | "reauth_required";
+                        error?: "connection_ambiguous" | "insufficient_scope" | "asset_removed" | "reauth_required";
                         /** @enum {integer} */
                         statusCode?: 409;
                     };

@@ -1,5 +1,6 @@
 import { ProviderError } from '../provider.exception.js';
-import type { Profile, TokenSet } from '../provider.types.js';
+import type { AssetCapability, AssetKind, DiscoveredAsset, Profile, TokenSet } from '../provider.types.js';
+import { assetOf, MAX_ASSET_PAGES, MAX_ASSETS, samePlaceNext } from './assets.js';
 import type { ExchangeArgs, StoredTokens } from './standard.adapter.js';
 import { GraphAdapter } from './graph.adapter.js';
 
@@ -61,6 +62,46 @@ export class FacebookAdapter extends GraphAdapter {
     return this.scopesFrom(data.scopes.join(' '), malformed);
   }
 
+  /**
+   * GET /me/accounts: each Page with its Page token and the user's tasks on it, and the Instagram
+   * professional account linked to it. Pages are followed through `paging.next` (cursor paging: a
+   * missing `next` is the last page).
+   */
+  override async discoverAssets(accessToken: string, kinds: ReadonlySet<AssetKind>): Promise<DiscoveredAsset[]> {
+    if (!this.p.assetsUrl || kinds.size === 0) return [];
+    const purpose = 'assets (me/accounts)';
+    const found: DiscoveredAsset[] = [];
+    let res = await this.graphGet(
+      this.p.assetsUrl,
+      {
+        fields: 'id,name,access_token,tasks,picture{url},instagram_business_account{id,username,name,profile_picture_url}',
+        limit: '100',
+        access_token: accessToken,
+      },
+      purpose,
+    );
+    for (let page = 1; ; page++) {
+      const body = this.expectJson(res, purpose) as { data?: unknown; paging?: { next?: unknown } };
+      if (!Array.isArray(body.data)) throw new ProviderError('malformed', `${purpose}: data is not a list`, { status: res.status });
+      for (const entry of body.data as Record<string, unknown>[]) {
+        const tasks = Array.isArray(entry?.tasks) ? entry.tasks.filter((t): t is string => typeof t === 'string') : [];
+        const capabilities = capabilitiesOfTasks(tasks);
+        if (kinds.has('facebook_page')) {
+          const picture = (entry.picture as { data?: { url?: unknown } } | undefined)?.data?.url;
+          found.push(assetOf('facebook_page', purpose, { id: entry.id, name: entry.name, picture, capabilities, accessToken: entry.access_token }));
+        }
+        const ig = entry?.instagram_business_account as Record<string, unknown> | undefined;
+        if (kinds.has('instagram_account') && ig && typeof ig === 'object') {
+          found.push(assetOf('instagram_account', purpose, { id: ig.id, name: ig.username ?? ig.name, picture: ig.profile_picture_url, capabilities }));
+        }
+      }
+      const next = samePlaceNext(body.paging?.next, this.p.assetsUrl, purpose);
+      if (!next || page >= MAX_ASSET_PAGES || found.length >= MAX_ASSETS) break;
+      res = await this.http.send({ method: 'GET', url: next, purpose });
+    }
+    return found.slice(0, MAX_ASSETS);
+  }
+
   /** DELETE /me/permissions removes the app's grant. */
   override async revoke(tokens: StoredTokens): Promise<void> {
     if (!this.p.revocationUrl) return;
@@ -69,4 +110,20 @@ export class FacebookAdapter extends GraphAdapter {
     const res = await this.http.send({ method: 'DELETE', url: url.toString(), purpose: 'revocation' });
     if (res.status !== 200) throw this.errorFrom(res, 'revocation');
   }
+}
+
+/**
+ * A Page task as a capability: CREATE_CONTENT (and MANAGE) publish, ANALYZE reads insights
+ * (developers.facebook.com/docs/pages/overview/permissions-features, read 2026-12-04).
+ */
+const TASKS: Record<string, AssetCapability[]> = {
+  MANAGE: ['manage', 'publish', 'analytics', 'moderate', 'advertise'],
+  CREATE_CONTENT: ['publish'],
+  MODERATE: ['moderate'],
+  ADVERTISE: ['advertise'],
+  ANALYZE: ['analytics'],
+};
+
+function capabilitiesOfTasks(tasks: string[]): AssetCapability[] {
+  return tasks.flatMap((t) => TASKS[t] ?? []);
 }

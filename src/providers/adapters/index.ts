@@ -2,12 +2,14 @@ import type { ProviderHttpClient } from '../provider-http.client.js';
 import type { ProviderConfig } from '../provider.types.js';
 import { FacebookAdapter } from './facebook.adapter.js';
 import { InstagramAdapter } from './instagram.adapter.js';
+import { LinkedInAdapter } from './linkedin.adapter.js';
 import { StandardAdapter } from './standard.adapter.js';
 import { TikTokAdapter } from './tiktok.adapter.js';
+import { YouTubeAdapter } from './youtube.adapter.js';
 
 export { StandardAdapter };
 
-/** Google, YouTube, X, LinkedIn and Pinterest differ from the standard only in data (see the catalogue). */
+/** Google, X and Pinterest differ from the standard only in data (see the catalogue); YouTube and LinkedIn also list assets. */
 export function createAdapter(config: ProviderConfig, http: ProviderHttpClient): StandardAdapter {
   switch (config.adapter) {
     case 'tiktok':
@@ -17,11 +19,13 @@ export function createAdapter(config: ProviderConfig, http: ProviderHttpClient):
       return new InstagramAdapter(config, http);
     case 'facebook':
       return new FacebookAdapter(config, http);
+    case 'youtube':
+      return new YouTubeAdapter(config, http);
+    case 'linkedin':
+      return new LinkedInAdapter(config, http);
     case 'standard':
     case 'google':
-    case 'youtube':
     case 'x':
-    case 'linkedin':
     case 'pinterest':
       return new StandardAdapter(config, http);
   }

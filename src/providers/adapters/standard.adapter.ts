@@ -2,7 +2,15 @@ import type { ProviderHttpClient, ProviderRequest, ProviderResponse } from '../p
 import { hasUnsafeCharacters, safeCode, safeDisplayText } from '../../common/safe-text.js';
 import { parseRetryAfter } from '../provider-http.client.js';
 import { type FailureClass, ProviderError } from '../provider.exception.js';
-import { type ErrorRule, isReservedAuthorizationParam, type Profile, type ProviderConfig, type TokenSet } from '../provider.types.js';
+import {
+  type AssetKind,
+  type DiscoveredAsset,
+  type ErrorRule,
+  isReservedAuthorizationParam,
+  type Profile,
+  type ProviderConfig,
+  type TokenSet,
+} from '../provider.types.js';
 
 export type AuthorizeArgs = { state: string; redirectUri: string; codeChallenge?: string; scopes?: string[] };
 export type ExchangeArgs = { code: string; redirectUri: string; codeVerifier?: string };
@@ -146,6 +154,14 @@ export class StandardAdapter {
     const res = await this.tokenRequest(this.p.introspectionUrl, 'introspection', { token: tokens.accessToken, token_type_hint: 'access_token' });
     const body = this.expectJson(res, 'introspection') as Record<string, unknown>;
     return this.scopesFrom(body.scope, (what) => new ProviderError('malformed', `introspection: ${what}`, { status: res.status }));
+  }
+
+  /**
+   * The Pages, organisations or channels this grant reaches, of the `kinds` it has the scopes for.
+   * A provider without assets lists none; the adapters of those with assets override this.
+   */
+  async discoverAssets(_accessToken: string, _kinds: ReadonlySet<AssetKind>): Promise<DiscoveredAsset[]> {
+    return [];
   }
 
   /** RFC 7009: the refresh token when there is one (it revokes the grant), else the access token. */

@@ -1,0 +1,186 @@
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AppException } from '../common/app.exception.js';
+import { backoffMs } from '../common/backoff.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
+import type { Connection } from '../connections/connection.entity.js';
+import { ConnectionGrantHooks, type GrantEvent } from '../connections/connection-grant-hooks.service.js';
+import { ConnectionStoreService } from '../connections/connection-store.service.js';
+import { ProviderError } from '../providers/provider.exception.js';
+import { ProviderRegistry } from '../providers/provider-registry.service.js';
+import type { AssetKind, DiscoveredAsset } from '../providers/provider.types.js';
+import { TokenAccessService } from '../tokens/token-access.service.js';
+import { WebhookOutboxService } from '../webhooks/webhook-outbox.service.js';
+import type { ConnectionAsset } from './connection-asset.entity.js';
+import { ConnectionAssetRepository } from './connection-asset.repository.js';
+import { AssetSyncRepository } from './asset-sync.repository.js';
+import { AssetsException } from './assets.exception.js';
+
+/** The background listing: a claim every minute, a few connections at a time on each instance. */
+export const ASSET_SYNC = { tickMs: 60_000, batch: 50, concurrency: 4, leaseMs: 10 * 60_000, retryBaseMs: 5 * 60_000 } as const;
+
+export type SyncOutcome = { assets: ConnectionAsset[]; added: number; removed: number };
+
+const key = (kind: string, externalId: string) => `${kind}\u0000${externalId}`;
+
+/**
+ * Lists a connection's Pages, organisations and channels at the provider (no transaction open),
+ * then applies the difference in one transaction: new ones added (`asset.added`), missing ones
+ * removed (`asset.removed`), tokens re-derived. Runs after every connect and reconnect, when the
+ * user asks, and in the background every ASSET_SYNC_INTERVAL.
+ */
+@Injectable()
+export class AssetSyncService implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('AssetSync');
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<unknown>;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly registry: ProviderRegistry,
+    private readonly connections: ConnectionStoreService,
+    private readonly tokens: TokenAccessService,
+    private readonly assets: ConnectionAssetRepository,
+    private readonly syncs: AssetSyncRepository,
+    private readonly outbox: WebhookOutboxService,
+    private readonly hooks: ConnectionGrantHooks,
+  ) {}
+
+  onModuleInit(): void {
+    this.hooks.register((event) => this.afterGrant(event));
+  }
+
+  /** A connect or reconnect lists at once (the user sees them); a refresh re-derives asset tokens soon, in the background. */
+  private async afterGrant(event: GrantEvent): Promise<void> {
+    const kinds = this.registry.find(event.platform)?.config.assetKinds ?? [];
+    if (kinds.length === 0) return;
+    if (event.how === 'refreshed') {
+      if (kinds.some((k) => k.ownToken)) await this.syncs.scheduleBy(event.connectionId, new Date());
+      return;
+    }
+    const c = await this.connections.findById(event.connectionId);
+    if (c)
+      await this.sync(c).catch((error: unknown) =>
+        this.logger.warn(`Listing the assets of a new ${event.platform} connection failed: ${(error as Error).message}`),
+      );
+  }
+
+  /** The kinds this connection's grant can reach: the provider's, whose scopes were all granted. */
+  private kindsFor(c: Connection): Set<AssetKind> {
+    const granted = new Set(c.scopes);
+    const kinds = this.registry.find(c.platform)?.config.assetKinds ?? [];
+    return new Set(kinds.filter((k) => k.scopes.every((s) => granted.has(s))).map((k) => k.kind));
+  }
+
+  async sync(c: Connection): Promise<SyncOutcome> {
+    const provider = this.registry.get(c.platform);
+    const kinds = this.kindsFor(c);
+    let discovered: DiscoveredAsset[] = [];
+    if (kinds.size > 0) {
+      try {
+        const current = await this.tokens.getValidToken(c.userId, c.platform, 'lazy', { connectionId: c.id });
+        discovered = await provider.adapter.discoverAssets(current.accessToken.reveal(), kinds);
+      } catch (error) {
+        throw await this.failed(c, error);
+      }
+    }
+    return this.apply(c, discovered, kinds.size > 0);
+  }
+
+  private async apply(c: Connection, discovered: DiscoveredAsset[], reachable: boolean): Promise<SyncOutcome> {
+    const listed = new Map(discovered.map((d) => [key(d.kind, d.externalId), d]));
+    let added = 0;
+    let removed = 0;
+    await this.dataSource.transaction(async (m) => {
+      await this.assets.lockConnection(m, c.id);
+      const known = await this.assets.listForConnection(c.id, m);
+      const event = (a: { id: string; kind: string; externalId: string; name: string | null }) => ({
+        connectionId: c.id,
+        userId: c.userId,
+        platform: c.platform,
+        accountId: c.accountId,
+        asset: { assetId: a.id, kind: a.kind, externalId: a.externalId, name: a.name },
+      });
+      const gone = known.filter((a) => a.status === 'active' && !listed.has(key(a.kind, a.externalId)));
+      await this.assets.markRemoved(
+        m,
+        gone.map((a) => a.id),
+      );
+      for (const a of gone) await this.outbox.enqueue(m, 'asset.removed', event(a));
+      removed = gone.length;
+      const byKey = new Map(known.map((a) => [key(a.kind, a.externalId), a]));
+      for (const [k, d] of listed) {
+        const existing = byKey.get(k);
+        if (existing) await this.assets.refresh(m, existing.id, d);
+        else {
+          const row = await this.assets.insert(m, c.id, d);
+          await this.outbox.enqueue(m, 'asset.added', event(row));
+        }
+        if (!existing || existing.status === 'removed') added++;
+        if (existing?.status === 'removed') await this.outbox.enqueue(m, 'asset.added', event({ ...existing, name: d.name }));
+      }
+      if (reachable) await this.syncs.recordSuccess(m, c.id, new Date(Date.now() + this.config.assetSyncIntervalMs));
+      else await this.syncs.delete(m, c.id); // nothing to list until the user grants what the assets need
+    });
+    if (added || removed)
+      this.logger.log(`Assets of a ${c.platform} connection: ${added} added, ${removed} removed`, { platform: c.platform, connectionId: c.id });
+    return { assets: await this.assets.listForConnection(c.id), added, removed };
+  }
+
+  /** Backs off the next background sync; the caller's error says what happened, never the provider's words. */
+  private async failed(c: Connection, error: unknown): Promise<unknown> {
+    if (error instanceof AppException) {
+      // The token's own answer (reauth_required, provider_unavailable...) is the caller's; the background tries again next interval.
+      await this.syncs.recordFailure(c.id, error.code, () => new Date(Date.now() + this.config.assetSyncIntervalMs));
+      return error;
+    }
+    if (!(error instanceof ProviderError)) return error;
+    const retryAt = (failures: number) =>
+      new Date(Date.now() + backoffMs(failures - 1, { baseMs: ASSET_SYNC.retryBaseMs, maxMs: this.config.assetSyncIntervalMs, jitter: 0.2 }));
+    await this.syncs.recordFailure(c.id, error.failureClass, retryAt);
+    this.logger.warn(`Listing the assets of a ${c.platform} connection failed: ${error.message}`, {
+      platform: c.platform,
+      connectionId: c.id,
+      failureClass: error.failureClass,
+      providerError: error.details.providerCode,
+    });
+    return error.failureClass === 'rate_limited' || error.failureClass === 'transient' || error.failureClass === 'malformed'
+      ? AssetsException.providerUnavailable(c.platform, error.details.retryAfterMs ?? 30_000)
+      : AssetsException.providerRejected(c.platform);
+  }
+
+  /** One background pass of this instance: claimed connections, a few at a time. Returns how many were synced. */
+  async runOnce(): Promise<number> {
+    let synced = 0;
+    const ids = await this.syncs.claimDue(ASSET_SYNC.batch, ASSET_SYNC.leaseMs);
+    const queue = [...ids];
+    const worker = async () => {
+      for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+        const c = await this.connections.findById(id);
+        if (!c) continue; // deleted meanwhile: its row went with it
+        try {
+          await this.sync(c);
+          synced++;
+        } catch {
+          // Logged and backed off in failed(); a connection needing reauth is retried at the next interval.
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: ASSET_SYNC.concurrency }, worker));
+    return synced;
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => {
+      this.running = this.runOnce().catch((error: unknown) => this.logger.warn(`Background asset sync failed: ${(error as Error).message}`));
+    }, ASSET_SYNC.tickMs);
+    this.timer.unref();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+}
