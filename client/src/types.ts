@@ -26,8 +26,8 @@ export type InternalTokenRequest = operations['InternalTokenController_issue']['
 /** The service's error body: `{ statusCode, error, message }`, plus fields some codes carry (candidates, missingScopes). */
 export type ServiceErrorBody = Schemas['ErrorResponseDto'] & Record<string, unknown>;
 
-/** The publishing target a token is for, when the job asked for an `assetId` (issue 17). */
-export type TokenAsset = { kind: string; externalId: string; [field: string]: unknown };
+/** The publishing target a token is for, when the job asked for an `assetId`: assetId, kind, externalId, name, ownToken (a Page token). */
+export type TokenAsset = Schemas['TokenAssetDto'];
 
 export type TokenClientOptions = {
   /** The service's URL, e.g. `http://oauth-connections.internal:3000` (the INTERNAL_PORT one when set). */

@@ -1,3 +1,4 @@
+import { AssetListDto } from '../assets/assets.dto.js';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsISO8601, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../common/page-query.dto.js';
@@ -164,6 +165,7 @@ export class ConnectionDetailDto extends AdminConnectionDto {
   @ApiProperty({ type: [String], description: 'What the last authorization asked for' }) requestedScopes!: string[];
   @ApiProperty({ type: [RefreshEventDto] }) history!: RefreshEventDto[];
   @ApiProperty({ type: [RefreshFailureDto] }) failures!: RefreshFailureDto[];
+  @ApiProperty({ type: AssetListDto, description: 'Its Pages, organisations and channels, with the state of their listing' }) assets!: AssetListDto;
 }
 
 export class AuditEntryDto {

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AssetsModule } from '../assets/assets.module.js';
 import { BreakerModule } from '../breaker/breaker.module.js';
 import { ConnectionsModule } from '../connections/connections.module.js';
 import { InternalModule } from '../internal/internal.module.js';
@@ -7,9 +8,9 @@ import { TokensModule } from '../tokens/tokens.module.js';
 import { AdminController } from './admin.controller.js';
 import { AdminService } from './admin.service.js';
 
-/** Admin API: reads through the owning features' read models (connections, tokens, internal, crypto, breaker). */
+/** Admin API: reads through the owning features' read models (connections, tokens, internal, crypto, breaker, assets). */
 @Module({
-  imports: [ProvidersModule, ConnectionsModule, TokensModule, InternalModule, BreakerModule],
+  imports: [ProvidersModule, ConnectionsModule, TokensModule, InternalModule, BreakerModule, AssetsModule],
   controllers: [AdminController],
   providers: [AdminService],
 })

@@ -1,3 +1,4 @@
+import { AssetsService } from '../assets/assets.service.js';
 import { Injectable } from '@nestjs/common';
 import { ProviderBreakerService } from '../breaker/provider-breaker.service.js';
 import { type AdminConnectionRow, ConnectionAdminReadService } from '../connections/connection-admin-read.service.js';
@@ -78,6 +79,7 @@ export class AdminService {
     private readonly connections: ConnectionsService,
     private readonly registry: ProviderRegistry,
     private readonly breakers: ProviderBreakerService,
+    private readonly assets: AssetsService,
   ) {}
 
   private required(platform: string): readonly string[] {
@@ -153,7 +155,11 @@ export class AdminService {
   async connection(id: string): Promise<ConnectionDetailDto> {
     const row = await this.connectionQueries.findById(id);
     if (!row) throw AdminException.notFound();
-    const [history, failures] = await Promise.all([this.historyQueries.history(id), this.historyQueries.listFailures({ connectionId: id, limit: 20 })]);
+    const [history, failures, assets] = await Promise.all([
+      this.historyQueries.history(id),
+      this.historyQueries.listFailures({ connectionId: id, limit: 20 }),
+      this.assets.listForConnection(id),
+    ]);
     return {
       ...toConnection(row, this.required(row.platform)),
       scopes: row.scopes,
@@ -161,6 +167,7 @@ export class AdminService {
       requestedScopes: row.requested_scopes,
       history: history.map((h) => ({ occurredAt: iso(h.occurredAt)!, trigger: h.trigger, outcome: h.outcome, durationMs: h.durationMs })),
       failures: failures.rows.map(toFailure),
+      assets,
     };
   }
 

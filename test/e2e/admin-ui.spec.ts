@@ -263,6 +263,30 @@ describeUi('admin UI in a browser', () => {
     await textOf(page.getByTestId('action-result'), /Cooldown: .*wait \d+ s/);
   });
 
+  it("shows a connection's assets with their state; one without any says so", async () => {
+    const q = (sql: string, params: unknown[]) => t.dataSource.query(sql, params);
+    await q(
+      `INSERT INTO connection_assets (connection_id, kind, external_id, name, capabilities, access_token) VALUES ($1, 'facebook_page', '101', 'Dave Bakery', '{publish,analytics}', NULL)`,
+      [ids.dave],
+    );
+    await q(
+      `INSERT INTO connection_assets (connection_id, kind, external_id, name, status, removed_at) VALUES ($1, 'facebook_page', '102', 'Old Page', 'removed', now() - interval '2 days')`,
+      [ids.dave],
+    );
+    await q(`INSERT INTO asset_syncs (connection_id, synced_at, next_sync_at) VALUES ($1, now() - interval '3 hours', now() + interval '21 hours')`, [
+      ids.dave,
+    ]);
+    await open(`/connections/${ids.dave}`);
+    await countOf(page.getByTestId('asset-row'), 2);
+    const rows = page.getByTestId('asset-row');
+    await textOf(rows.nth(0), /Facebook Page\s*Dave Bakery\s*101\s*publish, analytics\s*the connection’s\s*active/);
+    await textOf(rows.nth(1), /Old Page.*removed.*2 d/);
+    expect(await rows.nth(1).getAttribute('data-status')).toBe('removed');
+    await textOf(page.getByTestId('detail-assets'), /Listed by the provider 3 h ago/);
+    await open(`/connections/${ids.alice}`);
+    await page.getByTestId('detail-assets-empty').waitFor();
+  });
+
   it('explains a 409 for a connection that needs re-authorisation', async () => {
     await open(`/connections/${ids.carol}`);
     await page.getByTestId('force-refresh').click();

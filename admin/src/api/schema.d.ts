@@ -831,6 +831,8 @@ export interface components {
             /** Format: date-time */
             accessTokenExpiresAt: string | null;
             accountId: string | null;
+            /** @description Its Pages, organisations and channels, with the state of their listing */
+            assets: components["schemas"]["AssetListDto"];
             /** Format: date-time */
             connectedAt: string;
             consecutiveFailures: number;

@@ -1,5 +1,6 @@
 import { type ReactNode, useState } from 'react';
 import { ApiError, api, call, type ConnectionDetail as Detail } from '../api/client';
+import { AssetsCard } from '../components/AssetsCard';
 import { ClassBadge, OutcomeBadge, StatusBadge } from '../components/Badges';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Empty, ErrorState, Loading } from '../components/States';
@@ -225,6 +226,8 @@ function DetailView({ c, now, reloading, children }: { c: Detail; now: number; r
           </Field>
         </dl>
       </section>
+
+      <AssetsCard list={c.assets} now={now} />
 
       <section className="card">
         <h2>Refresh history</h2>
