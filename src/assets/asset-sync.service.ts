@@ -17,8 +17,11 @@ import { ConnectionAssetRepository } from './connection-asset.repository.js';
 import { AssetSyncRepository } from './asset-sync.repository.js';
 import { AssetsException } from './assets.exception.js';
 
-/** The background listing: a claim every minute, a few connections at a time on each instance. */
-export const ASSET_SYNC = { tickMs: 60_000, batch: 50, concurrency: 4, leaseMs: 10 * 60_000, retryBaseMs: 5 * 60_000 } as const;
+/**
+ * The background listing: every minute each instance claims due connections in batches for up to
+ * `budgetMs`, `concurrency` at a time (about 25 a second per instance at 300 ms a listing).
+ */
+export const ASSET_SYNC = { tickMs: 60_000, budgetMs: 45_000, batch: 100, concurrency: 8, leaseMs: 10 * 60_000, retryBaseMs: 5 * 60_000 } as const;
 
 export type SyncOutcome = { assets: ConnectionAsset[]; added: number; removed: number };
 
@@ -75,7 +78,12 @@ export class AssetSyncService implements OnModuleInit, OnApplicationBootstrap, B
   }
 
   async sync(c: Connection): Promise<SyncOutcome> {
-    const provider = this.registry.get(c.platform);
+    const provider = this.registry.find(c.platform);
+    if (!provider) {
+      // A platform switched off: its assets are kept as they are and looked at again next interval.
+      await this.syncs.recordFailure(c.id, 'platform_disabled', () => new Date(Date.now() + this.config.assetSyncIntervalMs));
+      return { assets: await this.assets.listForConnection(c.id), added: 0, removed: 0 };
+    }
     const kinds = this.kindsFor(c);
     let discovered: DiscoveredAsset[] = [];
     if (kinds.size > 0) {
@@ -151,10 +159,19 @@ export class AssetSyncService implements OnModuleInit, OnApplicationBootstrap, B
       : AssetsException.providerRejected(c.platform);
   }
 
-  /** One background pass of this instance: claimed connections, a few at a time. Returns how many were synced. */
-  async runOnce(): Promise<number> {
+  /** One background pass of this instance: claimed batches until the budget is spent or none is due. Returns how many were synced. */
+  async runOnce(budgetMs: number = ASSET_SYNC.budgetMs): Promise<number> {
+    const deadline = Date.now() + budgetMs;
     let synced = 0;
-    const ids = await this.syncs.claimDue(ASSET_SYNC.batch, ASSET_SYNC.leaseMs);
+    for (;;) {
+      const ids = await this.syncs.claimDue(ASSET_SYNC.batch, ASSET_SYNC.leaseMs);
+      synced += await this.syncAll(ids);
+      if (ids.length < ASSET_SYNC.batch || Date.now() >= deadline) return synced;
+    }
+  }
+
+  private async syncAll(ids: string[]): Promise<number> {
+    let synced = 0;
     const queue = [...ids];
     const worker = async () => {
       for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
@@ -174,7 +191,10 @@ export class AssetSyncService implements OnModuleInit, OnApplicationBootstrap, B
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => {
-      this.running = this.runOnce().catch((error: unknown) => this.logger.warn(`Background asset sync failed: ${(error as Error).message}`));
+      if (this.running) return; // a pass slower than a tick (slow providers) is not doubled
+      this.running = this.runOnce()
+        .catch((error: unknown) => this.logger.warn(`Background asset sync failed: ${(error as Error).message}`))
+        .finally(() => (this.running = undefined));
     }, ASSET_SYNC.tickMs);
     this.timer.unref();
   }

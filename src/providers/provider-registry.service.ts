@@ -23,8 +23,13 @@ export class ProviderRegistry {
   }
 
   /** What a settings page may show: never credentials or endpoints. */
-  publicList(): { id: string; displayName: string; scopes: string[] }[] {
-    return this.list().map(({ config }) => ({ id: config.id, displayName: config.displayName, scopes: config.scopes }));
+  publicList(): { id: string; displayName: string; scopes: string[]; assetKinds: string[] }[] {
+    return this.list().map(({ config }) => ({
+      id: config.id,
+      displayName: config.displayName,
+      scopes: config.scopes,
+      assetKinds: config.assetKinds.map((k) => k.kind),
+    }));
   }
 
   /** The provider, or 404 unknown_platform. */

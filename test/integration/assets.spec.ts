@@ -6,6 +6,7 @@
 // mine=true (developers.google.com/youtube/v3/docs/channels/list).
 import request from 'supertest';
 import { AssetSyncService } from '../../src/assets/asset-sync.service.js';
+import { ConnectionGrantHooks } from '../../src/connections/connection-grant-hooks.service.js';
 import { builtInOverrides, type FakeProvider, type RecordedRequest, startFakeProvider } from '../helpers/fake-provider.js';
 import { writeProvidersFile } from '../helpers/providers-file.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
@@ -337,6 +338,33 @@ describe('assets: Pages, Instagram accounts, organisations and channels', () => 
     expect(list.lastError).toBe('provider_error');
     const [state] = await t.dataSource.query(`SELECT failures, next_sync_at > now() AS later FROM asset_syncs WHERE connection_id = $1`, [c.id]);
     expect(state).toEqual({ failures: 1, later: true });
+  });
+
+  it('new tokens from a refresh schedule a listing at once where assets carry their own tokens (Page tokens), and not elsewhere', async () => {
+    const hooks = t.app.get(ConnectionGrantHooks);
+    const [yt] = await t.dataSource.query(`SELECT id FROM connections WHERE user_id = 'yuki'`);
+    await t.dataSource.query(`UPDATE asset_syncs SET next_sync_at = now() + interval '1 day' WHERE connection_id = ANY($1::uuid[])`, [[fbConnection, yt.id]]);
+    await hooks.granted({ connectionId: fbConnection, userId: 'fay', platform: 'facebook', how: 'refreshed' });
+    await hooks.granted({ connectionId: yt.id, userId: 'yuki', platform: 'youtube', how: 'refreshed' });
+    const due = await t.dataSource.query(`SELECT connection_id FROM asset_syncs WHERE next_sync_at <= now()`);
+    expect(due.map((r: { connection_id: string }) => r.connection_id)).toEqual([fbConnection]);
+  });
+
+  it('the background leaves a switched-off platform alone until the next interval, and stops syncing a platform without assets', async () => {
+    const q = (sql: string, params: unknown[] = []) => t.dataSource.query(sql, params);
+    await q(`UPDATE asset_syncs SET next_sync_at = now() + interval '1 day'`);
+    const [gone] = await q(`INSERT INTO connections (user_id, platform, access_token) VALUES ('old', 'switched-off', 'x') RETURNING id`);
+    await q(`INSERT INTO connection_assets (connection_id, kind, external_id, name) VALUES ($1, 'facebook_page', '9', 'Kept')`, [gone.id]);
+    await q(`INSERT INTO asset_syncs (connection_id, next_sync_at) VALUES ($1, now() - interval '1 second')`, [gone.id]);
+    // LinkedIn without the organisation scopes granted reaches no assets: its row goes.
+    const [li] = await q(`UPDATE connections SET scopes = '{openid,profile}' WHERE user_id = 'lee' RETURNING id`);
+    await q(`UPDATE asset_syncs SET next_sync_at = now() - interval '1 second' WHERE connection_id = $1`, [li[0].id]);
+    expect(await t.app.get(AssetSyncService).runOnce()).toBe(2);
+    const [state] = await q(`SELECT last_error, next_sync_at > now() + interval '23 hours' AS later FROM asset_syncs WHERE connection_id = $1`, [gone.id]);
+    expect(state).toEqual({ last_error: 'platform_disabled', later: true });
+    expect(await q(`SELECT status FROM connection_assets WHERE connection_id = $1`, [gone.id])).toEqual([{ status: 'active' }]);
+    expect(await q(`SELECT 1 FROM asset_syncs WHERE connection_id = $1`, [li[0].id])).toEqual([]);
+    expect(await q(`SELECT DISTINCT status FROM connection_assets WHERE connection_id = $1`, [li[0].id])).toEqual([{ status: 'removed' }]);
   });
 
   it('deleting a connection deletes its assets', async () => {

@@ -47,7 +47,9 @@ describe('connect flow against a standards-compliant authorization server', () =
 
   it('lists the custom platform publicly, without credentials', async () => {
     const res = await request(t.url).get('/social/platforms').expect(200);
-    expect(res.body).toEqual(expect.arrayContaining([{ id: 'acme', displayName: 'Acme ID', scopes: ['openid', 'profile', 'offline_access', 'api'] }]));
+    expect(res.body).toEqual(
+      expect.arrayContaining([{ id: 'acme', displayName: 'Acme ID', scopes: ['openid', 'profile', 'offline_access', 'api'], assetKinds: [] }]),
+    );
     expect(JSON.stringify(res.body)).not.toContain(as.clientSecret);
   });
 

@@ -95,7 +95,7 @@ describe('demo provider', () => {
 
   it('is listed with the platforms and publishes its metadata', async () => {
     const platforms = (await request(t.url).get('/social/platforms').expect(200)).body;
-    expect(platforms).toContainEqual({ id: 'demo', displayName: 'Demo provider', scopes: ['profile', 'offline_access'] });
+    expect(platforms).toContainEqual({ id: 'demo', displayName: 'Demo provider', scopes: ['profile', 'offline_access'], assetKinds: [] });
     const meta = (await request(t.url).get('/demo-provider/.well-known/oauth-authorization-server').expect(200)).body;
     expect(meta).toMatchObject({
       issuer,

@@ -1114,6 +1114,14 @@ export interface components {
             total: number;
         };
         PlatformDto: {
+            /**
+             * @description The assets (Pages, organisations, channels) its connections list: GET /social/connections/{connectionId}/assets
+             * @example [
+             *       "facebook_page",
+             *       "instagram_account"
+             *     ]
+             */
+            assetKinds: string[];
             /** @example TikTok */
             displayName: string;
             /** @example tiktok */

@@ -20,6 +20,8 @@ export function settingsPageHtml(opts: { devSessionPath?: string; hosted?: boole
     button { font: inherit; padding: .25rem .9rem; cursor: pointer; min-height: 2.25rem; }
     button[aria-busy=true] { cursor: progress; opacity: .6; }
     li { flex-wrap: wrap; }
+    .assets { flex-basis: 100%; padding-left: 1rem; font-size: .9rem; }
+    .assets li { border: 0; padding: .1rem 0; }
   </style>
   <script type="module" src="social.js"></script>
 </head>

@@ -159,6 +159,7 @@ function connectionRow(platform, c) {
     const again = () => (HOSTED ? connectHosted(c.connectionId) : connect(platform, { connectionId: c.connectionId, scopes: c.missingScopes }));
     li.append(button('Reconnect', again));
   }
+  if (platform.assetKinds.length) li.append(assetList(c));
   li.append(
     button('Disconnect', async () => {
       const who = `${platform.displayName} ${c.label ?? name}`;
@@ -169,6 +170,34 @@ function connectionRow(platform, c) {
     }),
   );
   return li;
+}
+
+// ---- What the connection publishes to (Facebook Pages, Instagram accounts, organisations, channels) ----
+const KINDS = { facebook_page: 'Page', instagram_account: 'Instagram', linkedin_organization: 'organisation', youtube_channel: 'channel' };
+
+function assetList(c) {
+  const box = document.createElement('div');
+  box.className = 'assets';
+  const list = document.createElement('ul');
+  const show = ({ assets }) => {
+    const active = assets.filter((a) => a.status === 'active');
+    list.replaceChildren(
+      ...(active.length ? active : [null]).map((a) => {
+        const item = document.createElement('li');
+        item.textContent = a ? `${a.name ?? a.externalId} (${KINDS[a.kind] ?? a.kind})` : 'Nothing to publish to yet';
+        return item;
+      }),
+    );
+  };
+  // Lists them at the provider now: a Page created or a role granted since the connect shows up.
+  const again = button('Refresh list', async () => {
+    const result = await api('POST', `/social/connections/${c.connectionId}/assets/sync`);
+    show(result);
+    say(`Publishing targets updated: ${result.added} new, ${result.removed} gone.`);
+  });
+  box.append(list, again);
+  run(async () => show(await api('GET', `/social/connections/${c.connectionId}/assets`)));
+  return box;
 }
 
 // A button that shows it is busy (disabled, aria-busy) until its action settles.
