@@ -370,11 +370,20 @@ async function round(n) {
     claimFigure('every due row leased at once, the first claim after', await explain(client, claim.sql, claim.params, { rollback: true }), 'info');
     claimFigure('every due row leased, the next claims', await explain(client, claim.sql, claim.params, { rollback: true }));
     await client.query(`UPDATE connections SET refresh_lease_owner = NULL, refresh_lease_expires_at = NULL WHERE refresh_lease_owner = 'bench-all'`);
-    // Every active row due.
-    await client.query('BEGIN');
-    await client.query(`UPDATE connections SET next_refresh_at = now() - interval '1 day' WHERE status = 'active'`);
-    claimFigure('every row due', await explain(client, claim.sql, claim.params));
-    await client.query('ROLLBACK');
+    // Every active row due, as time would make them (no write of the rows since): committed in
+    // batches, then vacuumed. Left so: nothing after this reads next_refresh_at.
+    for (let after = '00000000-0000-0000-0000-000000000000'; ;) {
+      const { rows } = await client.query(
+        `WITH b AS (SELECT id FROM connections WHERE id > $1::uuid ORDER BY id LIMIT 10000),
+           u AS (UPDATE connections c SET next_refresh_at = now() - random() * interval '1 day' FROM b WHERE c.id = b.id AND c.status = 'active' RETURNING c.id)
+         SELECT (SELECT id FROM b ORDER BY id DESC LIMIT 1) AS last`,
+        [after],
+      );
+      if (!rows[0].last) break;
+      after = rows[0].last;
+    }
+    await client.query('VACUUM (ANALYZE) connections');
+    claimFigure('every row due', await explain(client, claim.sql, claim.params, { rollback: true }));
 
     if (REUSE || CLAIM_ONLY) {
       console.log(`${REUSE ? 'BENCH_REUSE' : 'BENCH_ONLY=claim'}: partitions and retention skipped`);
