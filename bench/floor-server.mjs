@@ -21,7 +21,7 @@ const pool = new pg.Pool({
   max: Number(process.env.FLOOR_POOL_SIZE ?? 10),
   application_name: 'oc-bench-floor',
 });
-const SQL = 'SELECT access_token, access_token_expires_at, account_id, scopes FROM connections WHERE user_id = $1 AND platform = $2';
+const SQL = 'SELECT id, access_token, access_token_expires_at, account_id, scopes FROM connections WHERE user_id = $1 AND platform = $2';
 const ROUTE = /^\/social\/([^/?]+)\/internal-token$/;
 
 function send(res, status, body) {
@@ -46,7 +46,14 @@ async function answer(res, platform, raw) {
   const second = stored.indexOf(':', 3);
   const key = keys.get(stored.slice(3, second));
   const accessToken = decryptValue({ ciphertext: stored.slice(second + 1), key });
-  send(res, 200, { accessToken, expiresAt: row.access_token_expires_at?.toISOString() ?? null, accountId: row.account_id, scopes: row.scopes });
+  send(res, 200, {
+    accessToken,
+    expiresAt: row.access_token_expires_at?.toISOString() ?? null,
+    connectionId: row.id,
+    accountId: row.account_id,
+    grantedScopes: row.scopes,
+    scopes: row.scopes,
+  });
 }
 
 const server = createServer((req, res) => {

@@ -230,7 +230,7 @@ async function main() {
       );
     for (const userId of ['bench-user-1', `bench-user-${N >> 1}`, 'nobody']) {
       const [hot, orm] = [
-        await app.get(ConnectionRepository).findForUser(userId, PLATFORM),
+        (await app.get(ConnectionRepository).findForUser(userId, PLATFORM))[0] ?? null,
         await dataSource.getRepository(Connection).findOneBy({ userId, platform: PLATFORM }),
       ];
       if (JSON.stringify(plain(hot)) !== JSON.stringify(plain(orm)) || (hot && !(hot instanceof Connection))) {

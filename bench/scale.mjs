@@ -6,7 +6,8 @@
 // Settings: BENCH_SIZES=100000,1000000 (connections per round), BENCH_RUNS=15 (requests per figure),
 // BENCH_EXPLAIN=1 (also print the plan shape of every admin read), BENCH_REUSE=<database name> (one
 // round on that database, seeded only when empty, kept afterwards, without the destructive parts:
-// partitions and retention; to iterate on queries without reseeding).
+// partitions and retention; to iterate on queries without reseeding), BENCH_ONLY=claim (the seed, the
+// next_refresh_at backfill and the scheduler's claim only).
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,6 +23,7 @@ import { ConnectionAdminQueryRepository } from '../dist/src/connections/connecti
 import { ConnectionCountsService } from '../dist/src/connections/connection-counts.service.js';
 import { ConnectionLeaseRepository } from '../dist/src/connections/connection-lease.repository.js';
 import { OAuthStateRepository } from '../dist/src/connections/oauth-state.repository.js';
+import { DEFAULT_REFRESH_DUE_SETTINGS, nextRefreshAtSql, nextRefreshBackfillSql, refreshDueSql } from '../dist/src/connections/refresh-due.js';
 import { KeyRing } from '../dist/src/crypto/key-ring.js';
 import { KeyUsageService } from '../dist/src/crypto/key-usage.service.js';
 import { TokenAccessAuditRepository } from '../dist/src/internal/token-access-audit.repository.js';
@@ -37,6 +39,7 @@ const SIZES = (process.env.BENCH_SIZES ?? '100000,1000000').split(',').map(Numbe
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const EXPLAIN = process.env.BENCH_EXPLAIN === '1';
 const REUSE = process.env.BENCH_REUSE;
+const CLAIM_ONLY = process.env.BENCH_ONLY === 'claim';
 const PLATFORMS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel'];
 const SERVICES = ['publisher', 'analytics', 'inbox', 'scheduler', 'reports'];
 const DAY_MS = 86_400_000;
@@ -126,6 +129,25 @@ async function seed(client, n, ring) {
     );
   }
   const tConnections = Date.now() - t0;
+  // The insert trigger wrote next_refresh_at; what the migration's backfill of an existing table costs:
+  // its batches of 10,000 (keyset by id), and one UPDATE of every row, for comparison.
+  let t = Date.now();
+  let batches = 0;
+  for (let after = '00000000-0000-0000-0000-000000000000'; ; batches++) {
+    const { rows } = await client.query(nextRefreshBackfillSql(DEFAULT_REFRESH_DUE_SETTINGS), [after, 10_000]);
+    if (rows[0].n === 0) break;
+    after = rows[0].last;
+  }
+  const tBackfill = Date.now() - t;
+  await client.query('VACUUM connections');
+  t = Date.now();
+  await client.query(`UPDATE connections c SET next_refresh_at = ${nextRefreshAtSql(DEFAULT_REFRESH_DUE_SETTINGS, 'c')}`);
+  const tBackfillOne = Date.now() - t;
+  console.log(`next_refresh_at backfill: ${batches} batches of 10,000 in ${sec(tBackfill)}; one UPDATE in ${sec(tBackfillOne)}`);
+  if (CLAIM_ONLY) {
+    await client.query('VACUUM (ANALYZE)');
+    return { tConnections, tBackfill, tBackfillOne, tAll: Date.now() - t0 };
+  }
   // Per connection: 3 token reads over 120 days (a quarter past AUDIT_RETENTION), 1 refresh attempt
   // over 40 days (a quarter past REFRESH_LOG_RETENTION), 0.05 failures over 120 days, 0.1 delivered
   // webhooks over 14 days (half past WEBHOOK_RETENTION), 0.01 states expired over 3 days.
@@ -165,7 +187,7 @@ async function seed(client, n, ring) {
     [Math.round(n * 0.01), PLATFORMS],
   );
   await client.query('VACUUM (ANALYZE)');
-  return { tConnections, tAll: Date.now() - t0 };
+  return { tConnections, tBackfill, tBackfillOne, tAll: Date.now() - t0 };
 }
 
 /** An existing database on BENCH_DATABASE_URL's server (BENCH_REUSE), never dropped. */
@@ -228,6 +250,8 @@ async function round(n) {
       seeded = await seed(client, n, app.get(KeyRing));
       record('seed: connections (bulk INSERT ... SELECT generate_series)', 'info', n, sec(seeded.tConnections));
       record('seed: everything, with VACUUM ANALYZE', 'info', n, sec(seeded.tAll));
+      record('migration backfill of next_refresh_at: batches of 10,000', 'info', n, sec(seeded.tBackfill));
+      record('backfill of next_refresh_at: one UPDATE', 'info', n, sec(seeded.tBackfillOne));
     } else {
       console.log(`reusing ${db.name}: ${int(existing)} connections already there`);
       await client.query('VACUUM (ANALYZE)');
@@ -241,115 +265,128 @@ async function round(n) {
       `seeded in ${sec(seeded.tAll)}: ${sizes.map((r) => `${r.relname} ${int(Number(r.n))} rows (${(Number(r.bytes) / 1048576).toFixed(0)} MB)`).join(', ')}`,
     );
     // The counts the summary and /metrics serve, computed in the background (one instance, at most every 30 s / 10 min): their cost, off any request.
-    const timed = async (call) => {
-      const t = performance.now();
-      await call();
-      return performance.now() - t;
-    };
-    const countsMs = await timed(() => app.get(ConnectionCountsService).refresh({ force: true }));
-    const keysMs = await timed(() => app.get(KeyUsageService).refresh({ force: true }));
-    const outboxMs = await timed(() => app.get(MetricsService).refreshGauges());
-    record('background: connection counts (every 30 s, one instance)', 'off requests', n, fmt(countsMs));
-    record('background: values per key id (every 10 min, and keys:rotate)', 'off requests', n, fmt(keysMs));
-    record('background: webhook outbox depth (every 30 s)', 'off requests', n, fmt(outboxMs));
-    console.log(`background counts: connections ${fmt(countsMs)}, values per key id ${fmt(keysMs)}, outbox depth ${fmt(outboxMs)}`);
+    if (!CLAIM_ONLY) {
+      const timed = async (call) => {
+        const t = performance.now();
+        await call();
+        return performance.now() - t;
+      };
+      const countsMs = await timed(() => app.get(ConnectionCountsService).refresh({ force: true }));
+      const keysMs = await timed(() => app.get(KeyUsageService).refresh({ force: true }));
+      const outboxMs = await timed(() => app.get(MetricsService).refreshGauges());
+      record('background: connection counts (every 30 s, one instance)', 'off requests', n, fmt(countsMs));
+      record('background: values per key id (every 10 min, and keys:rotate)', 'off requests', n, fmt(keysMs));
+      record('background: webhook outbox depth (every 30 s)', 'off requests', n, fmt(outboxMs));
+      console.log(`background counts: connections ${fmt(countsMs)}, values per key id ${fmt(keysMs)}, outbox depth ${fmt(outboxMs)}`);
 
-    // Admin reads and /metrics, as an admin calls them.
-    const firstPage = JSON.parse((await timeGet(url, '/admin/api/connections?limit=50', auth)).body);
-    const someUser = `user-${String(Math.round(n / 8) + 45).padStart(8, '0')}`;
-    const nameFragment = (await client.query(`SELECT substr(username, 11, 6) AS f FROM connections WHERE user_id = $1`, [someUser])).rows[0].f;
-    const conns = app.get(ConnectionAdminQueryRepository);
-    const history = app.get(RefreshHistoryQueryRepository);
-    const audits = app.get(TokenAccessAuditRepository);
-    const list = (q) => () => conns.list({ limit: 50, ...q });
-    const failures = (q) => () => history.listFailures({ limit: 50, ...q });
-    const audit = (q) => () => audits.list({ limit: 50, ...q });
-    const oneDay = { from: new Date(Date.now() - 31 * DAY_MS).toISOString(), to: new Date(Date.now() - 30 * DAY_MS).toISOString() };
-    // [figure, path, the statement behind it (EXPLAIN ANALYZE, BUFFERS)]
-    const reads = [
-      // The summary's one statement left per request (the counts are the background ones above).
-      ['summary', '/admin/api/summary', () => history.hourly()],
-      ['connections: default (expiry, asc)', '/admin/api/connections', list({})],
-      ['connections: page 2 (cursor)', `/admin/api/connections?cursor=${encodeURIComponent(firstPage.nextCursor)}`, list({ cursor: firstPage.nextCursor })],
-      ...['expiry', 'last_refresh', 'failures', 'connected'].flatMap((sort) =>
-        ['asc', 'desc'].map((order) => [`connections: sort ${sort} ${order}`, `/admin/api/connections?sort=${sort}&order=${order}`, list({ sort, order })]),
-      ),
-      ['connections: platform', '/admin/api/connections?platform=charlie', list({ platform: 'charlie' })],
-      ...['active', 'expiring', 'failing', 'needs_reauth'].map((status) => [
-        `connections: status ${status}`,
-        `/admin/api/connections?status=${status}`,
-        list({ status }),
-      ]),
-      [
-        'connections: platform + failing, by failures desc',
-        '/admin/api/connections?platform=delta&status=failing&sort=failures&order=desc',
-        list({ platform: 'delta', status: 'failing', sort: 'failures', order: 'desc' }),
-      ],
-      ['connections: user id prefix (1 %)', '/admin/api/connections?userId=user-0001', list({ userId: 'user-0001' })],
-      ['connections: one user id', `/admin/api/connections?userId=${someUser}`, list({ userId: someUser })],
-      ['connections: account substring, 1 row', `/admin/api/connections?account=${nameFragment}`, list({ account: nameFragment })],
-      ['connections: account id substring', '/admin/api/connections?account=4567891', list({ account: '4567891' })],
-      ['connections: account substring, every row', '/admin/api/connections?account=creator', list({ account: 'creator' })],
-      ['connections: account substring, 2 characters', '/admin/api/connections?account=q9', list({ account: 'q9' })],
-      [
-        'connections: account substring + sort connected desc',
-        `/admin/api/connections?account=${nameFragment.slice(0, 4)}&sort=connected&order=desc`,
-        list({ account: nameFragment.slice(0, 4), sort: 'connected', order: 'desc' }),
-      ],
-      ['failures: newest', '/admin/api/refresh-failures', failures({})],
-      ['failures: platform', '/admin/api/refresh-failures?platform=echo', failures({ platform: 'echo' })],
-      ['failures: rare class', '/admin/api/refresh-failures?failureClass=invalid_client', failures({ failureClass: 'invalid_client' })],
-      ['failures: a class with no rows', '/admin/api/refresh-failures?failureClass=undecryptable', failures({ failureClass: 'undecryptable' })],
-      ['failures: one day', `/admin/api/refresh-failures?from=${oneDay.from}&to=${oneDay.to}`, failures(oneDay)],
-      [
-        'failures: one connection',
-        '/admin/api/refresh-failures?connectionId=00000000-0000-4000-8000-000000000000',
-        failures({ connectionId: '00000000-0000-4000-8000-000000000000' }),
-      ],
-      ['audit: newest', '/admin/api/audit', audit({})],
-      ['audit: service', '/admin/api/audit?service=reports', audit({ service: 'reports' })],
-      ['audit: one user', `/admin/api/audit?userId=${someUser}`, audit({ userId: someUser })],
-      ['audit: platform', '/admin/api/audit?platform=golf', audit({ platform: 'golf' })],
-      ['audit: a service with no rows', '/admin/api/audit?service=nobody', audit({ service: 'nobody' })],
-      ['metrics', '/metrics'],
-    ];
-    for (const [name, path, call] of reads) {
-      const { p50, p90 } = await timeGet(url, path, auth);
-      record(`${name} p50`, name === 'metrics' ? '≤ 50 ms' : '≤ 100 ms', n, fmt(p50));
-      let plan = '';
-      if (call) {
-        const c = await capture(dataSource, call);
-        const e = await explain(client, c.sql, c.params);
-        plan = `  statement ${fmt(e.ms).padStart(8)}, ${int(e.hit + e.read).padStart(7)} buffers${EXPLAIN ? `: ${e.shape}` : ''}`;
+      // Admin reads and /metrics, as an admin calls them.
+      const firstPage = JSON.parse((await timeGet(url, '/admin/api/connections?limit=50', auth)).body);
+      const someUser = `user-${String(Math.round(n / 8) + 45).padStart(8, '0')}`;
+      const nameFragment = (await client.query(`SELECT substr(username, 11, 6) AS f FROM connections WHERE user_id = $1`, [someUser])).rows[0].f;
+      const conns = app.get(ConnectionAdminQueryRepository);
+      const history = app.get(RefreshHistoryQueryRepository);
+      const audits = app.get(TokenAccessAuditRepository);
+      const list = (q) => () => conns.list({ limit: 50, ...q });
+      const failures = (q) => () => history.listFailures({ limit: 50, ...q });
+      const audit = (q) => () => audits.list({ limit: 50, ...q });
+      const oneDay = { from: new Date(Date.now() - 31 * DAY_MS).toISOString(), to: new Date(Date.now() - 30 * DAY_MS).toISOString() };
+      // [figure, path, the statement behind it (EXPLAIN ANALYZE, BUFFERS)]
+      const reads = [
+        // The summary's one statement left per request (the counts are the background ones above).
+        ['summary', '/admin/api/summary', () => history.hourly()],
+        ['connections: default (expiry, asc)', '/admin/api/connections', list({})],
+        ['connections: page 2 (cursor)', `/admin/api/connections?cursor=${encodeURIComponent(firstPage.nextCursor)}`, list({ cursor: firstPage.nextCursor })],
+        ...['expiry', 'last_refresh', 'failures', 'connected'].flatMap((sort) =>
+          ['asc', 'desc'].map((order) => [`connections: sort ${sort} ${order}`, `/admin/api/connections?sort=${sort}&order=${order}`, list({ sort, order })]),
+        ),
+        ['connections: platform', '/admin/api/connections?platform=charlie', list({ platform: 'charlie' })],
+        ...['active', 'expiring', 'failing', 'needs_reauth'].map((status) => [
+          `connections: status ${status}`,
+          `/admin/api/connections?status=${status}`,
+          list({ status }),
+        ]),
+        [
+          'connections: platform + failing, by failures desc',
+          '/admin/api/connections?platform=delta&status=failing&sort=failures&order=desc',
+          list({ platform: 'delta', status: 'failing', sort: 'failures', order: 'desc' }),
+        ],
+        ['connections: user id prefix (1 %)', '/admin/api/connections?userId=user-0001', list({ userId: 'user-0001' })],
+        ['connections: one user id', `/admin/api/connections?userId=${someUser}`, list({ userId: someUser })],
+        ['connections: account substring, 1 row', `/admin/api/connections?account=${nameFragment}`, list({ account: nameFragment })],
+        ['connections: account id substring', '/admin/api/connections?account=4567891', list({ account: '4567891' })],
+        ['connections: account substring, every row', '/admin/api/connections?account=creator', list({ account: 'creator' })],
+        ['connections: account substring, 2 characters', '/admin/api/connections?account=q9', list({ account: 'q9' })],
+        [
+          'connections: account substring + sort connected desc',
+          `/admin/api/connections?account=${nameFragment.slice(0, 4)}&sort=connected&order=desc`,
+          list({ account: nameFragment.slice(0, 4), sort: 'connected', order: 'desc' }),
+        ],
+        ['failures: newest', '/admin/api/refresh-failures', failures({})],
+        ['failures: platform', '/admin/api/refresh-failures?platform=echo', failures({ platform: 'echo' })],
+        ['failures: rare class', '/admin/api/refresh-failures?failureClass=invalid_client', failures({ failureClass: 'invalid_client' })],
+        ['failures: a class with no rows', '/admin/api/refresh-failures?failureClass=undecryptable', failures({ failureClass: 'undecryptable' })],
+        ['failures: one day', `/admin/api/refresh-failures?from=${oneDay.from}&to=${oneDay.to}`, failures(oneDay)],
+        [
+          'failures: one connection',
+          '/admin/api/refresh-failures?connectionId=00000000-0000-4000-8000-000000000000',
+          failures({ connectionId: '00000000-0000-4000-8000-000000000000' }),
+        ],
+        ['audit: newest', '/admin/api/audit', audit({})],
+        ['audit: service', '/admin/api/audit?service=reports', audit({ service: 'reports' })],
+        ['audit: one user', `/admin/api/audit?userId=${someUser}`, audit({ userId: someUser })],
+        ['audit: platform', '/admin/api/audit?platform=golf', audit({ platform: 'golf' })],
+        ['audit: a service with no rows', '/admin/api/audit?service=nobody', audit({ service: 'nobody' })],
+        ['metrics', '/metrics'],
+      ];
+      for (const [name, path, call] of reads) {
+        const { p50, p90 } = await timeGet(url, path, auth);
+        record(`${name} p50`, name === 'metrics' ? '≤ 50 ms' : '≤ 100 ms', n, fmt(p50));
+        let plan = '';
+        if (call) {
+          const c = await capture(dataSource, call);
+          const e = await explain(client, c.sql, c.params);
+          plan = `  statement ${fmt(e.ms).padStart(8)}, ${int(e.hit + e.read).padStart(7)} buffers${EXPLAIN ? `: ${e.shape}` : ''}`;
+        }
+        console.log(`${name.padEnd(58)} p50 ${fmt(p50).padStart(8)}  p90 ${fmt(p90).padStart(8)}${plan}`);
       }
-      console.log(`${name.padEnd(58)} p50 ${fmt(p50).padStart(8)}  p90 ${fmt(p90).padStart(8)}${plan}`);
     }
-
-    // The scheduler's claim as it is today: one batch of 20, with EXPLAIN (ANALYZE, BUFFERS), rolled back.
+    // The scheduler's claim: one batch of 20, with EXPLAIN (ANALYZE, BUFFERS), rolled back.
     const leases = app.get(ConnectionLeaseRepository);
     const platforms = PLATFORMS.map((platform) => ({ platform, needsRefreshToken: true, minRefreshAgeMs: 0 }));
     const claim = await capture(dataSource, () => leases.claimDue({ owner: 'bench', limit: 20, platforms }));
-    const due = Number(
-      (
-        await client.query(
-          `SELECT count(*) AS n FROM connections c WHERE status = 'active' AND (next_retry_at IS NULL OR next_retry_at <= now()) AND access_token_expires_at < now() + interval '6 hours'`,
-        )
-      ).rows[0].n,
-    );
-    const head = await explain(client, claim.sql, claim.params, { rollback: true });
-    record('scheduler claim (20 rows), due rows at the head', '≤ 20 ms (next step)', n, `${fmt(head.ms)}, ${int(head.hit + head.read)} buffers`);
-    // Every due row already leased (the end of a run, or few rows due): the claim walks past them all.
-    await client.query('BEGIN');
+    const due = Number((await client.query(`SELECT count(*) AS n FROM connections c WHERE ${refreshDueSql('c')}`)).rows[0].n);
+    const claimFigure = (name, e, goal = '≤ 20 ms') => {
+      record(`scheduler claim (20 rows), ${name}`, goal, n, `${fmt(e.ms)}, ${int(e.hit + e.read)} buffers`);
+      console.log(`scheduler claim, ${name}: ${fmt(e.ms)} (${int(e.hit)} hit + ${int(e.read)} read buffers) ${e.shape}`);
+    };
+    console.log(`scheduler claim: ${int(due)} rows due (${((100 * due) / n).toFixed(1)} %)`);
+    claimFigure('due rows as seeded', await explain(client, claim.sql, claim.params, { rollback: true }));
+    // Every due row already leased (the end of a run, or few rows due): a lease moves a row out of
+    // the index range. The claim that leased them is committed, as in a run: the first scan after it
+    // steps over the dead index entries of the rows' previous versions (and marks them dead), the
+    // next ones do not see them. Released afterwards.
     const all = await capture(dataSource, () => leases.claimDue({ owner: 'bench-all', limit: 10 * n, platforms }));
-    await client.query(all.sql, all.params);
-    const tail = await explain(client, claim.sql, claim.params);
-    await client.query('ROLLBACK');
-    record('scheduler claim (20 rows), every due row leased', '≤ 20 ms (next step)', n, `${fmt(tail.ms)}, ${int(tail.hit + tail.read)} buffers`);
-    console.log(`scheduler claim: ${int(due)} rows due by expiry; head ${fmt(head.ms)} (${int(head.hit)} hit + ${int(head.read)} read) ${head.shape}`);
-    console.log(`                 all leased ${fmt(tail.ms)} (${int(tail.hit)} hit + ${int(tail.read)} read) ${tail.shape}`);
+    console.log(`leased every due row in one claim: ${int((await client.query(all.sql, all.params)).rowCount)} rows`);
+    claimFigure('every due row leased at once, the first claim after', await explain(client, claim.sql, claim.params, { rollback: true }), 'info');
+    claimFigure('every due row leased, the next claims', await explain(client, claim.sql, claim.params, { rollback: true }));
+    await client.query(`UPDATE connections SET refresh_lease_owner = NULL, refresh_lease_expires_at = NULL WHERE refresh_lease_owner = 'bench-all'`);
+    // Every active row due, as time would make them (no write of the rows since): committed in
+    // batches, then vacuumed. Left so: nothing after this reads next_refresh_at.
+    for (let after = '00000000-0000-0000-0000-000000000000'; ;) {
+      const { rows } = await client.query(
+        `WITH b AS (SELECT id FROM connections WHERE id > $1::uuid ORDER BY id LIMIT 10000),
+           u AS (UPDATE connections c SET next_refresh_at = now() - random() * interval '1 day' FROM b WHERE c.id = b.id AND c.status = 'active' RETURNING c.id)
+         SELECT (SELECT id FROM b ORDER BY id DESC LIMIT 1) AS last`,
+        [after],
+      );
+      if (!rows[0].last) break;
+      after = rows[0].last;
+    }
+    await client.query('VACUUM (ANALYZE) connections');
+    claimFigure('every row due', await explain(client, claim.sql, claim.params, { rollback: true }));
 
-    if (REUSE) {
-      console.log('BENCH_REUSE: partitions and retention skipped (they delete rows)');
+    if (REUSE || CLAIM_ONLY) {
+      console.log(`${REUSE ? 'BENCH_REUSE' : 'BENCH_ONLY=claim'}: partitions and retention skipped`);
       return;
     }
     await partitions(client, n);

@@ -14,6 +14,7 @@ import { MultiAccount1764001300000 } from './1764001300000-multi-account.js';
 import { TokenRejected1764001310000 } from './1764001310000-token-rejected.js';
 import { ExpiryWarnings1764001320000 } from './1764001320000-expiry-warnings.js';
 import { ConnectSessions1764001400000 } from './1764001400000-connect-sessions.js';
+import { NextRefreshAt1764001500000 } from './1764001500000-next-refresh-at.js';
 import { Assets1764001600000 } from './1764001600000-assets.js';
 
 /** Migrations in order. Listed explicitly so the app, CLI and tests load the same set under ESM. */
@@ -34,5 +35,6 @@ export const MIGRATIONS = [
   TokenRejected1764001310000,
   ExpiryWarnings1764001320000,
   ConnectSessions1764001400000,
+  NextRefreshAt1764001500000,
   Assets1764001600000,
 ];

@@ -120,7 +120,7 @@ export class ConnectionAdminQueryRepository {
         `SELECT c.platform, count(*)::int AS total,
            count(*) FILTER (WHERE c.status = 'active')::int AS active,
            count(*) FILTER (WHERE ${this.expiring(p)})::int AS expiring,
-           count(*) FILTER (WHERE ${refreshDueSql(this.config.refresh, p)})::int AS due,
+           count(*) FILTER (WHERE ${refreshDueSql('c')})::int AS due,
            count(*) FILTER (WHERE c.status = 'active' AND c.consecutive_failures > 0)::int AS failing,
            count(*) FILTER (WHERE c.status = 'needs_reauth')::int AS needs_reauth
          FROM connections c GROUP BY c.platform ORDER BY c.platform`,

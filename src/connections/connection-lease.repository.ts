@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { resultRows } from '../common/query-result.js';
 import { sqlParams } from '../common/sql-params.js';
-import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import { Secret } from '../crypto/secret.js';
 import type { TokenSet } from '../providers/provider.types.js';
 import { Connection } from './connection.entity.js';
-import { refreshDueSql } from './refresh-due.js';
+import { claimAtSql } from './refresh-due.js';
 
 /** Lease seconds: a crashed holder blocks a connection at most this long. */
 export const LEASE_MS = 30_000;
@@ -29,10 +28,7 @@ export type ClaimablePlatform = { platform: string; needsRefreshToken: boolean; 
 
 @Injectable()
 export class ConnectionLeaseRepository {
-  constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   private qb(manager?: EntityManager) {
     return (manager ?? this.dataSource.manager).getRepository(Connection).createQueryBuilder();
@@ -72,7 +68,9 @@ export class ConnectionLeaseRepository {
   /**
    * Claims due connections (src/connections/refresh-due.ts) that can be refreshed without the user
    * for a scheduler run: their lease goes to `owner`, and other instances skip them (SKIP LOCKED),
-   * so each due connection is refreshed once per run across instances.
+   * so each due connection is refreshed once per run across instances. One range scan of
+   * ix_connections_next_refresh per platform, most overdue first: leased rows are out of the range,
+   * and platforms the run does not ask for (nothing renews them, breaker open) are never read.
    */
   async claimDue(args: { owner: string; limit: number; platforms: ClaimablePlatform[] }): Promise<string[]> {
     const { params, p } = sqlParams([
@@ -81,19 +79,22 @@ export class ConnectionLeaseRepository {
       args.platforms.map((x) => x.needsRefreshToken),
       args.platforms.map((x) => x.minRefreshAgeMs),
     ]);
-    const due = refreshDueSql(this.config.refresh, p);
+    const limit = p(args.limit);
+    const claimAt = claimAtSql('c');
     const rows = await this.dataSource.query(
       `UPDATE connections SET refresh_lease_owner = $1, refresh_lease_expires_at = now() + interval '${LEASE_MS} milliseconds'
        WHERE id IN (
-         SELECT c.id FROM connections c
-           JOIN unnest($2::text[], $3::boolean[], $4::bigint[]) AS r(platform, needs_refresh_token, min_age_ms) ON r.platform = c.platform
-         WHERE ${due}
-           AND (NOT r.needs_refresh_token OR c.refresh_token IS NOT NULL)
-           AND coalesce(c.access_token_issued_at, c.connected_at) <= now() - r.min_age_ms * interval '1 millisecond'
-           AND (c.refresh_lease_owner IS NULL OR c.refresh_lease_expires_at < now())
-         ORDER BY c.access_token_expires_at NULLS LAST
-         LIMIT ${p(args.limit)}
-         FOR UPDATE OF c SKIP LOCKED)
+         SELECT d.id FROM unnest($2::text[], $3::boolean[], $4::bigint[]) AS r(platform, needs_refresh_token, min_age_ms)
+         CROSS JOIN LATERAL (
+           SELECT c.id, ${claimAt} AS claim_at FROM connections c
+           WHERE c.platform = r.platform AND c.status = 'active' AND ${claimAt} <= now()
+             AND (NOT r.needs_refresh_token OR c.refresh_token IS NOT NULL)
+             AND coalesce(c.access_token_issued_at, c.connected_at) <= now() - r.min_age_ms * interval '1 millisecond'
+           ORDER BY ${claimAt}
+           LIMIT ${limit}
+           FOR UPDATE OF c SKIP LOCKED) d
+         ORDER BY d.claim_at
+         LIMIT ${limit})
        RETURNING id`,
       params,
     );

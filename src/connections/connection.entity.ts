@@ -24,6 +24,8 @@ export type ScopesSource = 'token' | 'introspection' | 'assumed';
 // Trigram indexes of the admin account/username substring filter (migration 1764001200000).
 @Index('ix_connections_account_trgm', { synchronize: false })
 @Index('ix_connections_username_trgm', { synchronize: false })
+// (platform, greatest(next_refresh_at, refresh_lease_expires_at)) WHERE status = 'active': the scheduler's claim (migration 1764001500000).
+@Index('ix_connections_next_refresh', { synchronize: false })
 export class Connection {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -104,6 +106,13 @@ export class Connection {
 
   @Column({ name: 'next_retry_at', type: 'timestamptz', nullable: true })
   nextRetryAt!: Date | null;
+
+  /**
+   * When the scheduler is to refresh it (src/connections/refresh-due.ts): written by the database
+   * (trigger tr_connections_next_refresh_at) on every write of an input of the rule, never by the app.
+   */
+  @Column({ name: 'next_refresh_at', type: 'timestamptz', nullable: true })
+  nextRefreshAt!: Date | null;
 
   /** When a refresh last failed at the provider: an expired token's is retried on demand at most every REFRESH_RETRY_FLOOR. */
   @Column({ name: 'refresh_attempted_at', type: 'timestamptz', nullable: true })

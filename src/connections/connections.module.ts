@@ -12,6 +12,8 @@ import { ConnectionsController } from './connections.controller.js';
 import { ConnectionsService } from './connections.service.js';
 import { ExpiryWarningRepository } from './expiry-warning.repository.js';
 import { ExpiryWarningService } from './expiry-warning.service.js';
+import { NextRefreshRepository } from './next-refresh.repository.js';
+import { NextRefreshService } from './next-refresh.service.js';
 import { OAuthStateRepository } from './oauth-state.repository.js';
 import { OAuthStateRetentionService } from './oauth-state-retention.service.js';
 
@@ -32,6 +34,8 @@ import { OAuthStateRetentionService } from './oauth-state-retention.service.js';
     OAuthStateRetentionService,
     ExpiryWarningService,
     ExpiryWarningRepository,
+    NextRefreshRepository,
+    NextRefreshService,
   ],
   // Every read and write of `connections` goes through these repositories; other features use the services.
   exports: [ConnectionsService, ConnectionStoreService, ConnectionAdminReadService, ConnectionCountsService, ConnectFlowService, ConnectionGrantHooks],

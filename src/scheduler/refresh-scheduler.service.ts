@@ -8,7 +8,7 @@ import type { Connection } from '../connections/connection.entity.js';
 import { type ClaimablePlatform, ConnectionStoreService } from '../connections/connection-store.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ProviderRegistry } from '../providers/provider-registry.service.js';
-import { TokenRefreshService } from '../tokens/token-refresh.service.js';
+import { type RefreshAttemptBatch, TokenRefreshService } from '../tokens/token-refresh.service.js';
 
 export type RunReport = { claimed: number; refreshed: number; failed: number; durationMs: number; stoppedByBudget: boolean };
 
@@ -76,7 +76,7 @@ export class RefreshSchedulerService implements OnApplicationBootstrap, OnApplic
    * due: connections only the scheduler renews (a still-valid token exchanged for a new one) must
    * not wait for a caller to probe. The outcome closes the breaker or schedules the next probe.
    */
-  private async probe(platform: ClaimablePlatform, owner: string, report: RunReport): Promise<void> {
+  private async probe(platform: ClaimablePlatform, owner: string, report: RunReport, attempts: RefreshAttemptBatch): Promise<void> {
     const gate = this.breaker.gate(platform.platform);
     if (!gate.open || !gate.probeDue) return;
     const probe = await this.breaker.claimProbe(platform.platform);
@@ -85,8 +85,7 @@ export class RefreshSchedulerService implements OnApplicationBootstrap, OnApplic
       const claimed = await this.connections.claimDue({ owner, limit: 1, platforms: [platform] });
       report.claimed += claimed.length;
       for (const c of await this.connections.findLeased(claimed, owner)) {
-        const after = await this.refresher.refreshHolding(c, owner, 'scheduled');
-        if (after.tokenVersion > c.tokenVersion) report.refreshed++;
+        if (await this.refresher.refreshLeased(c, owner, 'scheduled', attempts)) report.refreshed++;
         else report.failed++;
       }
     } catch (error) {
@@ -114,6 +113,8 @@ export class RefreshSchedulerService implements OnApplicationBootstrap, OnApplic
     const inflight = new Set<Promise<void>>();
     const perPlatform = new Map<string, number>();
     const report: RunReport = { claimed: 0, refreshed: 0, failed: 0, durationMs: 0, stoppedByBudget: false };
+    // The run's refresh_log rows, written a batch at a time.
+    const attempts = this.refresher.attemptBatch();
 
     // A slot is taken when a connection is claimed (not later), so the per-provider limit holds.
     const start = (c: Connection) => {
@@ -125,8 +126,7 @@ export class RefreshSchedulerService implements OnApplicationBootstrap, OnApplic
             await this.connections.release(c.id, owner);
             return;
           }
-          const after = await this.refresher.refreshHolding(c, owner, 'scheduled');
-          if (after.tokenVersion > c.tokenVersion) report.refreshed++;
+          if (await this.refresher.refreshLeased(c, owner, 'scheduled', attempts)) report.refreshed++;
           else report.failed++;
         } finally {
           perPlatform.set(c.platform, perPlatform.get(c.platform)! - 1);
@@ -140,7 +140,7 @@ export class RefreshSchedulerService implements OnApplicationBootstrap, OnApplic
       void task.finally(() => inflight.delete(task));
     };
 
-    for (const platform of renewable.values()) await this.probe(platform, owner, report);
+    for (const platform of renewable.values()) await this.probe(platform, owner, report, attempts);
 
     for (;;) {
       if (this.stopping) break;
@@ -174,6 +174,7 @@ export class RefreshSchedulerService implements OnApplicationBootstrap, OnApplic
       if (inflight.size >= concurrency || claimed.length === 0) await Promise.race(inflight);
     }
     await Promise.all(inflight);
+    await attempts.flush();
     report.durationMs = Date.now() - started;
     this.metrics.schedulerRuns.observe(report.durationMs / 1000);
     this.metrics.schedulerRefreshed.inc({ result: 'refreshed' }, report.refreshed);

@@ -7,6 +7,8 @@ import { escapeControl, truncateCodePoints } from '../common/safe-text.js';
 
 export type RefreshTrigger = 'lazy' | 'scheduled' | 'admin';
 
+export type RefreshAttempt = { connectionId: string; platform: string; trigger: RefreshTrigger; outcome: 'success' | 'failure'; durationMs: number };
+
 export type FailureRecord = {
   connectionId: string;
   platform: string;
@@ -40,10 +42,7 @@ export class RefreshHistoryRepository {
     );
   }
 
-  async recordAttempt(
-    manager: EntityManager,
-    a: { connectionId: string; platform: string; trigger: RefreshTrigger; outcome: 'success' | 'failure'; durationMs: number },
-  ): Promise<void> {
+  async recordAttempt(manager: EntityManager, a: RefreshAttempt): Promise<void> {
     await manager.query('INSERT INTO refresh_log (connection_id, platform, trigger, outcome, duration_ms) VALUES ($1, $2, $3, $4, $5)', [
       a.connectionId,
       a.platform,
@@ -51,6 +50,27 @@ export class RefreshHistoryRepository {
       a.outcome,
       Math.round(a.durationMs),
     ]);
+  }
+
+  /**
+   * Several attempts in one statement (a scheduler run's, see RefreshAttemptBatch). A connection
+   * deleted since its attempt is logged without it, as its deletion would have left it.
+   */
+  async recordAttempts(attempts: (RefreshAttempt & { occurredAt: Date })[]): Promise<void> {
+    if (attempts.length === 0) return;
+    await this.dataSource.query(
+      `INSERT INTO refresh_log (connection_id, platform, trigger, outcome, duration_ms, occurred_at)
+       SELECT (SELECT c.id FROM connections c WHERE c.id = a.connection_id), a.platform, a.trigger, a.outcome, a.duration_ms, a.occurred_at
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[]) AS a(connection_id, platform, trigger, outcome, duration_ms, occurred_at)`,
+      [
+        attempts.map((a) => a.connectionId),
+        attempts.map((a) => a.platform),
+        attempts.map((a) => a.trigger),
+        attempts.map((a) => a.outcome),
+        attempts.map((a) => Math.round(a.durationMs)),
+        attempts.map((a) => a.occurredAt),
+      ],
+    );
   }
 
   /** Retention: up to `limit` of the oldest attempts older than `ageMs` (ix_refresh_log_time, read backwards, then the primary key). */

@@ -14,7 +14,10 @@ import { ProviderRegistry } from '../providers/provider-registry.service.js';
 import type { TokenSet } from '../providers/provider.types.js';
 import { WebhookOutboxService } from '../webhooks/webhook-outbox.service.js';
 import { RefreshHistoryRepository, type RefreshTrigger } from './refresh-history.repository.js';
+import { RefreshAttemptBatch } from './refresh-attempt-batch.js';
 import { RefreshPolicy } from './refresh-policy.js';
+
+export type { RefreshAttemptBatch } from './refresh-attempt-batch.js';
 
 // Operator errors (our credentials, our key ring) are retried slowly and never blamed on the user.
 const OPERATOR_RETRY_MS = 5 * 60_000;
@@ -108,8 +111,18 @@ export class TokenRefreshService {
     }
   }
 
-  /** Called with the lease held by `owner` (lazy path above, or a scheduler claim). */
+  /** Called with the lease held by `owner` (lazy path above, or a scheduler claim); returns the connection as stored afterwards. */
   async refreshHolding(c: Connection, owner: string, trigger: RefreshTrigger): Promise<Connection> {
+    await this.refreshLeased(c, owner, trigger);
+    return this.reload(c.id);
+  }
+
+  /**
+   * The refresh itself, with the lease held by `owner`: true when newer tokens than `c`'s are
+   * stored afterwards. With `attempts` (a scheduler run), a success that has nothing else to write
+   * is one statement, its refresh_log row going with the run's batch.
+   */
+  async refreshLeased(c: Connection, owner: string, trigger: RefreshTrigger, attempts?: RefreshAttemptBatch): Promise<boolean> {
     const started = Date.now();
     let tokens: TokenSet;
     try {
@@ -118,32 +131,44 @@ export class TokenRefreshService {
     } catch (error) {
       this.metrics.refreshDuration.observe({ platform: c.platform }, (Date.now() - started) / 1000);
       await this.handleFailure(c, owner, trigger, error, Date.now() - started);
-      return this.reload(c.id);
+      return false;
     }
     this.metrics.refreshDuration.observe({ platform: c.platform }, (Date.now() - started) / 1000);
     this.metrics.refreshes.inc({ platform: c.platform, trigger, outcome: 'success' });
     await this.breaker.record(c.platform, true);
-    const saved = await this.dataSource.transaction(async (m) => {
-      const ok = await this.connections.saveRefreshed(m, c, tokens);
-      await this.history.recordAttempt(m, { connectionId: c.id, platform: c.platform, trigger, outcome: 'success', durationMs: Date.now() - started });
-      if (ok && c.consecutiveFailures > 0) {
-        await this.outbox.enqueue(m, 'connection.recovered', {
-          connectionId: c.id,
-          userId: c.userId,
-          platform: c.platform,
-          accountId: c.accountId,
-          status: 'active',
-        });
-      }
-      return ok;
-    });
+    const attempt = { connectionId: c.id, platform: c.platform, trigger, outcome: 'success', durationMs: Date.now() - started } as const;
+    let saved: boolean;
+    if (attempts && c.consecutiveFailures === 0) {
+      saved = await this.connections.saveRefreshed(this.dataSource.manager, c, tokens);
+      attempts.add(attempt);
+    } else {
+      saved = await this.dataSource.transaction(async (m) => {
+        const ok = await this.connections.saveRefreshed(m, c, tokens);
+        await this.history.recordAttempt(m, attempt);
+        if (ok && c.consecutiveFailures > 0) {
+          await this.outbox.enqueue(m, 'connection.recovered', {
+            connectionId: c.id,
+            userId: c.userId,
+            platform: c.platform,
+            accountId: c.accountId,
+            status: 'active',
+          });
+        }
+        return ok;
+      });
+    }
     if (saved) await this.hooks.granted({ connectionId: c.id, userId: c.userId, platform: c.platform, how: 'refreshed' });
     else {
       // Our lease expired and someone else wrote newer tokens; theirs win, ours are dropped.
       this.logger.warn(`Refresh of ${c.platform} connection ${c.id} finished after its lease expired; keeping the newer tokens`, { platform: c.platform });
       await this.connections.release(c.id, owner);
     }
-    return this.reload(c.id);
+    return true;
+  }
+
+  /** A refresh_log batch for a scheduler run (flush it at the end). */
+  attemptBatch(): RefreshAttemptBatch {
+    return new RefreshAttemptBatch(this.history, this.logger);
   }
 
   private async handleFailure(c: Connection, owner: string, trigger: RefreshTrigger, error: unknown, durationMs: number): Promise<void> {

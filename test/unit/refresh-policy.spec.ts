@@ -49,24 +49,6 @@ describe('RefreshPolicy', () => {
     expect(RefreshPolicy.renewable({ refreshToken: {} as never }, BUILT_IN_PROVIDERS.facebook!)).toBe(false);
   });
 
-  it('schedules refreshes ahead of expiry at most twice a day, and keep-alive refreshes whenever needed', () => {
-    const settings = { scheduledWindowMs: 6 * H, idleMaxMs: 30 * 24 * H };
-    const dueIn = (c: object) =>
-      RefreshPolicy.scheduledDueAt({ refreshTokenExpiresAt: null, lastRefreshedAt: new Date(now), ...conn(H, H), ...c } as never, settings).getTime() - now;
-    // X (2 h) and Google (1 h) with a refresh token: only for idleness, 30 days after the last refresh.
-    expect(dueIn(conn(H, 2 * H))).toBe(30 * 24 * H);
-    expect(dueIn(conn(30 * 60_000, H))).toBe(30 * 24 * H);
-    // A day's token: 6 h ahead (every 18 h); a 13 h one: 1 h ahead (every 12 h); a 12 h one: not ahead.
-    expect(dueIn(conn(20 * H, 24 * H))).toBe(14 * H);
-    expect(dueIn(conn(10 * H, 13 * H))).toBe(9 * H);
-    expect(dueIn(conn(10 * H, 12 * H))).toBe(30 * 24 * H);
-    // Its own renewal credential (Instagram): before expiry, by the window capped at half its life.
-    expect(dueIn(conn(10 * H, 60 * 24 * H, { refreshToken: null }))).toBe(4 * H);
-    expect(dueIn(conn(H, 2 * H, { refreshToken: null }))).toBe(0);
-    // A refresh token with its own expiry: at half its remaining life since the last refresh.
-    expect(dueIn(conn(H, 2 * H, { refreshTokenExpiresAt: new Date(now + 48 * H) }))).toBe(24 * H);
-  });
-
   it('backs off exponentially with jitter, honouring Retry-After', () => {
     expect(RefreshPolicy.backoffMs(1, 0, () => 0)).toBe(15_000);
     expect(RefreshPolicy.backoffMs(1, 0, () => 1)).toBe(30_000);
