@@ -37,11 +37,18 @@ export class AssetSyncRepository {
     return resultRows<{ connection_id: string }>(rows).map((r) => r.connection_id);
   }
 
-  async recordSuccess(m: EntityManager, connectionId: string, next: Date): Promise<void> {
+  /** When the listing last applied started (in the caller's transaction, under the connection's lock). */
+  async syncedAt(m: EntityManager, connectionId: string): Promise<Date | null> {
+    const [row] = resultRows<{ synced_at: Date | null }>(await m.query('SELECT synced_at FROM asset_syncs WHERE connection_id = $1', [connectionId]));
+    return row?.synced_at ?? null;
+  }
+
+  /** `listedAt`: when the applied listing started, so a listing started earlier is known to be older. */
+  async recordSuccess(m: EntityManager, connectionId: string, listedAt: Date, next: Date): Promise<void> {
     await m.query(
-      `INSERT INTO asset_syncs (connection_id, next_sync_at, synced_at, failures, last_error) VALUES ($1, $2, now(), 0, NULL)
-       ON CONFLICT (connection_id) DO UPDATE SET next_sync_at = EXCLUDED.next_sync_at, synced_at = now(), failures = 0, last_error = NULL`,
-      [connectionId, next],
+      `INSERT INTO asset_syncs (connection_id, next_sync_at, synced_at, failures, last_error) VALUES ($1, $2, $3, 0, NULL)
+       ON CONFLICT (connection_id) DO UPDATE SET next_sync_at = EXCLUDED.next_sync_at, synced_at = EXCLUDED.synced_at, failures = 0, last_error = NULL`,
+      [connectionId, next, listedAt],
     );
   }
 

@@ -9,7 +9,7 @@ import { ConnectionGrantHooks, type GrantEvent } from '../connections/connection
 import { ConnectionStoreService } from '../connections/connection-store.service.js';
 import { ProviderError } from '../providers/provider.exception.js';
 import { ProviderRegistry } from '../providers/provider-registry.service.js';
-import type { AssetKind, DiscoveredAsset } from '../providers/provider.types.js';
+import type { AssetKind, AssetListing } from '../providers/provider.types.js';
 import { TokenAccessService } from '../tokens/token-access.service.js';
 import { WebhookOutboxService } from '../webhooks/webhook-outbox.service.js';
 import type { ConnectionAsset } from './connection-asset.entity.js';
@@ -22,6 +22,9 @@ import { AssetsException } from './assets.exception.js';
  * `budgetMs`, `concurrency` at a time (about 25 a second per instance at 300 ms a listing).
  */
 export const ASSET_SYNC = { tickMs: 60_000, budgetMs: 45_000, batch: 100, concurrency: 8, leaseMs: 10 * 60_000, retryBaseMs: 5 * 60_000 } as const;
+
+/** A connect waits this long for its listing; a slower one goes on in the background. */
+export const CONNECT_LISTING_WAIT_MS = 5_000;
 
 export type SyncOutcome = { assets: ConnectionAsset[]; added: number; removed: number };
 
@@ -64,10 +67,13 @@ export class AssetSyncService implements OnModuleInit, OnApplicationBootstrap, B
       return;
     }
     const c = await this.connections.findById(event.connectionId);
-    if (c)
-      await this.sync(c).catch((error: unknown) =>
-        this.logger.warn(`Listing the assets of a new ${event.platform} connection failed: ${(error as Error).message}`),
-      );
+    if (!c) return;
+    const listing = this.sync(c).catch((error: unknown) =>
+      this.logger.warn(`Listing the assets of a new ${event.platform} connection failed: ${(error as Error).message}`),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([listing, new Promise((resolve) => (timer = setTimeout(resolve, CONNECT_LISTING_WAIT_MS)))]);
+    clearTimeout(timer);
   }
 
   /** The kinds this connection's grant can reach: the provider's, whose scopes were all granted. */
@@ -85,24 +91,32 @@ export class AssetSyncService implements OnModuleInit, OnApplicationBootstrap, B
       return { assets: await this.assets.listForConnection(c.id), added: 0, removed: 0 };
     }
     const kinds = this.kindsFor(c);
-    let discovered: DiscoveredAsset[] = [];
+    const startedAt = new Date();
+    let listing: AssetListing = { assets: [], complete: true };
     if (kinds.size > 0) {
       try {
         const current = await this.tokens.getValidToken(c.userId, c.platform, 'lazy', { connectionId: c.id });
-        discovered = await provider.adapter.discoverAssets(current.accessToken.reveal(), kinds);
+        listing = await provider.adapter.discoverAssets(current.accessToken.reveal(), kinds);
       } catch (error) {
         throw await this.failed(c, error);
       }
     }
-    return this.apply(c, discovered, kinds.size > 0);
+    return this.apply(c, listing, kinds.size > 0, startedAt);
   }
 
-  private async apply(c: Connection, discovered: DiscoveredAsset[], reachable: boolean): Promise<SyncOutcome> {
-    const listed = new Map(discovered.map((d) => [key(d.kind, d.externalId), d]));
+  /**
+   * One transaction, under the connection's lock. A listing started before another one was applied
+   * is dropped (a background listing from before a reconnect must not bring back the old Page
+   * tokens); an incomplete one adds and updates, but removes nothing.
+   */
+  private async apply(c: Connection, listing: AssetListing, reachable: boolean, startedAt: Date): Promise<SyncOutcome> {
+    const listed = new Map(listing.assets.map((d) => [key(d.kind, d.externalId), d]));
     let added = 0;
     let removed = 0;
     await this.dataSource.transaction(async (m) => {
       await this.assets.lockConnection(m, c.id);
+      const last = await this.syncs.syncedAt(m, c.id);
+      if (last && last >= startedAt) return;
       const known = await this.assets.listForConnection(c.id, m);
       const event = (a: { id: string; kind: string; externalId: string; name: string | null }) => ({
         connectionId: c.id,
@@ -111,7 +125,7 @@ export class AssetSyncService implements OnModuleInit, OnApplicationBootstrap, B
         accountId: c.accountId,
         asset: { assetId: a.id, kind: a.kind, externalId: a.externalId, name: a.name },
       });
-      const gone = known.filter((a) => a.status === 'active' && !listed.has(key(a.kind, a.externalId)));
+      const gone = listing.complete ? known.filter((a) => a.status === 'active' && !listed.has(key(a.kind, a.externalId))) : [];
       await this.assets.markRemoved(
         m,
         gone.map((a) => a.id),
@@ -129,7 +143,7 @@ export class AssetSyncService implements OnModuleInit, OnApplicationBootstrap, B
         if (!existing || existing.status === 'removed') added++;
         if (existing?.status === 'removed') await this.outbox.enqueue(m, 'asset.added', event({ ...existing, name: d.name }));
       }
-      if (reachable) await this.syncs.recordSuccess(m, c.id, new Date(Date.now() + this.config.assetSyncIntervalMs));
+      if (reachable) await this.syncs.recordSuccess(m, c.id, startedAt, new Date(Date.now() + this.config.assetSyncIntervalMs));
       else await this.syncs.delete(m, c.id); // nothing to list until the user grants what the assets need
     });
     if (added || removed)
@@ -139,14 +153,19 @@ export class AssetSyncService implements OnModuleInit, OnApplicationBootstrap, B
 
   /** Backs off the next background sync; the caller's error says what happened, never the provider's words. */
   private async failed(c: Connection, error: unknown): Promise<unknown> {
-    if (error instanceof AppException) {
-      // The token's own answer (reauth_required, provider_unavailable...) is the caller's; the background tries again next interval.
-      await this.syncs.recordFailure(c.id, error.code, () => new Date(Date.now() + this.config.assetSyncIntervalMs));
-      return error;
-    }
-    if (!(error instanceof ProviderError)) return error;
     const retryAt = (failures: number) =>
       new Date(Date.now() + backoffMs(failures - 1, { baseMs: ASSET_SYNC.retryBaseMs, maxMs: this.config.assetSyncIntervalMs, jitter: 0.2 }));
+    if (error instanceof AppException) {
+      // The token's own answer is the caller's. What passes (503: provider or database unavailable,
+      // a refresh in progress) is retried with backoff; what needs the user (reauth_required) next interval.
+      const nextInterval = () => new Date(Date.now() + this.config.assetSyncIntervalMs);
+      await this.syncs.recordFailure(c.id, error.code, error.status === 503 ? retryAt : nextInterval);
+      return error;
+    }
+    if (!(error instanceof ProviderError)) {
+      await this.syncs.recordFailure(c.id, 'internal_error', retryAt);
+      return error;
+    }
     await this.syncs.recordFailure(c.id, error.failureClass, retryAt);
     this.logger.warn(`Listing the assets of a ${c.platform} connection failed: ${error.message}`, {
       platform: c.platform,

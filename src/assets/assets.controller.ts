@@ -32,8 +32,8 @@ export class AssetsController {
     CommonException.validationFailed('connectionId must be a UUID'),
     AssetsException.connectionNotFound(),
     AssetsException.syncTooSoon(10_000),
-    AssetsException.providerUnavailable('facebook', 30_000),
-    AssetsException.providerRejected('facebook'),
+    AssetsException.providerUnavailable('the provider', 30_000),
+    AssetsException.providerRejected('the provider'),
   )
   sync(@CurrentUserId() userId: string, @Param() { connectionId }: ConnectionIdParamDto): Promise<AssetSyncResultDto> {
     return this.assets.syncNow(userId, connectionId);

@@ -12,6 +12,13 @@ export class AssetsException extends AppException {
       'The provider no longer lists this asset for the connection (the Page or channel was removed, or the user lost their role on it); sync the assets or ask the user to reconnect',
     );
   }
+  static assetTokenMissing(): AssetsException {
+    return new AssetsException(
+      409,
+      'asset_token_missing',
+      'The provider listed this asset without its own token (the user may lack a task on the Page); sync the assets, or ask the user to reconnect with the Page selected',
+    );
+  }
   static connectionNotFound(): AssetsException {
     return new AssetsException(404, 'not_connected', 'No connection of this user has this connectionId');
   }

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConnectionsService } from '../connections/connections.service.js';
+import { ProviderRegistry } from '../providers/provider-registry.service.js';
+import { type RateLimitRule, RateLimitService } from '../rate-limit/rate-limit.service.js';
 import { ConnectionStoreService } from '../connections/connection-store.service.js';
 import type { ConnectionAsset } from './connection-asset.entity.js';
 import { ConnectionAssetRepository } from './connection-asset.repository.js';
@@ -8,8 +10,8 @@ import { AssetSyncService } from './asset-sync.service.js';
 import type { AssetDto, AssetListDto, AssetSyncResultDto } from './assets.dto.js';
 import { AssetsException } from './assets.exception.js';
 
-/** A user's sync runs at most this often per connection: each one calls the provider. */
-export const USER_SYNC_MIN_INTERVAL_MS = 10_000;
+/** A user's listing runs at most once per 10 s per connection, successful or not: each one calls the provider. */
+const USER_SYNC_LIMIT: RateLimitRule = { bucket: 'asset-sync', limit: 1, windowMs: 10_000 };
 
 /** The settings page's, the admin's and internal-token's view of assets. */
 @Injectable()
@@ -20,6 +22,8 @@ export class AssetsService {
     private readonly assets: ConnectionAssetRepository,
     private readonly syncs: AssetSyncRepository,
     private readonly sync: AssetSyncService,
+    private readonly limits: RateLimitService,
+    private readonly registry: ProviderRegistry,
   ) {}
 
   static view(a: ConnectionAsset): AssetDto {
@@ -50,20 +54,30 @@ export class AssetsService {
     return this.listForConnection(connectionId);
   }
 
-  /** Lists them at the provider now (at most every USER_SYNC_MIN_INTERVAL per connection). */
+  /** Lists them at the provider now (at most once per 10 s per connection). */
   async syncNow(userId: string, connectionId: string): Promise<AssetSyncResultDto> {
     if (!(await this.connections.find(userId, connectionId))) throw AssetsException.connectionNotFound();
-    const state = await this.syncs.find(connectionId);
-    const since = state?.syncedAt ? Date.now() - state.syncedAt.getTime() : Infinity;
-    if (since < USER_SYNC_MIN_INTERVAL_MS) throw AssetsException.syncTooSoon(USER_SYNC_MIN_INTERVAL_MS - since);
+    const wait = await this.limits.consume(USER_SYNC_LIMIT, connectionId);
+    if (wait > 0) throw AssetsException.syncTooSoon(wait);
     const c = await this.store.findById(connectionId);
     if (!c) throw AssetsException.connectionNotFound();
     const { added, removed } = await this.sync.sync(c);
     return { ...(await this.listForConnection(connectionId)), added, removed };
   }
 
-  /** The asset a job names (internal-token checks it is of the connection it serves). */
-  find(assetId: string): Promise<ConnectionAsset | null> {
-    return this.assets.findById(assetId);
+  /**
+   * The asset a job names, checked in this order so nothing is said about another user's asset: it
+   * exists and is of this user's connection on this platform (else 404), it is still listed (else
+   * 409 asset_removed), and a kind that carries its own token has one (else 409 asset_token_missing).
+   */
+  async forJob(userId: string, platform: string, assetId: string, connectionId?: string): Promise<{ asset: ConnectionAsset; ownToken?: string }> {
+    const asset = await this.assets.findById(assetId);
+    if (!asset || (connectionId !== undefined && connectionId !== asset.connectionId)) throw AssetsException.assetNotFound();
+    const owner = await this.connections.find(userId, asset.connectionId);
+    if (owner?.platform !== platform) throw AssetsException.assetNotFound();
+    if (asset.status === 'removed') throw AssetsException.assetRemoved();
+    const spec = this.registry.find(platform)?.config.assetKinds.find((k) => k.kind === asset.kind);
+    if (spec?.ownToken && !asset.accessToken) throw AssetsException.assetTokenMissing();
+    return { asset, ownToken: asset.accessToken?.reveal() };
   }
 }

@@ -36,6 +36,7 @@ export class InternalTokenController {
     TokensException.insufficientScope('tiktok', '3f2b8c1e-5d4a-4e7b-9c6f-1a2b3c4d5e6f', ['video.upload']),
     AssetsException.assetNotFound(),
     AssetsException.assetRemoved(),
+    AssetsException.assetTokenMissing(),
     ProvidersException.unknownPlatform('tiktok'),
     TokensException.reauthRequired('tiktok'),
     TokensException.providerUnavailable('tiktok', 30_000),

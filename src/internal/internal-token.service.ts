@@ -6,9 +6,7 @@ import { TokenAccessService } from '../tokens/token-access.service.js';
 import { TokensException } from '../tokens/tokens.exception.js';
 import { TokenRejectionService } from '../tokens/token-rejection.service.js';
 import type { Connection } from '../connections/connection.entity.js';
-import { AssetsException } from '../assets/assets.exception.js';
 import { AssetsService } from '../assets/assets.service.js';
-import { AppException } from '../common/app.exception.js';
 import type { TokenRequest } from '../tokens/token-access.service.js';
 import type { InternalTokenDto, InternalTokenRequestDto, TokenRejectedDto, TokenRejectedResultDto } from './internal.dto.js';
 import { TokenAuditService } from './token-audit.service.js';
@@ -47,26 +45,14 @@ export class InternalTokenService {
     return answer;
   }
 
-  /**
-   * A token for one asset: its connection's, checked as any (another user's or platform's asset is
-   * unknown here, before anything about it is said), then the asset's own token where it has one.
-   */
+  /** A token for one asset: its connection's, checked as any, then the asset's own token where it has one. */
   private async forAsset(userId: string, platform: string, assetId: string, want: TokenRequest): Promise<InternalTokenDto> {
-    const asset = await this.assets.find(assetId);
-    if (!asset || (want.connectionId !== undefined && want.connectionId !== asset.connectionId)) throw AssetsException.assetNotFound();
-    let c: Connection;
-    try {
-      c = await this.tokens.getValidToken(userId, platform, 'lazy', { ...want, connectionId: asset.connectionId });
-    } catch (error) {
-      throw error instanceof AppException && error.code === 'not_connected' ? AssetsException.assetNotFound() : error;
-    }
-    if (asset.status === 'removed') throw AssetsException.assetRemoved();
-    const own = asset.accessToken?.reveal();
-    const answer = InternalTokenService.answer(c);
+    const { asset, ownToken } = await this.assets.forJob(userId, platform, assetId, want.connectionId);
+    const answer = InternalTokenService.answer(await this.tokens.getValidToken(userId, platform, 'lazy', { ...want, connectionId: asset.connectionId }));
     return {
       ...answer,
-      ...(own === undefined ? {} : { accessToken: own, expiresAt: asset.accessTokenExpiresAt?.toISOString() ?? null }),
-      asset: { assetId: asset.id, kind: asset.kind, externalId: asset.externalId, name: asset.name, ownToken: own !== undefined },
+      ...(ownToken === undefined ? {} : { accessToken: ownToken, expiresAt: asset.accessTokenExpiresAt?.toISOString() ?? null }),
+      asset: { assetId: asset.id, kind: asset.kind, externalId: asset.externalId, name: asset.name, ownToken: ownToken !== undefined },
     };
   }
 

@@ -36,6 +36,13 @@ const GRAPH_ERRORS: readonly ErrorRule[] = [
   { status: 400, code: 400, failureClass: 'invalid_grant' },
 ];
 
+/**
+ * Google APIs answer quota and rate limits as `403 { error: { code: 403, message, errors: [{ reason:
+ * "quotaExceeded" | "rateLimitExceeded" }] } }` (developers.google.com/youtube/v3/docs/errors, read
+ * 2026-12-04): waiting helps, so they are rate limiting, not a refusal.
+ */
+const GOOGLE_API_ERRORS: readonly ErrorRule[] = [{ status: 403, code: 403, message: /quota|rate limit/i, failureClass: 'rate_limited' }];
+
 const GOOGLE = {
   authorizationUrl: 'https://accounts.google.com/o/oauth2/v2/auth',
   tokenUrl: 'https://oauth2.googleapis.com/token',
@@ -156,6 +163,7 @@ export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
     requiredScopes: ['https://www.googleapis.com/auth/youtube.upload', 'https://www.googleapis.com/auth/yt-analytics.readonly'],
     accountIdField: 'items.0.id',
     usernameField: 'items.0.snippet.title',
+    errorMap: GOOGLE_API_ERRORS,
     // The channel the user picked on Google's consent screen (a brand account's, or their own):
     // channels.list mine=true (developers.google.com/youtube/v3/docs/channels/list, read 2026-12-04).
     assetsUrl: 'https://www.googleapis.com/youtube/v3/channels?part=snippet&mine=true&maxResults=50',

@@ -159,6 +159,12 @@ export type DiscoveredAsset = {
   accessTokenExpiresIn?: number;
 };
 
+/**
+ * A provider's list of assets. `complete` is false when the listing was cut short (more pages than
+ * a sync reads): what it lacks is then not known to be gone.
+ */
+export type AssetListing = { assets: DiscoveredAsset[]; complete: boolean };
+
 /** What every adapter returns from a code exchange or a refresh. */
 export type TokenSet = {
   accessToken: string;

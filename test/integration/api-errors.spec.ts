@@ -145,7 +145,7 @@ describe('API errors a client can act on', () => {
       const responses = doc.paths['/social/{platform}/internal-token']!.post!.responses;
       const codes = (status: string) => responses[status]!.content!['application/json']!.schema.allOf[1].properties.error.enum;
       expect(codes('404').sort()).toEqual(['asset_not_found', 'not_connected', 'unknown_platform']);
-      expect(codes('409').sort()).toEqual(['asset_removed', 'connection_ambiguous', 'insufficient_scope', 'reauth_required']);
+      expect(codes('409').sort()).toEqual(['asset_removed', 'asset_token_missing', 'connection_ambiguous', 'insufficient_scope', 'reauth_required']);
       expect(codes('503').sort()).toEqual(['database_busy', 'database_unavailable', 'provider_unavailable', 'refresh_in_progress']);
       expect(codes('415')).toEqual(['unsupported_media_type']);
       expect(Object.keys(responses['503']!.headers ?? {})).toEqual(['Retry-After']);

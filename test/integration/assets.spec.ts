@@ -163,8 +163,8 @@ describe('assets: Pages, Instagram accounts, organisations and channels', () => 
   const byName = (list: Record<string, unknown>[], name: string) => list.find((a) => a.name === name) as Record<string, unknown> & { assetId: string };
   const events = async (type: string) =>
     (await t.dataSource.query(`SELECT payload FROM webhook_outbox WHERE event_type = $1 ORDER BY id`, [type])).map((r: { payload: unknown }) => r.payload);
-  const allowSync = (connectionId: string) =>
-    t.dataSource.query(`UPDATE asset_syncs SET synced_at = now() - interval '1 hour' WHERE connection_id = $1`, [connectionId]);
+  // The user's listing is limited to one per 10 s per connection; a test that lists again starts a new window.
+  const allowSync = (_connectionId: string) => t.dataSource.query(`DELETE FROM rate_limits WHERE bucket = 'asset-sync'`);
 
   let fbConnection: string;
 
@@ -324,20 +324,82 @@ describe('assets: Pages, Instagram accounts, organisations and channels', () => 
   });
 
   it('a provider failing the listing answers 424 with a stable code, keeps the assets, and backs off the background sync', async () => {
+    // Google's documented quota answer is rate limiting (retry later); another 403 is a refusal.
     fake.on('GET', '/youtube/v3/channels', {
       status: 403,
       json: { error: { code: 403, message: 'The request cannot be completed because you have exceeded your quota.', errors: [{ reason: 'quotaExceeded' }] } },
     });
     const [c] = await t.dataSource.query(`SELECT id FROM connections WHERE user_id = 'yuki'`);
     await allowSync(c.id);
+    const quota = await sync('yuki', c.id);
+    expect({ status: quota.status, error: quota.body.error, retry: quota.headers['retry-after'] }).toEqual({
+      status: 424,
+      error: 'provider_unavailable',
+      retry: expect.any(String),
+    });
+    fake.on('GET', '/youtube/v3/channels', {
+      status: 403,
+      json: { error: { code: 403, message: 'The request is not properly authorized.', errors: [{ reason: 'forbidden' }] } },
+    });
+    await allowSync(c.id);
     const res = await sync('yuki', c.id);
     expect({ status: res.status, error: res.body.error }).toEqual({ status: 424, error: 'provider_error' });
-    expect(res.body.message).not.toContain('quota');
+    expect(res.body.message).not.toContain('authorized');
+    // A third click within 10 s is refused before the provider is called, failed listings included.
+    const calls = fake.requestsTo('GET', '/youtube/v3/channels').length;
+    expect((await sync('yuki', c.id)).status).toBe(429);
+    expect(fake.requestsTo('GET', '/youtube/v3/channels')).toHaveLength(calls);
     const list = (await assets('yuki', c.id).expect(200)).body;
     expect(list.assets).toHaveLength(1);
     expect(list.lastError).toBe('provider_error');
     const [state] = await t.dataSource.query(`SELECT failures, next_sync_at > now() AS later FROM asset_syncs WHERE connection_id = $1`, [c.id]);
-    expect(state).toEqual({ failures: 1, later: true });
+    expect(state).toEqual({ failures: 2, later: true });
+  });
+
+  it('a listing cut short (more pages than a sync reads) adds what it saw and removes nothing', async () => {
+    const before = (await assets('fay', fbConnection).expect(200)).body.assets.filter((a: { status: string }) => a.status === 'active');
+    let n = 0;
+    fake.on('GET', '/v26.0/me/accounts', () => ({
+      json: { data: [{ id: `9${++n}`, name: `Extra ${n}`, access_token: 't', tasks: [] }], paging: { next: `${fake.url}/v26.0/me/accounts?after=${n}` } },
+    }));
+    await allowSync(fbConnection);
+    const res = await sync('fay', fbConnection).expect(200);
+    expect({ added: res.body.added, removed: res.body.removed }).toEqual({ added: 20, removed: 0 });
+    const active = res.body.assets.filter((a: { status: string }) => a.status === 'active').map((a: { assetId: string }) => a.assetId);
+    expect(active).toEqual(expect.arrayContaining(before.map((a: { assetId: string }) => a.assetId)));
+  });
+
+  it('a Page listed without its Page token is not answered with the user token: 409 asset_token_missing', async () => {
+    fake.on('GET', '/v26.0/me/accounts', { json: { data: [{ id: '555', name: 'No task here', tasks: [] }] } });
+    await allowSync(fbConnection);
+    const listed = await sync('fay', fbConnection).expect(200);
+    const page = byName(listed.body.assets, 'No task here');
+    expect(page.hasOwnToken).toBe(false);
+    const res = await token('facebook', { userId: 'fay', assetId: page.assetId });
+    expect({ status: res.status, error: res.body.error }).toEqual({ status: 409, error: 'asset_token_missing' });
+    expect(JSON.stringify(res.body)).not.toContain('fb-long');
+  });
+
+  it('a listing that started before another one was applied is dropped (no old Page tokens come back)', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let slow = true;
+    fake.on('GET', '/v26.0/me/accounts', async () => {
+      const old = slow;
+      slow = false;
+      if (old) await gate; // the first listing (the background's) answers only after the second was applied
+      return { json: { data: [{ id: '101', name: old ? 'Old name' : 'New name', access_token: old ? 'page-101-stale' : 'page-101-fresh', tasks: [] }] } };
+    });
+    await t.dataSource.query(`UPDATE asset_syncs SET next_sync_at = now() - interval '1 second' WHERE connection_id = $1`, [fbConnection]);
+    const background = t.app.get(AssetSyncService).runOnce();
+    while (slow) await new Promise((r) => setTimeout(r, 20));
+    await allowSync(fbConnection);
+    await sync('fay', fbConnection).expect(200);
+    release();
+    await background;
+    const page = byName((await assets('fay', fbConnection).expect(200)).body.assets, 'New name');
+    expect(page.status).toBe('active');
+    expect((await token('facebook', { userId: 'fay', assetId: page.assetId }).expect(200)).body.accessToken).toBe('page-101-fresh');
   });
 
   it('new tokens from a refresh schedule a listing at once where assets carry their own tokens (Page tokens), and not elsewhere', async () => {

@@ -259,67 +259,6 @@ describe('Instagram (API with Instagram Login)', () => {
   });
 });
 
-// Threads API (developers.facebook.com/documentation/threads/get-started/get-access-tokens-and-permissions,
-// updated 12 Aug 2026, and .../long-lived-tokens, read 2026-12-04): the shape of Instagram Login on graph.threads.net.
-describe('Threads', () => {
-  const threads = () => adapterFromFile('threads', overrides('threads', fake.url, { clientId: '990602627938098', clientSecret: 'th-secret' })).adapter;
-  const LONG = { access_token: 'THAAlong-lived', token_type: 'bearer', expires_in: 5183944 };
-
-  it('opens the Authorization Window on threads.com with comma-separated scopes and no PKCE', () => {
-    expect(new URL(BUILT_IN_PROVIDERS.threads!.authorizationUrl).host).toBe('threads.com');
-    const url = new URL(threads().authorizationUrl({ state: 'st-1', redirectUri: REDIRECT }));
-    expect(url.searchParams.get('client_id')).toBe('990602627938098');
-    expect(url.searchParams.get('scope')).toBe('threads_basic,threads_content_publish,threads_manage_insights');
-    expect(url.searchParams.get('response_type')).toBe('code');
-    expect(url.searchParams.has('code_challenge')).toBe(false);
-  });
-
-  it('exchanges the code by form POST, then th_exchange_token for a 60-day token', async () => {
-    fake.on('POST', '/oauth/access_token', {
-      headers: { 'content-type': 'application/json' },
-      body: '{"access_token":"THAAshort","user_id":25129376793187219}',
-    });
-    fake.on('GET', '/access_token', { json: LONG });
-    const tokens = await threads().exchangeCode({ code: threads().normalizeCode('AQDcode#_'), redirectUri: REDIRECT });
-
-    expect(fake.requestsTo('POST', '/oauth/access_token')[0]!.form).toEqual({
-      client_id: '990602627938098',
-      client_secret: 'th-secret',
-      grant_type: 'authorization_code',
-      redirect_uri: REDIRECT,
-      code: 'AQDcode',
-    });
-    expect(fake.requestsTo('GET', '/access_token')[0]!.query).toEqual({
-      grant_type: 'th_exchange_token',
-      client_secret: 'th-secret',
-      access_token: 'THAAshort',
-    });
-    expect(tokens).toMatchObject({ accessToken: 'THAAlong-lived', expiresIn: 5183944, accountId: '25129376793187219' });
-    expect(tokens.refreshToken).toBeUndefined();
-  });
-
-  it('extends the long-lived token with th_refresh_token', async () => {
-    fake.on('GET', '/refresh_access_token', { json: { ...LONG, access_token: 'THAAextended' } });
-    const tokens = await threads().refresh({ accessToken: 'THAAlong-lived', refreshToken: null });
-    expect(fake.requestsTo('GET', '/refresh_access_token')[0]!.query).toEqual({ grant_type: 'th_refresh_token', access_token: 'THAAlong-lived' });
-    expect(tokens).toMatchObject({ accessToken: 'THAAextended', expiresIn: 5183944 });
-  });
-
-  it('reads the profile from /v1.0/me?fields=id,username', async () => {
-    fake.on('GET', '/v1.0/me', { json: { id: '25129376793187219', username: 'threads.writer' } });
-    expect(await threads().fetchProfile({ accessToken: 'THAAlong-lived' })).toEqual({ accountId: '25129376793187219', username: 'threads.writer' });
-    expect(fake.requestsTo('GET', '/v1.0/me')[0]!.query).toEqual({ fields: 'id,username', access_token: 'THAAlong-lived' });
-  });
-
-  it('an expired token (Graph code 190) is invalid_grant', async () => {
-    fake.on('GET', '/refresh_access_token', {
-      status: 400,
-      json: { error: { message: 'Error validating access token: Session has expired', type: 'OAuthException', code: 190, fbtrace_id: 'Ab' } },
-    });
-    expect((await failure(threads().refresh({ accessToken: 'THAAlong-lived' }))).failureClass).toBe('invalid_grant');
-  });
-});
-
 describe('Facebook Login', () => {
   const facebook = () => adapterFromFile('facebook', overrides('facebook', fake.url, { clientId: 'fb-app-id', clientSecret: 'fb-app-secret' })).adapter;
   const TOKEN = '/v26.0/oauth/access_token';
@@ -400,47 +339,5 @@ describe('Facebook Login', () => {
     await facebook().revoke({ accessToken: 'EAAlong' });
     const [req] = fake.requestsTo('DELETE', '/v26.0/me/permissions');
     expect(req!.query).toEqual({ access_token: 'EAAlong' });
-  });
-});
-
-describe('asset listings: what a provider answers is checked, not trusted', () => {
-  const facebook = () => adapterFromFile('facebook', overrides('facebook', fake.url, { clientId: 'fb-app', clientSecret: 'fb-secret' })).adapter;
-  const PAGES = new Set(['facebook_page', 'instagram_account'] as const);
-
-  it('follows paging.next only on its own host: a next elsewhere would carry the user token away', async () => {
-    fake.on('GET', '/v26.0/me/accounts', {
-      json: {
-        data: [{ id: '101', name: 'P', access_token: 'page-token', tasks: ['CREATE_CONTENT'] }],
-        paging: { next: 'https://evil.example/collect?access_token=x' },
-      },
-    });
-    const error = await failure(facebook().discoverAssets('EAAlong', PAGES));
-    expect(error.failureClass).toBe('malformed');
-    expect(error.message).not.toContain('EAAlong');
-  });
-
-  it('a data that is not a list, or an entry without an id, is malformed; a bad picture URL is dropped', async () => {
-    fake.on('GET', '/v26.0/me/accounts', { json: { data: { id: '101' } } });
-    expect((await failure(facebook().discoverAssets('EAAlong', PAGES))).failureClass).toBe('malformed');
-    fake.on('GET', '/v26.0/me/accounts', { json: { data: [{ name: 'No id', access_token: 't' }] } });
-    expect((await failure(facebook().discoverAssets('EAAlong', PAGES))).failureClass).toBe('malformed');
-    fake.on('GET', '/v26.0/me/accounts', { json: { data: [{ id: '101', name: 'P', access_token: 't', picture: { data: { url: 'javascript:alert(1)' } } }] } });
-    const [page] = await facebook().discoverAssets('EAAlong', PAGES);
-    expect(page).toMatchObject({ kind: 'facebook_page', externalId: '101', pictureUrl: null, capabilities: [] });
-  });
-
-  it('lists only the kinds asked for: without the Instagram permissions, no Instagram account', async () => {
-    fake.on('GET', '/v26.0/me/accounts', {
-      json: { data: [{ id: '101', name: 'P', access_token: 't', tasks: ['ANALYZE'], instagram_business_account: { id: '178', username: 'p.ig' } }] },
-    });
-    const kinds = (await facebook().discoverAssets('EAAlong', new Set(['facebook_page'] as const))).map((a) => a.kind);
-    expect(kinds).toEqual(['facebook_page']);
-    expect(fake.requestsTo('GET', '/v26.0/me/accounts')[0]!.query).toMatchObject({ access_token: 'EAAlong', limit: '100' });
-  });
-
-  it('a provider without assets lists none and calls nothing', async () => {
-    const tiktok = adapterFromFile('tiktok', overrides('tiktok', fake.url, { clientId: 'k', clientSecret: 's' })).adapter;
-    expect(await tiktok.discoverAssets('act.x', new Set(['facebook_page'] as const))).toEqual([]);
-    expect(fake.requests).toHaveLength(0);
   });
 });

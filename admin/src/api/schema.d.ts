@@ -6154,7 +6154,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `connection_ambiguous`, `insufficient_scope`, `asset_removed`, `reauth_required` */
+            /** @description `connection_ambiguous`, `insufficient_scope`, `asset_removed`, `asset_token_missing`, `reauth_required` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6162,7 +6162,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponseDto"] & {
                         /** @enum {string} */
-                        error?: "connection_ambiguous" | "insufficient_scope" | "asset_removed" | "reauth_required";
+                        error?: "connection_ambiguous" | "insufficient_scope" | "asset_removed" | "asset_token_missing" | "reauth_required";
                         /** @enum {integer} */
                         statusCode?: 409;
                     };

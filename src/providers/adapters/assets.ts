@@ -19,6 +19,12 @@ export function pictureUrlOf(value: unknown): string | null {
   }
 }
 
+/** A listing's entry as an object, or malformed (a null or a string where an object belongs). */
+export function entryOf(value: unknown, purpose: string): Record<string, unknown> {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new ProviderError('malformed', `${purpose}: an entry is not an object`);
+  return value as Record<string, unknown>;
+}
+
 /** One asset from provider fields, checked as account ids and display names are. */
 export function assetOf(
   kind: AssetKind,

@@ -1,6 +1,6 @@
 import { ProviderError } from '../provider.exception.js';
-import type { AssetCapability, AssetKind, DiscoveredAsset, Profile, TokenSet } from '../provider.types.js';
-import { assetOf, MAX_ASSET_PAGES, MAX_ASSETS, samePlaceNext } from './assets.js';
+import type { AssetCapability, AssetKind, AssetListing, DiscoveredAsset, Profile, TokenSet } from '../provider.types.js';
+import { assetOf, entryOf, MAX_ASSET_PAGES, MAX_ASSETS, samePlaceNext } from './assets.js';
 import type { ExchangeArgs, StoredTokens } from './standard.adapter.js';
 import { GraphAdapter } from './graph.adapter.js';
 
@@ -67,39 +67,45 @@ export class FacebookAdapter extends GraphAdapter {
    * professional account linked to it. Pages are followed through `paging.next` (cursor paging: a
    * missing `next` is the last page).
    */
-  override async discoverAssets(accessToken: string, kinds: ReadonlySet<AssetKind>): Promise<DiscoveredAsset[]> {
-    if (!this.p.assetsUrl || kinds.size === 0) return [];
+  override async discoverAssets(accessToken: string, kinds: ReadonlySet<AssetKind>): Promise<AssetListing> {
+    if (!this.p.assetsUrl || kinds.size === 0) return { assets: [], complete: true };
     const purpose = 'assets (me/accounts)';
     const found: DiscoveredAsset[] = [];
-    let res = await this.graphGet(
-      this.p.assetsUrl,
-      {
-        fields: 'id,name,access_token,tasks,picture{url},instagram_business_account{id,username,name,profile_picture_url}',
-        limit: '100',
-        access_token: accessToken,
-      },
-      purpose,
-    );
+    // The Instagram field only with its permission: asking for it without would fail the whole listing.
+    const fields = [
+      'id,name,access_token,tasks,picture{url}',
+      ...(kinds.has('instagram_account') ? ['instagram_business_account{id,username,name,profile_picture_url}'] : []),
+    ];
+    let res = await this.graphGet(this.p.assetsUrl, { fields: fields.join(','), limit: '100', access_token: accessToken }, purpose);
     for (let page = 1; ; page++) {
       const body = this.expectJson(res, purpose) as { data?: unknown; paging?: { next?: unknown } };
       if (!Array.isArray(body.data)) throw new ProviderError('malformed', `${purpose}: data is not a list`, { status: res.status });
-      for (const entry of body.data as Record<string, unknown>[]) {
-        const tasks = Array.isArray(entry?.tasks) ? entry.tasks.filter((t): t is string => typeof t === 'string') : [];
+      for (const item of body.data) {
+        const entry = entryOf(item, purpose);
+        const tasks = Array.isArray(entry.tasks) ? entry.tasks.filter((t): t is string => typeof t === 'string') : [];
         const capabilities = capabilitiesOfTasks(tasks);
         if (kinds.has('facebook_page')) {
-          const picture = (entry.picture as { data?: { url?: unknown } } | undefined)?.data?.url;
+          const picture = (entry.picture as { data?: { url?: unknown } } | null | undefined)?.data?.url;
           found.push(assetOf('facebook_page', purpose, { id: entry.id, name: entry.name, picture, capabilities, accessToken: entry.access_token }));
         }
-        const ig = entry?.instagram_business_account as Record<string, unknown> | undefined;
+        const ig = entry.instagram_business_account;
         if (kinds.has('instagram_account') && ig && typeof ig === 'object') {
-          found.push(assetOf('instagram_account', purpose, { id: ig.id, name: ig.username ?? ig.name, picture: ig.profile_picture_url, capabilities }));
+          const account = ig as Record<string, unknown>;
+          found.push(
+            assetOf('instagram_account', purpose, {
+              id: account.id,
+              name: account.username ?? account.name,
+              picture: account.profile_picture_url,
+              capabilities,
+            }),
+          );
         }
       }
       const next = samePlaceNext(body.paging?.next, this.p.assetsUrl, purpose);
-      if (!next || page >= MAX_ASSET_PAGES || found.length >= MAX_ASSETS) break;
+      if (!next) return { assets: found, complete: true };
+      if (page >= MAX_ASSET_PAGES || found.length >= MAX_ASSETS) return { assets: found.slice(0, MAX_ASSETS), complete: false };
       res = await this.http.send({ method: 'GET', url: next, purpose });
     }
-    return found.slice(0, MAX_ASSETS);
   }
 
   /** DELETE /me/permissions removes the app's grant. */

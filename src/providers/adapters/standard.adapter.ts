@@ -4,7 +4,7 @@ import { parseRetryAfter } from '../provider-http.client.js';
 import { type FailureClass, ProviderError } from '../provider.exception.js';
 import {
   type AssetKind,
-  type DiscoveredAsset,
+  type AssetListing,
   type ErrorRule,
   isReservedAuthorizationParam,
   type Profile,
@@ -160,8 +160,8 @@ export class StandardAdapter {
    * The Pages, organisations or channels this grant reaches, of the `kinds` it has the scopes for.
    * A provider without assets lists none; the adapters of those with assets override this.
    */
-  async discoverAssets(_accessToken: string, _kinds: ReadonlySet<AssetKind>): Promise<DiscoveredAsset[]> {
-    return [];
+  async discoverAssets(_accessToken: string, _kinds: ReadonlySet<AssetKind>): Promise<AssetListing> {
+    return { assets: [], complete: true };
   }
 
   /** RFC 7009: the refresh token when there is one (it revokes the grant), else the access token. */
