@@ -31,6 +31,6 @@ export class AuthController {
   @ApiOperation({ summary: 'The service behind a service token' })
   @ApiOkResponse({ type: ServiceInfoDto })
   service(@CurrentService() principal: ServicePrincipal): ServiceInfoDto {
-    return { service: principal.service, platforms: principal.platforms };
+    return { service: principal.service, platforms: principal.platforms && [...principal.platforms] };
   }
 }

@@ -14,7 +14,7 @@ export type UserPrincipal = {
   sessionId?: string;
   expiresAt?: string;
 };
-export type ServicePrincipal = { kind: 'service'; service: string; platforms?: string[] };
+export type ServicePrincipal = { kind: 'service'; service: string; platforms?: readonly string[] };
 export type Principal = UserPrincipal | ServicePrincipal;
 
 /** Added to the request by the guard. */

@@ -7,10 +7,14 @@ import { CLOCK_SKEW_SECONDS, MAX_SERVICE_TOKEN_TTL, SERVICE_AUDIENCE, type Servi
 const MAX_TOKEN_LENGTH = 4096;
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/;
 const now = () => Math.floor(Date.now() / 1000);
+/** Service tokens verified lately: jobs reuse one for minutes, so each is checked once, not per call. */
+const SERVICE_CACHE_SIZE = 1000;
 
 /** Verifies the two kinds of HS256 bearer tokens. Messages never echo the token. */
 @Injectable()
 export class JwtVerifierService {
+  private readonly verifiedServices = new Map<string, { principal: ServicePrincipal; exp: number }>();
+
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
   static bearer(header: string | string[] | undefined): string {
@@ -51,7 +55,18 @@ export class JwtVerifierService {
     return { kind: 'user', userId: sub, admin: claims.role === 'admin' };
   }
 
+  /** Every check of verifyServiceToken, remembered until the token's exp (bounded, oldest out first). */
   verifyService(token: string): ServicePrincipal {
+    const cached = this.verifiedServices.get(token);
+    if (cached && cached.exp > now()) return cached.principal;
+    if (cached) this.verifiedServices.delete(token);
+    const verified = this.verifyServiceToken(token);
+    if (this.verifiedServices.size >= SERVICE_CACHE_SIZE) this.verifiedServices.delete(this.verifiedServices.keys().next().value!);
+    this.verifiedServices.set(token, verified);
+    return verified.principal;
+  }
+
+  private verifyServiceToken(token: string): { principal: ServicePrincipal; exp: number } {
     const claims = this.verify(token, this.config.serviceJwtSecret, 'service');
     if (claims.aud !== SERVICE_AUDIENCE) throw AuthException.unauthorized(`service token aud must be "${SERVICE_AUDIENCE}"`);
     if (typeof claims.sub !== 'string' || claims.sub.length === 0 || claims.sub.length > 255) {
@@ -65,6 +80,7 @@ export class JwtVerifierService {
     if (platforms !== undefined && (!Array.isArray(platforms) || !platforms.every((p) => typeof p === 'string'))) {
       throw AuthException.unauthorized('service token platforms must be an array of platform ids');
     }
-    return { kind: 'service', service: claims.sub, platforms: platforms as string[] | undefined };
+    const principal: ServicePrincipal = { kind: 'service', service: claims.sub, platforms: platforms && Object.freeze([...(platforms as string[])]) };
+    return { principal: Object.freeze(principal), exp: claims.exp };
   }
 }
