@@ -107,8 +107,10 @@ describeBrowser('hosted connect in Chromium', () => {
     watch(popup);
     await popup.getByRole('button', { name: 'Continue with Demo provider' }).click();
     await popup.locator('#account').fill('popup-account');
+    // Listened for before the click: the popup may close before a listener added after it exists.
+    const closed = popup.isClosed() ? Promise.resolve() : popup.waitForEvent('close');
     await popup.getByRole('button', { name: 'Allow' }).click();
-    await popup.waitForEvent('close');
+    await closed;
 
     const message = JSON.parse(await textOf(page.locator('#result'), /connected/)) as Record<string, string>;
     expect(message).toEqual({ type: 'oauth-connections:connect', status: 'connected', connectionId: expect.any(String), platform: 'demo' });
@@ -202,8 +204,10 @@ describeBrowser('hosted connect in Chromium', () => {
     watch(popup);
     await popup.getByRole('button', { name: 'Continue with Demo provider' }).click();
     await popup.locator('#account').fill('hosted-account');
+    // Listened for before the click: the popup may close before a listener added after it exists.
+    const closed = popup.isClosed() ? Promise.resolve() : popup.waitForEvent('close');
     await popup.getByRole('button', { name: 'Allow' }).click();
-    await popup.waitForEvent('close');
+    await closed;
     await p.locator('#message', { hasText: 'Connected.' }).waitFor();
     await p.locator('#platforms li', { hasText: 'Demo provider: hosted-account' }).waitFor();
     expect(violations).toEqual([]);
