@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppException } from '../common/app.exception.js';
 import { backoffMs } from '../common/backoff.js';
+import { type Repeating, runEvery } from '../common/every.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import type { Connection } from '../connections/connection.entity.js';
 import { ConnectionGrantHooks, type GrantEvent } from '../connections/connection-grant-hooks.service.js';
@@ -39,8 +40,7 @@ const key = (kind: string, externalId: string) => `${kind}\u0000${externalId}`;
 @Injectable()
 export class AssetSyncService implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('AssetSync');
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private background?: Repeating;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -136,12 +136,11 @@ export class AssetSyncService implements OnModuleInit, OnApplicationBootstrap, B
       for (const [k, d] of listed) {
         const existing = byKey.get(k);
         if (existing) await this.assets.refresh(m, existing.id, d);
-        else {
-          const row = await this.assets.insert(m, c.id, d);
-          await this.outbox.enqueue(m, 'asset.added', event(row));
-        }
-        if (!existing || existing.status === 'removed') added++;
-        if (existing?.status === 'removed') await this.outbox.enqueue(m, 'asset.added', event({ ...existing, name: d.name }));
+        // New, or listed again after a removal (under the same assetId): added.
+        if (existing && existing.status === 'active') continue;
+        const row = existing ? { ...existing, name: d.name } : await this.assets.insert(m, c.id, d);
+        await this.outbox.enqueue(m, 'asset.added', event(row));
+        added++;
       }
       if (reachable) await this.syncs.recordSuccess(m, c.id, startedAt, new Date(Date.now() + this.config.assetSyncIntervalMs));
       else await this.syncs.delete(m, c.id); // nothing to list until the user grants what the assets need
@@ -209,17 +208,10 @@ export class AssetSyncService implements OnModuleInit, OnApplicationBootstrap, B
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      if (this.running) return; // a pass slower than a tick (slow providers) is not doubled
-      this.running = this.runOnce()
-        .catch((error: unknown) => this.logger.warn(`Background asset sync failed: ${(error as Error).message}`))
-        .finally(() => (this.running = undefined));
-    }, ASSET_SYNC.tickMs);
-    this.timer.unref();
+    this.background = runEvery(this.logger, 'Background asset sync', ASSET_SYNC.tickMs, () => this.runOnce());
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    await this.background?.stop();
   }
 }

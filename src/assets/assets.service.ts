@@ -3,6 +3,7 @@ import { ConnectionsService } from '../connections/connections.service.js';
 import { ProviderRegistry } from '../providers/provider-registry.service.js';
 import { type RateLimitRule, RateLimitService } from '../rate-limit/rate-limit.service.js';
 import { ConnectionStoreService } from '../connections/connection-store.service.js';
+import type { AssetSync } from './asset-sync.entity.js';
 import type { ConnectionAsset } from './connection-asset.entity.js';
 import { ConnectionAssetRepository } from './connection-asset.repository.js';
 import { AssetSyncRepository } from './asset-sync.repository.js';
@@ -46,6 +47,10 @@ export class AssetsService {
   /** Every asset of a connection, with its sync state (the admin detail; the user route checks ownership first). */
   async listForConnection(connectionId: string): Promise<AssetListDto> {
     const [assets, state] = await Promise.all([this.assets.listForConnection(connectionId), this.syncs.find(connectionId)]);
+    return AssetsService.listView(assets, state);
+  }
+
+  private static listView(assets: ConnectionAsset[], state: AssetSync | null): AssetListDto {
     return { assets: assets.map((a) => AssetsService.view(a)), syncedAt: state?.syncedAt?.toISOString() ?? null, lastError: state?.lastError ?? null };
   }
 
@@ -56,13 +61,12 @@ export class AssetsService {
 
   /** Lists them at the provider now (at most once per 10 s per connection). */
   async syncNow(userId: string, connectionId: string): Promise<AssetSyncResultDto> {
-    if (!(await this.connections.find(userId, connectionId))) throw AssetsException.connectionNotFound();
+    const c = await this.store.findById(connectionId);
+    if (c?.userId !== userId) throw AssetsException.connectionNotFound();
     const wait = await this.limits.consume(USER_SYNC_LIMIT, connectionId);
     if (wait > 0) throw AssetsException.syncTooSoon(wait);
-    const c = await this.store.findById(connectionId);
-    if (!c) throw AssetsException.connectionNotFound();
-    const { added, removed } = await this.sync.sync(c);
-    return { ...(await this.listForConnection(connectionId)), added, removed };
+    const { assets, added, removed } = await this.sync.sync(c);
+    return { ...AssetsService.listView(assets, await this.syncs.find(connectionId)), added, removed };
   }
 
   /**

@@ -8,6 +8,16 @@ import { ConnectionAsset } from './connection-asset.entity.js';
 
 const addSeconds = (s: number | undefined) => (s === undefined ? null : new Date(Date.now() + s * 1000));
 
+/** The columns a listing sets, as the provider gives them now. */
+const listedFields = (d: DiscoveredAsset) => ({
+  name: d.name,
+  pictureUrl: d.pictureUrl,
+  capabilities: d.capabilities,
+  accessToken: d.accessToken === undefined ? null : Secret.fromPlaintext(d.accessToken),
+  accessTokenExpiresAt: addSeconds(d.accessTokenExpiresIn),
+  status: 'active' as const,
+});
+
 /** The only queries of connection_assets. */
 @Injectable()
 export class ConnectionAssetRepository {
@@ -37,35 +47,12 @@ export class ConnectionAssetRepository {
 
   async insert(m: EntityManager, connectionId: string, d: DiscoveredAsset): Promise<ConnectionAsset> {
     const repo = m.getRepository(ConnectionAsset);
-    const row = repo.create({
-      connectionId,
-      kind: d.kind,
-      externalId: d.externalId,
-      name: d.name,
-      pictureUrl: d.pictureUrl,
-      capabilities: d.capabilities,
-      accessToken: d.accessToken === undefined ? null : Secret.fromPlaintext(d.accessToken),
-      accessTokenExpiresAt: addSeconds(d.accessTokenExpiresIn),
-      status: 'active',
-    });
-    return repo.save(row);
+    return repo.save(repo.create({ connectionId, kind: d.kind, externalId: d.externalId, ...listedFields(d) }));
   }
 
   /** Listed again: its fields and token as the provider gives them now, active again if it was removed. */
   async refresh(m: EntityManager, id: string, d: DiscoveredAsset): Promise<void> {
-    await m.getRepository(ConnectionAsset).update(
-      { id },
-      {
-        name: d.name,
-        pictureUrl: d.pictureUrl,
-        capabilities: d.capabilities,
-        accessToken: d.accessToken === undefined ? null : Secret.fromPlaintext(d.accessToken),
-        accessTokenExpiresAt: addSeconds(d.accessTokenExpiresIn),
-        status: 'active',
-        removedAt: null,
-        seenAt: new Date(),
-      },
-    );
+    await m.getRepository(ConnectionAsset).update({ id }, { ...listedFields(d), removedAt: null, seenAt: new Date() });
   }
 
   /** No longer listed: kept (removed, token dropped) for ASSET_RETENTION. */

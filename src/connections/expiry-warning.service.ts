@@ -1,6 +1,7 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { type Repeating, runEvery } from '../common/every.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.types.js';
 import { BackgroundJobsService } from '../jobs/background-jobs.service.js';
 import { ProviderRegistry } from '../providers/provider-registry.service.js';
@@ -19,8 +20,7 @@ export const EXPIRY_WARNINGS = { tickMs: 5 * 60_000, batch: 500, maxBatches: 20 
 @Injectable()
 export class ExpiryWarningService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('ExpiryWarnings');
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private background?: Repeating;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -63,14 +63,10 @@ export class ExpiryWarningService implements OnApplicationBootstrap, BeforeAppli
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.running = this.run().catch((error: unknown) => this.logger.warn(`Sending expiry warnings failed: ${(error as Error).message}`));
-    }, EXPIRY_WARNINGS.tickMs);
-    this.timer.unref();
+    this.background = runEvery(this.logger, 'Sending expiry warnings', EXPIRY_WARNINGS.tickMs, () => this.run());
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    await this.background?.stop();
   }
 }

@@ -43,6 +43,16 @@ const GRAPH_ERRORS: readonly ErrorRule[] = [
  */
 const GOOGLE_API_ERRORS: readonly ErrorRule[] = [{ status: 403, code: 403, message: /quota|rate limit/i, failureClass: 'rate_limited' }];
 
+/** Instagram Login and Threads: comma scopes, no PKCE, a long-lived token renewed by itself once 24 hours old, Graph errors. */
+const META_LONG_LIVED = {
+  scopeSeparator: ',',
+  pkce: false,
+  usernameField: 'username',
+  refresh: 'access_token' as const,
+  minRefreshAgeMs: 24 * 3_600_000,
+  errorMap: GRAPH_ERRORS,
+};
+
 const GOOGLE = {
   authorizationUrl: 'https://accounts.google.com/o/oauth2/v2/auth',
   tokenUrl: 'https://oauth2.googleapis.com/token',
@@ -103,15 +113,10 @@ export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
     // developers.facebook.com/documentation/instagram-platform/instagram-api-with-instagram-login (read 2026-12-03).
     scopes: ['instagram_business_basic', 'instagram_business_content_publish', 'instagram_business_manage_insights'],
     requiredScopes: ['instagram_business_content_publish', 'instagram_business_manage_insights'],
-    scopeSeparator: ',',
-    pkce: false,
+    ...META_LONG_LIVED,
     accountIdField: 'user_id',
-    usernameField: 'username',
     // No refresh token: the long-lived token itself is renewed (ig_refresh_token), once it is 24 hours old.
-    refresh: 'access_token',
-    minRefreshAgeMs: 24 * 3_600_000,
     longLivedToken: { exchangeGrant: 'ig_exchange_token', refreshGrant: 'ig_refresh_token', profileFields: 'user_id,username' },
-    errorMap: GRAPH_ERRORS,
   },
   threads: {
     ...STANDARD_DEFAULTS,
@@ -127,16 +132,11 @@ export const BUILT_IN_PROVIDERS: Record<string, BuiltIn> = {
     // threads_basic is required for every endpoint; publishing and insights each need their own.
     scopes: ['threads_basic', 'threads_content_publish', 'threads_manage_insights'],
     requiredScopes: ['threads_content_publish', 'threads_manage_insights'],
-    scopeSeparator: ',',
-    pkce: false,
+    ...META_LONG_LIVED,
     accountIdField: 'id',
-    usernameField: 'username',
     // As Instagram: a 1-hour token exchanged for a 60-day one (th_exchange_token), extended with
     // th_refresh_token once it is 24 hours old and not yet expired; no refresh token, no revocation endpoint.
-    refresh: 'access_token',
-    minRefreshAgeMs: 24 * 3_600_000,
     longLivedToken: { exchangeGrant: 'th_exchange_token', refreshGrant: 'th_refresh_token', profileFields: 'id,username' },
-    errorMap: GRAPH_ERRORS,
   },
   google: {
     ...STANDARD_DEFAULTS,
